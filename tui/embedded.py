@@ -1,0 +1,70 @@
+"""Run the embedded engine in this process, on its own event loop in a daemon thread.
+
+Why a thread: the engine (uvicorn, SQLite, the paced offline model) then never competes with the
+UI loop for time, which keeps keystrokes snappy while replies stream; the TUI still reaches it
+only over loopback HTTP through `langgraph_sdk`. The same helper serves tests, screenshots and
+benchmarks, where sync code (snapshot tests) needs a server that keeps running between calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+from typing import Any
+
+
+class EngineThread:
+    """Start with `start()`, read `.url`/`.data_dir`, finish with `stop()`."""
+
+    def __init__(self, **options: Any) -> None:
+        self.options = options
+        self.url = ""
+        self.data_dir: Path | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: Any = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._main, name="doubletext-engine", daemon=True)
+
+    def _main(self) -> None:
+        from engine.api.embedded import start_embedded_server
+
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        asyncio.set_event_loop(loop)
+        try:
+            self._server = loop.run_until_complete(start_embedded_server(**self.options))
+            self.url, self.data_dir = self._server.url, Path(self._server.data_dir)
+        except BaseException as exc:  # reported to the caller of start()
+            self._error = exc
+            self._ready.set()
+            loop.close()
+            return
+        self._ready.set()
+        loop.run_forever()
+        loop.close()
+
+    def start(self, timeout: float = 60.0) -> EngineThread:
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise TimeoutError("embedded engine did not start in time")
+        if self._error is not None:
+            raise self._error
+        return self
+
+    def stop(self, timeout: float = 15.0) -> None:
+        loop, server = self._loop, self._server
+        if loop is None or server is None or loop.is_closed():
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(server.stop(), loop).result(timeout)
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            self._thread.join(timeout)
+
+    def __enter__(self) -> EngineThread:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

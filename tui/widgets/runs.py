@@ -1,0 +1,51 @@
+"""Live table of the thread's runs, fed from the run book after every poll."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from tui.runstate import Fate, RunBook, elapsed
+
+FATE_STYLE: dict[Fate, str] = {
+    Fate.SENDING: "dim",
+    Fate.QUEUED: "yellow",
+    Fate.RUNNING: "bold cyan",
+    Fate.DONE: "green",
+    Fate.INTERRUPTED: "magenta",
+    Fate.ROLLED_BACK: "dim strike",
+    Fate.REJECTED: "red",
+    Fate.ERROR: "bold red",
+    Fate.TIMEOUT: "red",
+}
+
+
+def short(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class RunPanel(DataTable):
+    """short id · message · strategy · status · elapsed · queue position."""
+
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        self.add_columns("run", "message", "strategy", "status", "time", "#")
+
+    def show(self, book: RunBook, now: float, stable_ids: bool = False) -> None:
+        """Redraw from the book; `stable_ids` hides ids and clocks for deterministic snapshots."""
+        rows = book.ordered_rows()
+        self.clear()
+        for n, row in enumerate(rows):
+            rid = f"run-{len(rows) - n}" if stable_ids else row.run_id[-8:]
+            secs = elapsed(row, now)
+            when = "–" if stable_ids or secs is None else f"{secs:4.1f}s"
+            self.add_row(
+                rid,
+                short(row.message, 18),
+                row.strategy,
+                Text(str(row.fate), style=FATE_STYLE[row.fate]),
+                when,
+                str(row.position or ""),
+                key=row.run_id,
+            )

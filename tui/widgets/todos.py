@@ -1,0 +1,40 @@
+"""The user's todos from the store, with the ones the latest run changed highlighted."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+
+def todo_fingerprint(item: dict[str, Any]) -> str:
+    return json.dumps(item.get("value"), sort_keys=True, default=str)
+
+
+def changed_keys(before: dict[str, str], items: list[dict[str, Any]]) -> set[str]:
+    """Keys that are new or whose value differs from the previous snapshot."""
+    return {i["key"] for i in items if before.get(i["key"]) != todo_fingerprint(i)}
+
+
+class TodoPanel(DataTable):
+    """task · deadline · status; changed rows marked with ★ and the run that changed them."""
+
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        self.add_columns("", "task", "deadline", "status")
+
+    def show(self, items: list[dict[str, Any]], changed: dict[str, str]) -> None:
+        self.clear()
+        for item in sorted(items, key=lambda i: i.get("created_at") or ""):
+            value = item.get("value") or {}
+            mark = changed.get(item["key"])
+            style = "bold yellow" if mark else ""
+            self.add_row(
+                Text("★" if mark else "", style="yellow"),
+                Text(str(value.get("task", item["key"])), style=style),
+                Text(str(value.get("deadline") or "")[:16], style=style),
+                Text(str(value.get("status") or ""), style=style),
+                key=item["key"],
+            )
