@@ -1,0 +1,169 @@
+"""``python -m bench``: figures (default), ``storm``, ``kill9`` and ``fuzz``.
+
+Figures::
+
+    python -m bench                                  # start our server, measure it
+    python -m bench --against langgraph-dev          # ... and a `langgraph dev` we start
+    python -m bench --against http://127.0.0.1:2024  # ... and a server already running there
+    python -m bench --url http://127.0.0.1:8123      # measure a running server as "ours"
+    python -m bench --json bench.json --repeats 5 --only seq_run_ms,parallel_s
+
+Load and faults (our server unless ``--url``/``--reference``)::
+
+    python -m bench storm [--threads 50 --messages 20 --streams 100]
+    python -m bench kill9 [--threads 50 --messages 20]
+    python -m bench fuzz
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any
+
+from rich.console import Console
+
+from bench import server as servers
+from bench.client import make_client
+from bench.figures import BY_NAME, FIGURES, Result, Target, measure
+from bench.report import document, render, write_json
+
+REFERENCE_WORDS = ("langgraph-dev", "reference", "ref")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--url", help="measure this running server as 'ours' instead of starting one"
+    )
+    parser.add_argument(
+        "--against",
+        help="a second server: a URL, or 'langgraph-dev' to start the reference server",
+    )
+    parser.add_argument("--json", dest="json_path", help="write the results as JSON here")
+    parser.add_argument("--repeats", type=int, default=5, help="samples per figure (median kept)")
+    parser.add_argument("--only", help="comma-separated figure names: " + ",".join(BY_NAME))
+    sub = parser.add_subparsers(dest="command")
+    for name, help_text in (
+        ("storm", "many threads, random strategies, many SSE streams; check invariants"),
+        ("kill9", "storm, SIGKILL the server midway, restart on the same db, drain, check"),
+        ("fuzz", "malformed and hostile bodies over the HTTP surface"),
+    ):
+        cmd = sub.add_parser(name, help=help_text)
+        cmd.add_argument("--url", dest="sub_url", help="target a running server")
+        cmd.add_argument("--reference", action="store_true", help="start `langgraph dev`")
+        cmd.add_argument("--json", dest="sub_json", help="write the result as JSON here")
+        cmd.add_argument("--seed", type=int, default=6)
+        if name != "fuzz":
+            cmd.add_argument("--threads", type=int, default=50)
+            cmd.add_argument("--messages", type=int, default=20)
+            cmd.add_argument("--streams", type=int, default=100)
+            cmd.add_argument("--graph-mix", default="halfsec,noop,two_step")
+            cmd.add_argument(
+                "--spread-s",
+                type=float,
+                default=10.0,
+                help="messages are sent at random moments within this window",
+            )
+            cmd.add_argument("--drain-s", type=float, default=120.0)
+    return parser
+
+
+def _selected(only: str | None) -> list[str]:
+    if not only:
+        return [f.name for f in FIGURES]
+    names = [n.strip() for n in only.split(",") if n.strip()]
+    unknown = [n for n in names if n not in BY_NAME]
+    if unknown:
+        raise SystemExit(f"unknown figure(s): {', '.join(unknown)}")
+    return names
+
+
+async def _measure_target(
+    label: str,
+    url: str,
+    server: servers.Server | None,
+    names: list[str],
+    repeats: int,
+    console: Console,
+) -> tuple[dict[str, Result], dict[str, Any]]:
+    client = make_client(url)
+    target = Target(label, url, client, server)
+    results: dict[str, Result] = {}
+    try:
+        for name in names:
+            console.log(f"{label}: {name} …")
+            results[name] = await measure(BY_NAME[name], target, repeats)
+            r = results[name]
+            console.log(f"{label}: {name} = {r.median} {r.error or ''}")
+    finally:
+        await client.http.client.aclose()
+    info: dict[str, Any] = {"url": url, "extras": target.extras}
+    if server is not None:
+        info.update(kind=server.kind, argv=server.argv, first_ready_s=server.ready_s)
+    return results, info
+
+
+def _start_for(spec: str | None, default_kind: str) -> tuple[str, servers.Server | None]:
+    """A URL to measure, starting a server unless ``spec`` is already a URL."""
+    if spec and spec.startswith("http"):
+        return spec, None
+    kind = "reference" if spec in REFERENCE_WORDS else default_kind
+    server = servers.start(kind)
+    return server.url, server
+
+
+def run_figures(args: argparse.Namespace, argv: list[str]) -> int:
+    console = Console(stderr=True)
+    names = _selected(args.only)
+    plan: list[tuple[str, str | None, str]] = [("ours", args.url, "ours")]
+    if args.against:
+        label = "reference" if args.against in REFERENCE_WORDS else args.against
+        plan.append((label, args.against, "reference"))
+    results: dict[str, dict[str, Result]] = {}
+    infos: dict[str, dict[str, Any]] = {}
+    for label, spec, kind in plan:
+        url, server = _start_for(spec, kind)
+        try:
+            results[label], infos[label] = asyncio.run(
+                _measure_target(label, url, server, names, args.repeats, console)
+            )
+        finally:
+            if server is not None:
+                server.stop()
+    render(results, list(results), Console())
+    doc = document(results, infos, argv, args.repeats)
+    if args.json_path:
+        write_json(args.json_path, doc)
+        console.log(f"wrote {args.json_path}")
+    return 0
+
+
+def run_tool(args: argparse.Namespace) -> int:
+    if args.command == "fuzz":
+        from bench import fuzz
+
+        outcome = fuzz.main(args)
+    else:
+        from bench import storm
+
+        outcome = storm.main(args, kill=args.command == "kill9")
+    print(json.dumps(outcome, indent=2, default=str))
+    if args.sub_json:
+        with open(args.sub_json, "w") as fh:
+            json.dump(outcome, fh, indent=2, default=str)
+    return 0 if outcome.get("ok") else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _parser().parse_args(argv)
+    if args.command:
+        return run_tool(args)
+    return run_figures(args, argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

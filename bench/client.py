@@ -1,0 +1,135 @@
+"""An official ``langgraph_sdk`` client over a real loopback socket, with per-request stats.
+
+Every HTTP response (including SSE responses, at header time) is counted by status code and its
+latency to headers is recorded, so load tools can report requests/s, p50/p99 and 5xx counts
+without wrapping each SDK call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import httpx
+from langgraph_sdk.client import LangGraphClient
+
+TERMINAL = frozenset({"success", "error", "interrupted", "timeout"})
+INFLIGHT = frozenset({"pending", "running"})
+
+
+@dataclass
+class RequestStats:
+    """Counts and latencies of every response a client saw."""
+
+    statuses: Counter[int] = field(default_factory=Counter)
+    latencies_s: list[float] = field(default_factory=list)
+    server_errors: list[str] = field(default_factory=list)
+    transport_errors: int = 0
+    started_at: float = field(default_factory=time.perf_counter)
+    _pending: dict[int, float] = field(default_factory=dict)
+
+    async def on_request(self, request: httpx.Request) -> None:
+        self._pending[id(request)] = time.perf_counter()
+
+    async def on_response(self, response: httpx.Response) -> None:
+        begun = self._pending.pop(id(response.request), None)
+        if begun is not None:
+            self.latencies_s.append(time.perf_counter() - begun)
+        self.statuses[response.status_code] += 1
+        if response.status_code >= 500:
+            self.server_errors.append(
+                f"{response.status_code} {response.request.method} {response.request.url.path}"
+            )
+
+    @property
+    def total(self) -> int:
+        return sum(self.statuses.values())
+
+    @property
+    def count_5xx(self) -> int:
+        return sum(n for code, n in self.statuses.items() if code >= 500)
+
+    def percentile_ms(self, q: float) -> float | None:
+        if not self.latencies_s:
+            return None
+        ordered = sorted(self.latencies_s)
+        index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+        return ordered[index] * 1000.0
+
+    def summary(self, elapsed_s: float) -> dict[str, object]:
+        return {
+            "requests": self.total,
+            "requests_per_s": round(self.total / elapsed_s, 1) if elapsed_s > 0 else None,
+            "p50_ms": _round(self.percentile_ms(0.50)),
+            "p99_ms": _round(self.percentile_ms(0.99)),
+            "max_ms": _round(self.percentile_ms(1.0)),
+            "statuses": {str(code): n for code, n in sorted(self.statuses.items())},
+            "count_5xx": self.count_5xx,
+            "transport_errors": self.transport_errors,
+        }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def make_client(
+    url: str,
+    stats: RequestStats | None = None,
+    max_connections: int = 400,
+    read_timeout_s: float = 300.0,
+    retries: int = 0,
+) -> LangGraphClient:
+    """An SDK client on its own ``httpx.AsyncClient`` (keep-alive pool sized for storms)."""
+    hooks: dict[str, list] = {}
+    if stats is not None:
+        hooks = {"request": [stats.on_request], "response": [stats.on_response]}
+    http = httpx.AsyncClient(
+        base_url=url,
+        transport=httpx.AsyncHTTPTransport(
+            retries=retries,
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
+        ),
+        timeout=httpx.Timeout(connect=5.0, read=read_timeout_s, write=60.0, pool=60.0),
+        headers={"User-Agent": "doubletext-bench"},
+        event_hooks=hooks,
+    )
+    return LangGraphClient(http)
+
+
+@contextlib.asynccontextmanager
+async def client_for(url: str, stats: RequestStats | None = None) -> AsyncIterator[LangGraphClient]:
+    client = make_client(url, stats)
+    try:
+        yield client
+    finally:
+        await client.http.client.aclose()
+
+
+async def wait_status(
+    client: LangGraphClient,
+    thread_id: str,
+    run_id: str,
+    wanted: frozenset[str] | set[str],
+    timeout_s: float = 30.0,
+    interval_s: float = 0.001,
+) -> str:
+    """Poll a run until its status is in ``wanted``; return that status."""
+    deadline = time.perf_counter() + timeout_s
+    while True:
+        run = await client.runs.get(thread_id, run_id)
+        if run["status"] in wanted:
+            return run["status"]
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"run {run_id} still {run['status']} after {timeout_s} s")
+        await asyncio.sleep(interval_s)
+
+
+def human(text: str) -> dict[str, list[dict[str, str]]]:
+    return {"messages": [{"role": "user", "content": text}]}
