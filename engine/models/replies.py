@@ -1,0 +1,138 @@
+"""What the offline model says: pure functions from what it can see (messages, prompt) to text.
+
+Why pure: the model must answer only from its input (the system prompt's `<todo>` list, the tool
+messages, the human text) — exactly what a hosted model sees — so replies stay deterministic and
+unit-testable. Tool-message texts are the graph's (task_maistro's) formats, parsed back here.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from datetime import datetime
+from typing import Any
+
+from engine.models.dates import DATE_RE, describe_day, resolve_date
+from engine.models.rules import parse_profile
+
+_NEW_RE = re.compile(r"^New ToDo created:\nContent: (.*)$", re.S)
+_UPDATED_RE = re.compile(r"^Document \S+ updated:\nPlan: (.*?)\nAdded content: .*$", re.S)
+_PLAN_RE = re.compile(r"^Document \S+ (?:unchanged|deleted):\n(?:Plan: )?(.*)$", re.S)
+
+
+def parse_prompt_todos(system_text: str) -> list[dict[str, Any]]:
+    """The `<todo>` section of task_maistro's system prompt: one dict repr per line."""
+    m = re.search(r"<todo>(.*?)</todo>", system_text, re.S)
+    out = []
+    for line in (m.group(1) if m else "").splitlines():
+        try:
+            value = ast.literal_eval(line.strip())
+        except (ValueError, SyntaxError):
+            continue
+        if isinstance(value, dict) and value.get("task"):
+            out.append(value)
+    return out
+
+
+def _days(text: str, now: datetime) -> str:
+    """ISO dates in a plan ("2024-11-17") → "Sunday, November 17"."""
+    return re.sub(r"\d{4}-\d{2}-\d{2}(?:T[\d:]+)?", lambda m: describe_day(m.group(0), now), text)
+
+
+def _todo_phrase(fields: dict[str, Any], now: datetime, due: bool = True) -> str:
+    text = f'"{fields.get("task", "")}"'
+    extras = []
+    if due and fields.get("deadline"):
+        extras.append(f"due {describe_day(str(fields['deadline']), now)}")
+    if fields.get("time_to_complete"):
+        extras.append(f"about {fields['time_to_complete']} minutes")
+    return text + (f" ({', '.join(extras)})" if extras else "")
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def reply_after_tool(tool_texts: list[str], human_text: str, now: datetime) -> str:
+    """The plain-text answer after the update node(s) answered the tool call."""
+    created: list[str] = []
+    sentences: list[str] = []
+    for text in tool_texts:
+        if text.startswith("Cancelled"):
+            sentences.append("That update was cancelled, so nothing changed.")
+        elif text == "updated profile":
+            sentences.append(_profile_reply(human_text))
+        elif text == "updated instructions":
+            sentences.append("Got it, I'll follow that whenever I update your ToDo list.")
+        for block in text.split("\n\n") if text.startswith(("New ", "Document ")) else []:
+            if m := _NEW_RE.match(block):
+                try:
+                    created.append(_todo_phrase(ast.literal_eval(m.group(1)), now))
+                except (ValueError, SyntaxError):
+                    created.append("a new task")
+            elif m := _UPDATED_RE.match(block):
+                plan = _days(m.group(1).strip(), now)
+                sentences.append(f"I've {plan[:1].lower()}{plan[1:]}")
+            elif m := _PLAN_RE.match(block):
+                plan = _days(m.group(1).strip(), now)
+                deleted = block.split(":")[0].endswith("deleted")
+                done = f"I've {plan[:1].lower()}{plan[1:]}"
+                sentences.append(done if deleted else f"{plan} Nothing to change.")
+    if created:
+        noun = "" if len(created) == 1 else f"{len(created)} tasks: "
+        sentences.insert(0, f"I've added {noun}{_join(created)} to your ToDo list.")
+    if not sentences:
+        return "I couldn't find a matching item on your ToDo list, so nothing changed."
+    return " ".join(sentences)
+
+
+def _profile_reply(human_text: str) -> str:
+    facts = parse_profile(human_text)
+    if facts.get("name"):
+        return f"Nice to meet you, {facts['name']}! What can I help you get done?"
+    if facts.get("location"):
+        return f"Good to know you're in {facts['location']}. Anything to add to your ToDo list?"
+    return "Thanks for telling me, I'll keep that in mind. Anything to add to your ToDo list?"
+
+
+def summary_reply(human_text: str, todos: list[dict[str, Any]], now: datetime) -> str:
+    """Answer "summary of my ToDos due tomorrow" / "what's on my list" from the prompt."""
+    show_done = bool(re.search(r"\b(?:done|finished|completed)\b", human_text, re.I))
+    items = [t for t in todos if show_done or t.get("status") not in ("done", "archived")]
+    m = DATE_RE.search(human_text)
+    day = resolve_date(m.group("core"), now) if m else None
+    if day is None:
+        if not items:
+            return "Your ToDo list is empty. Tell me what you need to get done and I'll add it."
+        lines = "\n".join(f"- {_todo_phrase(t, now)}" for t in items)
+        return f"You have {_count(items, 'item')} on your ToDo list:\n{lines}"
+    label = describe_day(day, now)
+    label = label if "," in label else f"{label} ({day:%A}, {day:%B} {day.day})"
+    by = bool(re.search(r"\b(?:by|before|until)\b", m.group(0), re.I)) if m else False
+    due = [t for t in items if t.get("deadline") and (
+        str(t["deadline"])[:10] <= day.date().isoformat() if by
+        else str(t["deadline"])[:10] == day.date().isoformat())]
+    if not due:
+        others = f" You have {_count(items, 'other open item')}." if items else ""
+        return f"Nothing on your ToDo list is due {label}.{others}"
+    lines = "\n".join(f"- {_todo_phrase(t, now, due=by)}" for t in due)
+    return f"Here's what's due {label}:\n{lines}"
+
+
+def _count(items: list[Any], noun: str) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+
+
+def chat_reply(human_text: str) -> str:
+    """Small talk: short, friendly, steering back to the ToDo list."""
+    t = human_text.lower()
+    if re.search(r"\bthank|\bthx\b", t):
+        return "You're welcome! Let me know if anything else comes up."
+    if re.search(r"\bhow are you\b", t):
+        return "I'm doing well, thanks for asking! What can I help you get done today?"
+    if re.search(r"\b(?:bye|goodbye|see you)\b", t):
+        return "Bye for now! Your ToDo list will be here when you get back."
+    if re.search(r"^(?:hi|hello|hey|yo|good (?:morning|afternoon|evening))\b", t):
+        return ("Hi! I'm your task assistant. Tell me what you need to get done and I'll keep "
+                "your ToDo list up to date.")
+    return "I can add, update, complete or summarize your ToDos. What would you like to do?"
