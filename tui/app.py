@@ -38,7 +38,7 @@ from tui.widgets.transcript import ToolActivity, Transcript
 class DoubletextApp(FlowMixin, App[None]):
     """Transcript + composer + strategy picker on the left, runs and todos on the right."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "doubletext"
     BINDINGS: ClassVar[list[BindingType]] = [
         *(

@@ -1,0 +1,118 @@
+"""Thread switching, cancelling with Esc / Ctrl+B, resending a rejected message, bad URLs."""
+
+from __future__ import annotations
+
+import socket
+
+from textual.widgets import OptionList
+
+from tests.tui.conftest import RecordingApp
+from tests.tui.helpers import (
+    fate_of,
+    idle,
+    ready,
+    replies,
+    run_panel,
+    say,
+    turns,
+    wait_until,
+)
+from tui.runstate import Fate
+from tui.widgets.dialogs import ThreadPicker
+
+SIZE = (150, 40)
+
+
+async def test_escape_interrupts_the_running_run(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await say(pilot, "stop me")
+        await wait_until(pilot, lambda: fate_of(app, "stop me") is Fate.RUNNING, 20)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: fate_of(app, "stop me") is Fate.INTERRUPTED, 10)
+        await wait_until(pilot, lambda: idle(app), 10)
+        assert replies(app, "stop me") == []
+        assert run_panel(app) == {"stop me": "interrupted"}
+        assert app.query_one("#composer").has_focus
+
+
+async def test_ctrl_b_rolls_back_the_running_run(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await say(pilot, "forget me")
+        await wait_until(pilot, lambda: fate_of(app, "forget me") is Fate.RUNNING, 20)
+        await pilot.press("ctrl+b")
+        await wait_until(pilot, lambda: fate_of(app, "forget me") is Fate.ROLLED_BACK, 10)
+        assert (await app.backend.messages(app.thread_id or "")) == []
+
+
+async def test_resend_rejected_with_another_strategy(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await say(pilot, "first")
+        await wait_until(pilot, lambda: fate_of(app, "first") is Fate.RUNNING, 20)
+        await pilot.press("f4")
+        await say(pilot, "again")
+        await wait_until(pilot, lambda: fate_of(app, "again") is Fate.REJECTED, 10)
+        assert app.query_one("#composer").value == "again"
+        await pilot.press("f1", "ctrl+r")
+        await wait_until(pilot, lambda: len([t for t in turns(app) if t.text == "again"]) == 2)
+        resent = [t for t in turns(app) if t.text == "again"][-1]
+        assert resent.strategy == "enqueue"
+        assert app.query_one("#composer").value == ""
+        await wait_until(pilot, lambda: idle(app) and resent.replies(), 30, "both replies")
+        assert [r.full_text for r in resent.replies()] == ["reply to: again"]
+        assert replies(app, "first") == ["reply to: first"]
+
+
+async def test_switching_threads_shows_each_threads_messages(make_app) -> None:
+    app = make_app(assistant="noop")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        first_thread = app.thread_id
+        await say(pilot, "in thread A")
+        await wait_until(pilot, lambda: idle(app) and replies(app, "in thread A"), 20)
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: app.thread_id not in (None, first_thread), 10)
+        assert turns(app) == []
+        await say(pilot, "in thread B")
+        await wait_until(pilot, lambda: idle(app) and replies(app, "in thread B"), 20)
+
+        await pilot.press("ctrl+t")
+        await wait_until(pilot, lambda: isinstance(app.screen, ThreadPicker), 10)
+        options = app.screen.query_one(OptionList)
+        index = next(
+            i
+            for i in range(options.option_count)
+            if options.get_option_at_index(i).id == first_thread
+        )
+        options.highlighted = index
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.thread_id == first_thread, 10)
+        await wait_until(pilot, lambda: [t.text for t in turns(app)] == ["in thread A"], 10)
+        assert replies(app, "in thread A") == ["reply to: in thread A"]
+        await wait_until(pilot, lambda: run_panel(app).get("in thread A") == "done", 10)
+
+
+async def test_unreachable_url_notifies_without_traceback(tmp_path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = RecordingApp(f"http://127.0.0.1:{port}", "slow", export_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: any("unreachable" in n for n, _ in app.notes), 20)
+        await say(pilot, "hello?")
+        await wait_until(pilot, lambda: fate_of(app, "hello?") is Fate.ERROR, 20)
+        assert app.query_one("#composer").has_focus
+        assert "not connected" in str(app.query_one("#info").content)
+    assert app.return_code in (None, 0)
+    assert all(sev in ("error", "warning", "information") for _, sev in app.notes)
+
+
+async def test_unknown_assistant_is_reported(make_app) -> None:
+    app = make_app(assistant="no_such_graph")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: any("Unknown assistant" in n for n, _ in app.notes), 10)

@@ -1,0 +1,86 @@
+"""One Pilot test per strategy: send message 1, send message 2 while reply 1 is still running.
+
+Uses the `slow` bench graph (2 s, then `reply to: <msg>`), so message 1 is reliably still running
+when message 2 goes out; the assertions read what the transcript and run panel show.
+"""
+
+from __future__ import annotations
+
+from tests.tui.helpers import (
+    fate_of,
+    idle,
+    ready,
+    replies,
+    run_panel,
+    say,
+    todo_tasks,
+    turn,
+    wait_until,
+)
+from tui.runstate import Fate
+
+SIZE = (150, 40)
+
+
+async def send_two(pilot, strategy_key: str) -> None:
+    app = pilot.app
+    await ready(pilot)
+    await say(pilot, "first")
+    await wait_until(pilot, lambda: fate_of(app, "first") is Fate.RUNNING, 20, "run 1 running")
+    await pilot.press(strategy_key)
+    await say(pilot, "second")
+
+
+async def test_enqueue_answers_both(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await send_two(pilot, "f1")
+        await wait_until(pilot, lambda: fate_of(app, "second") is Fate.QUEUED, 10, "queued")
+        assert "queued #1" in turn(app, "second").badge_text
+        await wait_until(pilot, lambda: idle(app) and len(app.book.rows) == 2, 30, "both done")
+        await wait_until(pilot, lambda: replies(app, "second"), 5, "reply 2")
+        assert replies(app, "first") == ["reply to: first"]
+        assert replies(app, "second") == ["reply to: second"]
+        assert run_panel(app) == {"first": "done", "second": "done"}
+        assert todo_tasks(app) == []
+
+
+async def test_interrupt_keeps_message_one_without_reply(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await send_two(pilot, "f2")
+        await wait_until(pilot, lambda: fate_of(app, "first") is Fate.INTERRUPTED, 10)
+        await wait_until(pilot, lambda: idle(app) and replies(app, "second"), 30, "reply 2")
+        assert replies(app, "first") == []
+        assert replies(app, "second") == ["reply to: second"]
+        assert run_panel(app) == {"first": "interrupted", "second": "done"}
+        assert not turn(app, "first").has_class("-rolled-back")
+
+
+async def test_rollback_strikes_message_one(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await send_two(pilot, "f3")
+        await wait_until(pilot, lambda: fate_of(app, "first") is Fate.ROLLED_BACK, 10)
+        await wait_until(pilot, lambda: idle(app) and replies(app, "second"), 30, "reply 2")
+        first = turn(app, "first")
+        assert first.has_class("-rolled-back")
+        assert first.query_one(".user-text").styles.text_style.strike
+        assert replies(app, "first") == []
+        assert replies(app, "second") == ["reply to: second"]
+        assert run_panel(app) == {"first": "rolled back", "second": "done"}
+        messages = await app.backend.messages(app.thread_id or "")
+        assert [m["content"] for m in messages] == ["second", "reply to: second"]
+
+
+async def test_reject_notifies_and_run_one_completes(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await send_two(pilot, "f4")
+        await wait_until(pilot, lambda: fate_of(app, "second") is Fate.REJECTED, 10)
+        assert any("409" in note and sev == "warning" for note, sev in app.notes)
+        await wait_until(pilot, lambda: idle(app) and replies(app, "first"), 30, "reply 1")
+        assert replies(app, "first") == ["reply to: first"]
+        assert replies(app, "second") == []
+        assert run_panel(app) == {"first": "done"}
+        assert app.query_one("#composer").value == "second"
