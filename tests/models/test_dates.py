@@ -1,0 +1,61 @@
+"""Deadline phrases against a fixed clock: Wednesday 2024-11-13."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from engine.models.dates import describe_day, find_date, find_duration
+
+WED = datetime(2024, 11, 13, 10, 0)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("by Friday", "2024-11-15"),
+    ("this weekend", "2024-11-17"),
+    ("next weekend", "2024-11-24"),
+    ("next Friday", "2024-11-22"),
+    ("on Sunday", "2024-11-17"),
+    ("tomorrow", "2024-11-14"),
+    ("due tomrrow", "2024-11-14"),
+    ("today", "2024-11-13"),
+    ("by Nov 30th", "2024-11-30"),
+    ("on 30 November 2024", "2024-11-30"),
+    ("before 2024-12-01", "2024-12-01"),
+    ("in 3 days", "2024-11-16"),
+    ("next week", "2024-11-20"),
+])
+def test_deadlines_are_end_of_day(text, expected):
+    found = find_date(f"Do the thing {text}.", WED)
+    assert found is not None
+    assert found.deadline.isoformat() == f"{expected}T23:59:59"
+
+
+def test_weekday_rules_on_edge_days():
+    friday, sunday = datetime(2024, 11, 15, 9), datetime(2024, 11, 17, 9)
+    assert find_date("by Friday", friday).deadline.date().isoformat() == "2024-11-15"
+    assert find_date("next Friday", friday).deadline.date().isoformat() == "2024-11-22"
+    assert find_date("this weekend", sunday).deadline.date().isoformat() == "2024-11-17"
+    assert find_date("next Friday", sunday).deadline.date().isoformat() == "2024-11-22"
+
+
+def test_not_dates():
+    assert find_date("Get cash and pay nanny for 2 weeks", WED) is None
+    assert find_date("Order Ham for Thanksgiving", WED) is None
+    assert find_date("drop by Yoga in person", WED) is None
+
+
+@pytest.mark.parametrize(("text", "minutes"), [
+    ("it takes 30 minutes", 30), ("takes 2 hours", 120), ("(45 min)", 45),
+    ("a 20-minute task", 20), ("should take half an hour", 30), ("for 2 weeks", None),
+])
+def test_durations(text, minutes):
+    found = find_duration(text)
+    assert (found[0] if found else None) == minutes
+
+
+def test_describe_day():
+    assert describe_day("2024-11-13T23:59:59", WED) == "today"
+    assert describe_day("2024-11-14T23:59:59", WED) == "tomorrow"
+    assert describe_day("2024-11-22T23:59:59", WED) == "Friday, November 22"

@@ -1,0 +1,112 @@
+"""The pure intent rules: classification, todo planning, profile facts, replies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from engine.models.replies import parse_prompt_todos, reply_after_tool, summary_reply
+from engine.models.rules import classify, match_todo, parse_profile, plan_todo_changes
+
+WED = datetime(2024, 11, 13, 10, 0)
+EXISTING = [
+    ("k1", {"task": "Call to make appointment at Yoga"}),
+    ("k2", {"task": "Mount dresser to the wall"}),
+    ("k3", {"task": "Get cash and pay nanny for 2 weeks", "deadline": "2024-11-15T23:59:59"}),
+]
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("Add a ToDo to follow-up with DI Repairs.", "todo"),
+    ("Add a ToDo to mount dresser to the wall.", "todo"),
+    ("Send Erik his t-shirt gift this weekend.", "todo"),
+    ("Get cash and pay nanny for 2 weeks. Do this by Friday.", "todo"),
+    ("Give me a summary of my ToDos due tomrrow.", "summary"),
+    ("Never mind, create a ToDo to Order Ham for Thanksgiving by next Friday.", "todo"),
+    ("Add a ToDo to call to make appointment at Yoga.", "todo"),
+    ("Actually, add a ToDo to drop by Yoga in person on Sunday.", "todo"),
+    ("what's on my list?", "summary"),
+    ("My name is Lance", "user"),
+    ("I live in San Francisco", "user"),
+    ("I work as a nurse", "user"),
+    ("When adding todos, always include a local business", "instructions"),
+    ("hi", "chat"),
+    ("thanks!", "chat"),
+    ("mark the dresser one as done", "todo"),
+])
+def test_classify(text, intent):
+    assert classify(text) == intent
+
+
+def _ops(text, existing=()):
+    return [(op.kind, op.key, op.fields) for op in plan_todo_changes(text, list(existing), WED)]
+
+
+def test_plan_creates_with_deadline_and_estimate():
+    assert _ops("Buy milk tomorrow, takes 10 minutes") == [("create", None, {
+        "task": "Buy milk", "deadline": "2024-11-14T23:59:59", "time_to_complete": 10})]
+    assert _ops("Get cash and pay nanny for 2 weeks. Do this by Friday.") == [("create", None, {
+        "task": "Get cash and pay nanny for 2 weeks", "deadline": "2024-11-15T23:59:59"})]
+
+
+def test_plan_several_items():
+    ops = _ops("Add these todos: buy milk, call mom and book the dentist")
+    assert [f["task"] for _, _, f in ops] == ["Buy milk", "Call mom", "Book the dentist"]
+    assert len(_ops("Add a ToDo to buy stamps.\nAdd a ToDo to wash the car on Sunday")) == 2
+
+
+def test_plan_patches_instead_of_duplicating():
+    assert _ops("Add a ToDo to mount dresser to the wall by Friday", EXISTING) == [
+        ("update", "k2", {"deadline": "2024-11-15T23:59:59"})]
+    assert _ops("Get cash and pay nanny for 2 weeks. Do this by Friday.", EXISTING) == [
+        ("unchanged", "k3", {})]
+    assert _ops("Actually, add a ToDo to drop by Yoga in person on Sunday.", EXISTING) == [
+        ("update", "k1", {"task": "Drop by Yoga in person", "deadline": "2024-11-17T23:59:59"})]
+    # Without a correction word, one shared word is not enough to call it the same task.
+    assert _ops("Add a ToDo to buy a yoga mat", EXISTING)[0][0] == "create"
+
+
+def test_plan_done_delete_reschedule():
+    assert _ops("I finished mounting the dresser", EXISTING) == [
+        ("update", "k2", {"status": "done"})]
+    assert _ops("delete the yoga todo", EXISTING) == [("delete", "k1", {})]
+    assert _ops("delete the dentist todo", EXISTING) == []
+    assert _ops("change the deadline of the nanny task to Nov 30", EXISTING) == [
+        ("update", "k3", {"deadline": "2024-11-30T23:59:59"})]
+    assert _ops("Move the yoga appointment to next Friday", EXISTING) == [
+        ("update", "k1", {"deadline": "2024-11-22T23:59:59"})]
+
+
+def test_match_todo():
+    assert match_todo("the dresser", EXISTING, loose=True)[0] == "k2"
+    assert match_todo("groceries", EXISTING, loose=True) is None
+
+
+def test_parse_profile():
+    assert parse_profile("My name is Lance and I live in San Francisco") == {
+        "name": "Lance", "location": "San Francisco"}
+    assert parse_profile("I'm a nurse and I love hiking and jazz") == {
+        "job": "nurse", "interests": ["hiking", "jazz"]}
+    assert parse_profile("my wife is called Jane") == {"connections": ["Jane (wife)"]}
+
+
+def test_replies_from_tool_messages():
+    new = "New ToDo created:\nContent: {'task': 'A', 'deadline': '2024-11-15T23:59:59'}"
+    assert reply_after_tool([new], "", WED) == (
+        'I\'ve added "A" (due Friday, November 15) to your ToDo list.')
+    upd = 'Document k updated:\nPlan: Marked "B" as done.\nAdded content: done'
+    assert reply_after_tool([f"{new}\n\n{upd}"], "", WED) == (
+        'I\'ve added "A" (due Friday, November 15) to your ToDo list. I\'ve marked "B" as done.')
+    assert reply_after_tool([""], "", WED).startswith("I couldn't find")
+    assert reply_after_tool(["Cancelled: x"], "", WED).startswith("That update was cancelled")
+
+
+def test_summary_from_prompt_todos():
+    prompt = ("<todo>\n{'task': 'A', 'deadline': '2024-11-14T23:59:59', 'status': 'not started'}\n"
+              "{'task': 'B', 'deadline': None, 'status': 'done'}\n</todo>")
+    todos = parse_prompt_todos(prompt)
+    assert [t["task"] for t in todos] == ["A", "B"]
+    assert summary_reply("summary of my todos due tomrrow", todos, WED) == (
+        "Here's what's due tomorrow (Thursday, November 14):\n- \"A\"")
+    assert summary_reply("what's on my list", todos, WED).startswith("You have 1 item")
