@@ -15,6 +15,7 @@ as in the original), plus `doubletext_model`, `doubletext_pace`, `now` (see engi
 
 from __future__ import annotations
 
+import asyncio
 import os
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -240,7 +241,9 @@ def make_builder(model: BaseChatModel | None = None) -> StateGraph:
         ns = _namespace("todo", config)
         existing = await _todos(store, config)
         if isinstance(llm, OfflineChatModel):
-            ops = plan_todo_changes(_last_human(state), existing, llm.current_time())
+            # Pure, but dateparser may read files: off the event loop (see offline._astream).
+            ops = await asyncio.to_thread(
+                plan_todo_changes, _last_human(state), existing, llm.current_time())
         else:
             ops = await _llm_todo_ops(llm, state, existing)
         values = dict(existing)

@@ -46,6 +46,10 @@ def parse_now(value: str | datetime) -> datetime:
     return when.replace(tzinfo=None)
 
 
+def _to_message(chunk: AIMessageChunk) -> AIMessage:
+    return AIMessage(content=chunk.content, tool_calls=chunk.tool_calls)
+
+
 class OfflineChatModel(BaseChatModel):
     """Rule-based chat model for the todo assistant (see module docstring)."""
 
@@ -134,7 +138,9 @@ class OfflineChatModel(BaseChatModel):
         self, messages: list[BaseMessage], stop: list[str] | None = None,
         run_manager: Any = None, **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        message = self.decide(messages, kwargs.get("tools"))
+        # dateparser may touch the filesystem (locale data, local timezone): keep it off the loop
+        # (langgraph dev's blockbuster rejects blocking calls in async nodes).
+        message = await asyncio.to_thread(self.decide, messages, kwargs.get("tools"))
         for i, chunk in enumerate(self._chunks(message)):
             if self.pace > 0:
                 await asyncio.sleep((THINK_S if i == 0 else TOKEN_S) * self.pace)
@@ -153,7 +159,6 @@ class OfflineChatModel(BaseChatModel):
         self, messages: list[BaseMessage], stop: list[str] | None = None,
         run_manager: Any = None, **kwargs: Any,
     ) -> ChatResult:
-        async for _ in self._astream(messages, stop, **kwargs):
-            pass
-        message = self.decide(messages, kwargs.get("tools"))
-        return ChatResult(generations=[ChatGeneration(message=message)])
+        chunks = [chunk.message async for chunk in self._astream(messages, stop, **kwargs)]
+        message = sum(chunks[1:], chunks[0]) if chunks else AIMessageChunk(content="")
+        return ChatResult(generations=[ChatGeneration(message=_to_message(message))])
