@@ -47,12 +47,12 @@ class DoubletextApp(FlowMixin, App[None]):
         ),
         Binding("escape", "cancel('interrupt')", "Interrupt run", id="run.interrupt"),
         Binding("ctrl+b", "cancel('rollback')", "Roll back run", id="run.rollback"),
-        Binding("ctrl+r", "resend", "Resend rejected", id="run.resend"),
+        Binding("ctrl+r", "resend", "Resend rejected", id="run.resend", show=False),
         Binding("ctrl+n", "new_thread", "New thread", id="thread.new"),
         Binding("ctrl+t", "switch_thread", "Threads", id="thread.switch"),
-        Binding("ctrl+o", "set_user", "User", id="thread.user"),
-        Binding("ctrl+s", "export", "Export", id="transcript.export"),
-        Binding("ctrl+y", "copy_reply", "Copy reply", id="transcript.copy"),
+        Binding("ctrl+o", "set_user", "User", id="thread.user", show=False),
+        Binding("ctrl+s", "export", "Export", id="transcript.export", show=False),
+        Binding("ctrl+y", "copy_reply", "Copy reply", id="transcript.copy", show=False),
     ]
 
     def __init__(
@@ -106,7 +106,9 @@ class DoubletextApp(FlowMixin, App[None]):
 
     def on_mount(self) -> None:
         self.query_one(StrategyPicker).strategy = self.initial_strategy
-        self.query_one(Composer).focus()
+        composer = self.query_one(Composer)
+        composer.cursor_blink = not self.stable_ids
+        composer.focus()
         self.update_info()
         self.set_interval(POLL_SECONDS, self.tick)
         self.connect()
@@ -199,7 +201,9 @@ class DoubletextApp(FlowMixin, App[None]):
     @work(group="user", exclusive=True, exit_on_error=False)
     async def action_set_user(self) -> None:
         user = await self.push_screen_wait(UserIdDialog(self.user_id))
-        if user and user != self.user_id:
+        if user and "." in user:
+            self.notify("User ids cannot contain '.' (store namespace rule).", severity="error")
+        elif user and user != self.user_id:
             self.user_id, self.todo_marks, self._todo_snapshot = user, {}, {}
             self.update_info()
             self.refresh_todos()

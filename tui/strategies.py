@@ -25,25 +25,25 @@ STRATEGIES: tuple[StrategyInfo, ...] = (
     StrategyInfo(
         "enqueue",
         "f1",
-        "First reply finishes, then this message runs: you get both replies.",
+        "Queue it: the running reply finishes, then this one; both answered.",
         "every request matters",
     ),
     StrategyInfo(
         "interrupt",
         "f2",
-        "Stop the running reply; its message stays (no reply); answer this one.",
+        "Stop the running reply; its message stays, unanswered; answer this.",
         "correcting or adding to what you said",
     ),
     StrategyInfo(
         "rollback",
         "f3",
-        "Delete the running run and its message as if never sent; answer only this.",
+        "Erase the running run and its message; answer only this one.",
         "you changed your mind completely",
     ),
     StrategyInfo(
         "reject",
         "f4",
-        "Refuse this message while a reply is running (409); only the first is answered.",
+        "Refuse this message (409) while a reply runs; only the first counts.",
         "strict one-at-a-time order",
     ),
 )

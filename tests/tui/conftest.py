@@ -8,6 +8,7 @@ another LangGraph server (e.g. `langgraph dev` with the bench graphs); otherwise
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,8 @@ def make_app(engine: Engine, tmp_path: Path, request: pytest.FixtureRequest):
     """Build an app on the session engine; each test gets its own user id and export dir."""
 
     def build(assistant: str = "slow", **kwargs: Any) -> RecordingApp:
-        kwargs.setdefault("user_id", f"user-{request.node.name}"[:60])
+        safe = re.sub(r"[^A-Za-z0-9_-]", "-", request.node.name)
+        kwargs.setdefault("user_id", f"user-{safe}"[:60])
         kwargs.setdefault("export_dir", tmp_path)
         return RecordingApp(engine.url, assistant, **kwargs)
 

@@ -7,7 +7,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from tui.strategies import STRATEGIES, describe
+from tui.strategies import STRATEGIES, info
 
 
 class StrategyPicker(Vertical):
@@ -25,4 +25,4 @@ class StrategyPicker(Vertical):
     def watch_strategy(self, value: str) -> None:
         for s in STRATEGIES:
             self.query_one(f"#chip-{s.name}").set_class(s.name == value, "-selected")
-        self.query_one(".description", Static).update(describe(value))
+        self.query_one(".description", Static).update(info(value).description)

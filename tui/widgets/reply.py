@@ -40,10 +40,13 @@ class Reply(Markdown):
         """A whole message arrived (non-streaming node): render it at once."""
         self.full_text = text
         self._pending.clear()
-        self.update(text)
+        if self.is_mounted:
+            self.update(text)
+        else:  # Markdown renders its initial text on mount
+            self._initial_markdown = text
 
     async def _flush(self) -> None:
-        if not self._pending:
+        if not self._pending or not self.is_mounted:
             return
         chunk = "".join(self._pending)
         self._pending.clear()
@@ -62,4 +65,7 @@ class Reply(Markdown):
             await stream.stop()
         if not self.finished:
             self.finished = True
-            await self.update(self.full_text)
+            if self.is_mounted:
+                await self.update(self.full_text)
+            else:
+                self._initial_markdown = self.full_text

@@ -20,6 +20,9 @@ FATE_STYLE: dict[Fate, str] = {
 }
 
 
+COLUMNS = (("run", 8), ("message", 14), ("strategy", 9), ("status", 11), ("time", 5), ("#", 2))
+
+
 def short(text: str, width: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -30,7 +33,8 @@ class RunPanel(DataTable):
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
-        self.add_columns("run", "message", "strategy", "status", "time", "#")
+        for label, width in COLUMNS:
+            self.add_column(label, width=width)
 
     def show(self, book: RunBook, now: float, stable_ids: bool = False) -> None:
         """Redraw from the book; `stable_ids` hides ids and clocks for deterministic snapshots."""
@@ -42,9 +46,9 @@ class RunPanel(DataTable):
             when = "–" if stable_ids or secs is None else f"{secs:4.1f}s"
             self.add_row(
                 rid,
-                short(row.message, 18),
+                short(row.message, 14),
                 row.strategy,
-                Text(str(row.fate), style=FATE_STYLE[row.fate]),
+                Text.from_markup(f"[{FATE_STYLE[row.fate]}]{row.fate}[/]"),
                 when,
                 str(row.position or ""),
                 key=row.run_id,

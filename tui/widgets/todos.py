@@ -19,11 +19,12 @@ def changed_keys(before: dict[str, str], items: list[dict[str, Any]]) -> set[str
 
 
 class TodoPanel(DataTable):
-    """task · deadline · status; changed rows marked with ★ and the run that changed them."""
+    """task · deadline · status; rows the latest run changed get ★ and that run's short id."""
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
-        self.add_columns("", "task", "deadline", "status")
+        for label, width in (("", 1), ("task", 22), ("deadline", 10), ("status", 11), ("run", 8)):
+            self.add_column(label, width=width)
 
     def show(self, items: list[dict[str, Any]], changed: dict[str, str]) -> None:
         self.clear()
@@ -33,8 +34,9 @@ class TodoPanel(DataTable):
             style = "bold yellow" if mark else ""
             self.add_row(
                 Text("★" if mark else "", style="yellow"),
-                Text(str(value.get("task", item["key"])), style=style),
-                Text(str(value.get("deadline") or "")[:16], style=style),
+                Text(str(value.get("task", item["key"]))[:22], style=style),
+                Text(str(value.get("deadline") or "")[:10], style=style),
                 Text(str(value.get("status") or ""), style=style),
+                Text(mark or "", style="yellow"),
                 key=item["key"],
             )

@@ -85,7 +85,8 @@ class Turn(Vertical):
         return self._calls.setdefault(f"{message_id}:{index}", ToolCallState())
 
     def tool_result(self, message_id: str, name: str, content: str) -> None:
-        title = f"{name}: {first_line(content)}" if content else name
+        flat = " ".join(content.split())
+        title = first_line(flat) if flat else name
         if not any(t.message_id == message_id for t in self.query(ToolActivity)):
             self.mount(ToolActivity(message_id, title, content, kind="result"))
 

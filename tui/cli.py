@@ -1,0 +1,206 @@
+"""`doubletext`: the single command-line entry point.
+
+    doubletext [--url URL] [--assistant NAME] [--user-id ID] [--db PATH] [--pace P]   chat app
+    doubletext serve [--host H] [--port N] [--config FILE] [--db PATH] [--model M] ...  HTTP server
+    doubletext demo [--url URL] [--pace P] [--graph NAME]                              tutorial demo
+
+Every user mistake (bad flag value, unusable database, port in use) ends with one readable line
+on stderr and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+EXIT_USAGE = 2
+EXIT_FAILURE = 1
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"doubletext: {message} (see `doubletext --help`)\n")
+
+
+def _fail(message: str, code: int = EXIT_FAILURE) -> int:
+    print(f"doubletext: {message}", file=sys.stderr, flush=True)
+    return code
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value < 0 or value != value:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be between 0 and 65535, got {value}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
+
+
+def _url(text: str) -> str:
+    if not text.startswith(("http://", "https://")):
+        raise argparse.ArgumentTypeError(f"expected an http(s):// URL, got {text!r}")
+    return text.rstrip("/")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="doubletext",
+        description="Feel, explore and demo how agent servers handle double texting.",
+    )
+    parser.add_argument("--url", type=_url, help="attach to a LangGraph server instead")
+    parser.add_argument("--assistant", help="graph or assistant id (default: task_maistro)")
+    parser.add_argument("--user-id", help="user_id passed to the graph (todo namespaces)")
+    parser.add_argument("--db", type=Path, help="data directory of the embedded engine")
+    parser.add_argument("--pace", type=_non_negative, help="offline model speed (1 = realistic)")
+    parser.add_argument("--model", help="chat model of the embedded engine (default offline)")
+    parser.add_argument("--api-key", help="x-api-key for --url (default: LANGGRAPH_API_KEY)")
+    sub = parser.add_subparsers(dest="command", metavar="{serve,demo}", parser_class=_Parser)
+
+    serve = sub.add_parser("serve", help="serve the LangGraph Agent Server API over HTTP")
+    serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default loopback)")
+    serve.add_argument("--port", type=_port, default=8123, help="port (0 = any free port)")
+    serve.add_argument("--config", type=Path, help="langgraph.json listing the graphs to serve")
+    serve.add_argument("--db", type=Path, dest="serve_db", help="data directory")
+    serve.add_argument("--model", help="chat model: offline (default) or provider:model")
+    serve.add_argument("--pace", type=_non_negative, dest="serve_pace", help="offline model pace")
+    serve.add_argument("--api-key", help="require this key in the x-api-key header")
+    serve.add_argument("--max-concurrency", type=_positive_int, help="runs at once (default 16)")
+    serve.add_argument(
+        "--log-level",
+        default="warning",
+        choices=("critical", "error", "warning", "info", "debug"),
+        help="server log level",
+    )
+
+    demo = sub.add_parser("demo", help="run the tutorial's four double-texting scenarios")
+    demo.add_argument("--url", type=_url, dest="demo_url", help="server to run against")
+    demo.add_argument("--pace", type=_non_negative, dest="demo_pace", help="offline model pace")
+    demo.add_argument("--graph", default="task_maistro", help="graph to drive")
+    demo.add_argument("--db", type=Path, dest="demo_db", help="data directory (embedded only)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            return _serve(args)
+        if args.command == "demo":
+            return _demo(args)
+        return _app(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from engine.config import DEFAULT_CONFIG, Settings, default_data_dir
+
+    settings = Settings(
+        data_dir=args.serve_db or default_data_dir(),
+        config_path=args.config or DEFAULT_CONFIG,
+        pace=args.serve_pace,
+        model=args.model,
+    )
+    if args.max_concurrency:
+        settings.max_concurrency = args.max_concurrency
+    if not settings.config_path.is_file():
+        return _fail(f"config file not found: {settings.config_path}", EXIT_USAGE)
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    return asyncio.run(_serve_async(settings, args))
+
+
+async def _serve_async(settings: object, args: argparse.Namespace) -> int:
+    from engine.api.app import create_app
+    from engine.api.embedded import QuietServer, bind_socket, url_of, uvicorn_config
+    from engine.core import Engine
+    from engine.errors import EngineError
+
+    try:
+        engine = await Engine.open(settings)  # type: ignore[arg-type]
+    except EngineError as exc:
+        return _fail(exc.message)
+    try:
+        try:
+            sock = bind_socket(args.host, args.port)
+        except OSError as exc:
+            return _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+        app = create_app(engine, api_key=args.api_key)
+        server = QuietServer(uvicorn_config(app, log_level=args.log_level))
+        _stop_on_signals(server)
+        print(f"doubletext: serving on {url_of(sock)}", flush=True)
+        await server.serve(sockets=[sock])
+        return 0
+    finally:
+        await engine.close()
+
+
+def _stop_on_signals(server: object) -> None:
+    """SIGINT/SIGTERM: drain (SSE streams end, engine closes cleanly); a second one forces."""
+    from sse_starlette.sse import AppStatus
+
+    def stop() -> None:
+        if getattr(server, "should_exit", False):
+            server.force_exit = True  # type: ignore[attr-defined]
+        server.should_exit = True  # type: ignore[attr-defined]
+        AppStatus.should_exit = True
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from tui.demo import run_demo
+
+    return asyncio.run(
+        run_demo(url=args.demo_url, pace=args.demo_pace, graph=args.graph, data_dir=args.demo_db)
+    )
+
+
+def _app(args: argparse.Namespace) -> int:
+    try:
+        from tui.app import run_app
+    except ImportError as exc:
+        return _fail(f"the chat app is not available: {exc}")
+    options = {
+        "assistant": args.assistant,
+        "user_id": args.user_id,
+        "api_key": args.api_key,
+        "model": args.model,
+        "data_dir": args.db,
+        "pace": args.pace,
+    }
+    result = run_app(args.url, **{k: v for k, v in options.items() if v is not None})
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

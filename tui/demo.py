@@ -1,0 +1,240 @@
+"""`doubletext demo`: the tutorial's four double-texting scenarios, run for real and checked.
+
+Each scenario is the tutorial's code (its messages, its `user_id`, its calls through
+`langgraph_sdk`), against the embedded engine or any LangGraph server (`--url`). Every figure in
+the summary table is read back from the server afterwards; the exit code is non-zero when an
+outcome breaks the strategy's contract.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from langchain_core.messages import HumanMessage, convert_to_messages
+from langgraph_sdk import get_client
+from rich.console import Console
+from rich.table import Table
+
+USER_ID = "Test-Double-Texting"
+DEFAULT_PACE = 0.05  # embedded engine: fast, but slow enough that run 1 is still going
+TITLE_STYLES = {"human": "bold cyan", "ai": "bold green", "tool": "bold yellow"}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    strategy: str
+    first: str
+    second: str
+    pause: bool = False  # the tutorial sleeps 1 s before run 2 (interrupt only)
+
+
+SCENARIOS = (
+    Scenario(
+        "reject",
+        "Add a ToDo to follow-up with DI Repairs.",
+        "Add a ToDo to mount dresser to the wall.",
+    ),
+    Scenario(
+        "enqueue",
+        "Send Erik his t-shirt gift this weekend.",
+        "Get cash and pay nanny for 2 weeks. Do this by Friday.",
+    ),
+    Scenario(
+        "interrupt",
+        "Give me a summary of my ToDos due tomrrow.",
+        "Never mind, create a ToDo to Order Ham for Thanksgiving by next Friday.",
+        pause=True,
+    ),
+    Scenario(
+        "rollback",
+        "Add a ToDo to call to make appointment at Yoga.",
+        "Actually, add a ToDo to drop by Yoga in person on Sunday.",
+    ),
+)
+
+
+@dataclass
+class Outcome:
+    strategy: str
+    run1: str = "?"
+    run2: str = "?"
+    humans: list[str] = field(default_factory=list)
+    message_count: int = 0
+    wall_s: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def expected(scenario: Scenario) -> tuple[str, str, list[str]]:
+    """The contract: run 1's fate, run 2's fate, which human messages the thread keeps."""
+    first, second = scenario.first, scenario.second
+    return {
+        "reject": ("success", "rejected (409)", [first]),
+        "enqueue": ("success", "success", [first, second]),
+        "interrupt": ("interrupted", "success", [first, second]),
+        "rollback": ("deleted (404)", "success", [second]),
+    }[scenario.strategy]
+
+
+def print_messages(console: Console, messages: list[Any]) -> None:
+    """Like `BaseMessage.pretty_print()`, with a coloured title line."""
+    for message in convert_to_messages(messages):
+        title, _, body = message.pretty_repr().partition("\n")
+        console.print(title, style=TITLE_STYLES.get(message.type, "bold"), markup=False)
+        console.print(body, markup=False, highlight=False)
+
+
+async def _wait_running(client: Any, thread_id: str, run_id: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while (await client.runs.get(thread_id, run_id))["status"] == "pending":
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"run {run_id} did not start within {timeout:.0f} s")
+        await asyncio.sleep(0.01)
+
+
+async def run_scenario(
+    client: Any, console: Console, scenario: Scenario, graph_name: str, pause_s: float
+) -> Outcome:
+    config = {"configurable": {"user_id": USER_ID}}
+    outcome = Outcome(scenario.strategy)
+    console.rule(f"[bold]{scenario.strategy}[/bold]")
+    started = time.perf_counter()
+    thread = await client.threads.create()
+    thread_id = thread["thread_id"]
+    first_run = await client.runs.create(
+        thread_id,
+        graph_name,
+        input={"messages": [HumanMessage(content=scenario.first)]},
+        config=config,
+    )
+    if scenario.pause:
+        await _wait_running(client, thread_id, first_run["run_id"])
+        await asyncio.sleep(pause_s)
+    second_run = None
+    try:
+        second_run = await client.runs.create(
+            thread_id,
+            graph_name,
+            input={"messages": [HumanMessage(content=scenario.second)]},
+            config=config,
+            multitask_strategy=scenario.strategy,
+        )
+    except httpx.HTTPStatusError as e:
+        console.print("Failed to start concurrent run", e, markup=False, highlight=False)
+        outcome.run2 = f"rejected ({e.response.status_code})"
+    joined = second_run or first_run
+    await client.runs.join(thread_id, joined["run_id"])
+    outcome.wall_s = time.perf_counter() - started
+
+    state = await client.threads.get_state(thread_id)
+    messages = (state.get("values") or {}).get("messages") or []
+    print_messages(console, messages)
+    outcome.message_count = len(messages)
+    outcome.humans = [m.get("content") for m in messages if m.get("type") == "human"]
+    outcome.run1 = await _status(client, thread_id, first_run["run_id"])
+    if second_run is not None:
+        outcome.run2 = await _status(client, thread_id, second_run["run_id"])
+    if scenario.strategy == "interrupt":
+        console.print(outcome.run1, markup=False)
+    if scenario.strategy == "rollback" and outcome.run1 == "deleted (404)":
+        console.print("Original run was correctly deleted")
+    _check(outcome, scenario, messages)
+    return outcome
+
+
+async def _status(client: Any, thread_id: str, run_id: str) -> str:
+    try:
+        return (await client.runs.get(thread_id, run_id))["status"]
+    except httpx.HTTPStatusError as e:
+        if e.response.status_code == 404:
+            return "deleted (404)"
+        raise
+
+
+def _check(outcome: Outcome, scenario: Scenario, messages: list[dict[str, Any]]) -> None:
+    run1, run2, humans = expected(scenario)
+    if outcome.run1 != run1:
+        outcome.problems.append(f"run 1 is {outcome.run1}, expected {run1}")
+    if outcome.run2 != run2:
+        outcome.problems.append(f"run 2 is {outcome.run2}, expected {run2}")
+    if outcome.humans != humans:
+        outcome.problems.append(f"human messages kept {outcome.humans}, expected {humans}")
+    # Interrupted, run 1 must not have produced a reply: its message is followed by run 2's.
+    if (
+        scenario.strategy == "interrupt"
+        and len(messages) > 1
+        and messages[1].get("type") != "human"
+    ):
+        outcome.problems.append("run 1 replied although it was interrupted")
+
+
+def summary_table(outcomes: list[Outcome], scenarios: tuple[Scenario, ...]) -> Table:
+    table = Table(title="Double texting: what the server did (read back after each scenario)")
+    for name in ("strategy", "run 1", "run 2", "messages kept", "wall time", "contract"):
+        table.add_column(name, justify="right" if name == "wall time" else "left")
+    for outcome, scenario in zip(outcomes, scenarios, strict=True):
+        kept = [
+            label
+            for label, text in (("1st", scenario.first), ("2nd", scenario.second))
+            if text in outcome.humans
+        ]
+        table.add_row(
+            outcome.strategy,
+            outcome.run1,
+            outcome.run2,
+            f"{outcome.message_count} (human: {', '.join(kept) or 'none'})",
+            f"{outcome.wall_s:.2f} s",
+            "[green]ok[/green]" if outcome.ok else "[red]" + "; ".join(outcome.problems) + "[/red]",
+        )
+    return table
+
+
+async def run_demo(
+    *,
+    url: str | None = None,
+    pace: float | None = None,
+    graph: str = "task_maistro",
+    data_dir: Path | None = None,
+    console: Console | None = None,
+) -> int:
+    """Run the four scenarios; 0 if every outcome matches its strategy's contract."""
+    console = console or Console()
+    server = None
+    if url is None:
+        from engine.api.embedded import start_embedded_server
+        from engine.errors import EngineError
+
+        pace = DEFAULT_PACE if pace is None else pace
+        try:
+            server = await start_embedded_server(data_dir=data_dir, pace=pace, ephemeral=True)
+        except (EngineError, OSError) as exc:
+            console.print(f"doubletext: {getattr(exc, 'message', exc)}", markup=False)
+            return 1
+        url = server.url
+    # The tutorial waits 1 s at a hosted model's speed; scale it with the offline model's pace.
+    pause_s = 1.0 if pace is None else min(1.0, pace)
+    client = get_client(url=url, api_key=None) if server else get_client(url=url)
+    outcomes: list[Outcome] = []
+    try:
+        for scenario in SCENARIOS:
+            outcomes.append(await run_scenario(client, console, scenario, graph, pause_s))
+    except (httpx.HTTPError, TimeoutError) as exc:
+        console.print(f"doubletext: demo failed against {url}: {exc}", markup=False)
+        return 1
+    finally:
+        with contextlib.suppress(Exception):
+            await client.aclose()
+        if server is not None:
+            await server.stop()
+    console.print()
+    console.print(summary_table(outcomes, SCENARIOS))
+    return 0 if all(o.ok for o in outcomes) else 1
