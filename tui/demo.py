@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 USER_ID = "Test-Double-Texting"
-DEFAULT_PACE = 0.05  # embedded engine: fast, but slow enough that run 1 is still going
+DEFAULT_PACE = 0.1  # embedded engine: fast, yet a reply lasts long enough to be interrupted
 TITLE_STYLES = {"human": "bold cyan", "ai": "bold green", "tool": "bold yellow"}
 
 
@@ -93,9 +93,15 @@ def print_messages(console: Console, messages: list[Any]) -> None:
         console.print(body, markup=False, highlight=False)
 
 
-async def _wait_running(client: Any, thread_id: str, run_id: str, timeout: float = 30) -> None:
+async def _wait_started(client: Any, thread_id: str, run_id: str, timeout: float = 30) -> None:
+    """Until run 1 is running and its input is in the thread (it has done part of its work)."""
     deadline = time.monotonic() + timeout
-    while (await client.runs.get(thread_id, run_id))["status"] == "pending":
+    while True:
+        status = (await client.runs.get(thread_id, run_id))["status"]
+        if status != "pending":
+            values = (await client.threads.get_state(thread_id)).get("values") or {}
+            if values.get("messages") or status != "running":
+                return
         if time.monotonic() > deadline:
             raise TimeoutError(f"run {run_id} did not start within {timeout:.0f} s")
         await asyncio.sleep(0.01)
@@ -117,7 +123,7 @@ async def run_scenario(
         config=config,
     )
     if scenario.pause:
-        await _wait_running(client, thread_id, first_run["run_id"])
+        await _wait_started(client, thread_id, first_run["run_id"])
         await asyncio.sleep(pause_s)
     second_run = None
     try:
@@ -191,7 +197,7 @@ def summary_table(outcomes: list[Outcome], scenarios: tuple[Scenario, ...]) -> T
             outcome.strategy,
             outcome.run1,
             outcome.run2,
-            f"{outcome.message_count} (human: {', '.join(kept) or 'none'})",
+            f"{outcome.message_count}, human: {'+'.join(kept) or 'none'}",
             f"{outcome.wall_s:.2f} s",
             "[green]ok[/green]" if outcome.ok else "[red]" + "; ".join(outcome.problems) + "[/red]",
         )
@@ -220,8 +226,9 @@ async def run_demo(
             console.print(f"doubletext: {getattr(exc, 'message', exc)}", markup=False)
             return 1
         url = server.url
-    # The tutorial waits 1 s at a hosted model's speed; scale it with the offline model's pace.
-    pause_s = 1.0 if pace is None else min(1.0, pace)
+    # The tutorial waits 1 s at a hosted model's speed. The offline model thinks for `pace` s
+    # before its first token, so half of that lands mid-reply at any pace.
+    pause_s = 1.0 if server is None else 0.5 * (pace or 0)
     client = get_client(url=url, api_key=None) if server else get_client(url=url)
     outcomes: list[Outcome] = []
     try:

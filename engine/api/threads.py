@@ -1,0 +1,173 @@
+"""Threads, their state and checkpoint history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from engine import errors
+from engine.api.deps import engine_of
+from engine.api.responses import JSONResponse
+from engine.api.validation import (
+    THREAD_STATUSES,
+    Fields,
+    invalid,
+    path_uuid,
+    query_bool,
+    query_int,
+    read_fields,
+)
+
+
+def _thread_id(request: Request) -> str:
+    return path_uuid(request, "thread_id", "thread")
+
+
+async def create_thread(request: Request) -> Response:
+    fields = await read_fields(request)
+    if fields.has("supersteps"):
+        raise invalid("'supersteps' is not supported by this server")
+    thread = await engine_of(request).create_thread(
+        thread_id=fields.uuid("thread_id"),
+        metadata=fields.obj("metadata"),
+        if_exists=fields.choice("if_exists", ("raise", "do_nothing"), "raise"),
+    )
+    return JSONResponse(thread)
+
+
+async def get_thread(request: Request) -> Response:
+    return JSONResponse(await engine_of(request).get_thread(_thread_id(request)))
+
+
+async def patch_thread(request: Request) -> Response:
+    thread_id = _thread_id(request)
+    fields = await read_fields(request)
+    metadata = fields.obj("metadata") or {}
+    return JSONResponse(await engine_of(request).patch_thread(thread_id, metadata))
+
+
+async def delete_thread(request: Request) -> Response:
+    await engine_of(request).delete_thread(_thread_id(request))
+    return Response(status_code=204)
+
+
+def _filters(fields: Fields) -> dict[str, Any]:
+    return {
+        "metadata": fields.obj("metadata"),
+        "values": fields.obj("values"),
+        "status": fields.choice("status", THREAD_STATUSES),
+    }
+
+
+async def search_threads(request: Request) -> Response:
+    fields = await read_fields(request)
+    engine = engine_of(request)
+    filters = _filters(fields)
+    limit = fields.integer("limit", 10, minimum=1, maximum=1000)
+    offset = fields.integer("offset", 0)
+    ids = fields.uuids("ids")
+    if ids is None:
+        return JSONResponse(await engine.search_threads(**filters, limit=limit, offset=offset))
+    found = []
+    for thread_id in ids:  # explicit ids: look each up, then apply the status filter
+        try:
+            thread = await engine.get_thread(thread_id)
+        except errors.NotFound:
+            continue
+        if filters["status"] in (None, thread.get("status")):
+            found.append(thread)
+    return JSONResponse(found[offset : offset + limit])
+
+
+async def count_threads(request: Request) -> Response:
+    fields = await read_fields(request)
+    return JSONResponse(await engine_of(request).count_threads(**_filters(fields)))
+
+
+async def get_state(request: Request) -> Response:
+    thread_id = _thread_id(request)
+    state = await engine_of(request).get_state(
+        thread_id,
+        checkpoint_id=request.path_params.get("checkpoint_id"),
+        subgraphs=query_bool(request, "subgraphs"),
+    )
+    return JSONResponse(state)
+
+
+def _checkpoint_id(fields: Fields, name: str = "checkpoint") -> str | None:
+    checkpoint = fields.raw(name)
+    if checkpoint is None:
+        return None
+    if isinstance(checkpoint, str):
+        return checkpoint
+    if not isinstance(checkpoint, dict):
+        raise invalid(f"'{name}' must be an object with a checkpoint_id")
+    value = checkpoint.get("checkpoint_id")
+    if value is not None and not isinstance(value, str):
+        raise invalid(f"'{name}.checkpoint_id' must be a string")
+    return value
+
+
+async def get_state_at_checkpoint(request: Request) -> Response:
+    thread_id = _thread_id(request)
+    fields = await read_fields(request)
+    state = await engine_of(request).get_state(
+        thread_id,
+        checkpoint_id=_checkpoint_id(fields),
+        subgraphs=fields.boolean("subgraphs"),
+    )
+    return JSONResponse(state)
+
+
+async def update_state(request: Request) -> Response:
+    thread_id = _thread_id(request)
+    fields = await read_fields(request)
+    result = await engine_of(request).update_state(
+        thread_id,
+        fields.raw("values"),
+        as_node=fields.string("as_node"),
+        checkpoint_id=fields.string("checkpoint_id") or _checkpoint_id(fields),
+    )
+    return JSONResponse(result)
+
+
+async def history_get(request: Request) -> Response:
+    thread_id = _thread_id(request)
+    before = request.query_params.get("before") or None
+    history = await engine_of(request).get_history(
+        thread_id, limit=query_int(request, "limit", 10, minimum=1, maximum=1000), before=before
+    )
+    return JSONResponse(history)
+
+
+async def history_post(request: Request) -> Response:
+    thread_id = _thread_id(request)
+    fields = await read_fields(request)
+    checkpoint = fields.obj("checkpoint")
+    history = await engine_of(request).get_history(
+        thread_id,
+        limit=fields.integer("limit", 10, minimum=1, maximum=1000),
+        before=_checkpoint_id(fields, "before"),
+        metadata=fields.obj("metadata"),
+        checkpoint=checkpoint,
+    )
+    return JSONResponse(history)
+
+
+routes = [
+    Route("/threads", create_thread, methods=["POST"]),
+    Route("/threads/search", search_threads, methods=["POST"]),
+    Route("/threads/count", count_threads, methods=["POST"]),
+    Route("/threads/{thread_id}", get_thread, methods=["GET"]),
+    Route("/threads/{thread_id}", patch_thread, methods=["PATCH"]),
+    Route("/threads/{thread_id}", delete_thread, methods=["DELETE"]),
+    Route("/threads/{thread_id}/state", get_state, methods=["GET"]),
+    Route("/threads/{thread_id}/state", update_state, methods=["POST"]),
+    Route("/threads/{thread_id}/state/checkpoint", get_state_at_checkpoint, methods=["POST"]),
+    Route("/threads/{thread_id}/state/{checkpoint_id}", get_state, methods=["GET"]),
+    Route("/threads/{thread_id}/history", history_get, methods=["GET"]),
+    Route("/threads/{thread_id}/history", history_post, methods=["POST"]),
+]
