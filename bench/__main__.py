@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import sys
 from typing import Any
 
@@ -133,7 +134,7 @@ def run_figures(args: argparse.Namespace, argv: list[str]) -> int:
         finally:
             if server is not None:
                 server.stop()
-    render(results, list(results), Console())
+    render(results, list(results), Console(width=140))
     doc = document(results, infos, argv, args.repeats)
     if args.json_path:
         write_json(args.json_path, doc)
@@ -158,6 +159,8 @@ def run_tool(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # SIGTERM (e.g. from `timeout`) unwinds normally, so spawned servers are stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     if args.command:

@@ -23,7 +23,7 @@ from bench import server as servers
 from bench.client import TERMINAL, human, wait_status
 
 TODO_GRAPH = "task_maistro"
-SAMPLE_TIMEOUT_S = 300.0
+SAMPLE_TIMEOUT_S = 120.0
 
 
 @dataclass
@@ -160,7 +160,7 @@ async def stream_first_token_ms(t: Target) -> float:
     if not found:
         raise NotApplicable(f"graph {TODO_GRAPH!r} is not served")
     tid = await _thread(t)
-    config = {"configurable": {"user_id": "bench", "todo_category": "bench"}}
+    config = {"configurable": {"user_id": "bench", "todo_category": "bench", "doubletext_pace": 0}}
     start = time.perf_counter()
     first: float | None = None
     async for part in t.client.runs.stream(

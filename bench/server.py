@@ -12,6 +12,7 @@ Everything binds to 127.0.0.1 on a port chosen here, so no traffic leaves the ma
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -31,8 +32,16 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 CONFIG = REPO / "langgraph.json"
 HOST = "127.0.0.1"
-DB_NAME = "doubletext.db"
+DATA_DIR_NAME = "data"  # `--db` takes the data directory
 REFERENCE_BIN_CANDIDATES = ("/opt/refvenv/bin/langgraph",)
+_STARTED: list[Server] = []
+
+
+@atexit.register
+def _stop_leftovers() -> None:
+    """Never leave a server behind, even when the harness is interrupted."""
+    for srv in list(_STARTED):
+        srv.stop()
 
 
 def free_port() -> int:
@@ -98,6 +107,8 @@ class Server:
 
     def stop(self, timeout_s: float = 10.0) -> None:
         """SIGTERM then SIGKILL; remove the temp dir when we made it."""
+        if self in _STARTED:
+            _STARTED.remove(self)
         if self.proc is not None and self.proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGTERM)
@@ -187,7 +198,7 @@ def start_ours(
     owns = workdir is None
     workdir = workdir or Path(tempfile.mkdtemp(prefix="dt-bench-"))
     port = port or free_port()
-    db = workdir / DB_NAME
+    db = workdir / DATA_DIR_NAME
     argv = [
         *ours_command(),
         "serve",
@@ -210,6 +221,7 @@ def start_ours(
     proc = _spawn(argv, REPO, log_path, env)
     server = Server("ours", f"http://{HOST}:{port}", proc, port, workdir, db, None, log_path, owns)
     server.argv = argv
+    _STARTED.append(server)
     try:
         wait_ready(server.url, timeout_s, proc)
     except RuntimeError as exc:
@@ -241,6 +253,7 @@ def start_reference(port: int | None = None, timeout_s: float = 60.0) -> Server:
         "LANGGRAPH_CLI_NO_ANALYTICS": "1",
         "LANGSMITH_TRACING": "false",
         "PYTHONUNBUFFERED": "1",
+        "DOUBLETEXT_PACE": "0",  # the todo graph's offline model at zero pace, as `--pace 0`
     }
     config = workdir / "langgraph.json"
     config.write_text(json.dumps(absolute_config(CONFIG)))
@@ -250,6 +263,7 @@ def start_reference(port: int | None = None, timeout_s: float = 60.0) -> Server:
     proc = _spawn(argv, workdir, log_path, env)
     server = Server("reference", f"http://{HOST}:{port}", proc, port, workdir, None, None, log_path)
     server.argv = argv
+    _STARTED.append(server)
     try:
         wait_ready(server.url, timeout_s, proc)
     except RuntimeError as exc:

@@ -1,0 +1,389 @@
+"""A fuzz pass over the HTTP surface: malformed and hostile requests must never get a 5xx.
+
+Three families, all sent with plain httpx (the SDK would refuse to build most of them):
+
+* hand-written hostile requests: broken JSON, wrong top-level types, deep nesting, huge strings
+  and bodies, invalid UTF-8, bad and hostile ids in paths, bad query parameters;
+* field mutations: each field of a valid run-creation body replaced by each hostile value, on
+  ``/runs``, ``/runs/stream`` and ``/runs/wait`` (stateful and stateless), and the same for the
+  other endpoints that take a body;
+* seeded random JSON bodies to random endpoints.
+
+Pass: no response ≥ 500, no dropped connection, and afterwards the server still answers ``/ok``
+and still runs a ``noop`` run to the end. Slow answers (a request that legitimately waits, such
+as ``/wait`` on a run scheduled far in the future) are cut at a per-request timeout and counted,
+not failed. The request count is fixed by the lists and the seed; traffic is loopback only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from bench import server as servers
+
+HUGE = "x" * 2_000_000
+DEEP_LIST = "[" * 100_000 + "]" * 100_000
+DEEP_OBJ = '{"a":' * 50_000 + "1" + "}" * 50_000
+
+
+def _nested(depth: int) -> Any:
+    value: Any = "leaf"
+    for _ in range(depth):
+        value = {"n": value}
+    return value
+
+
+HOSTILE_VALUES: list[Any] = [
+    None,
+    0,
+    -1,
+    2**70,
+    1.5,
+    float("1e308"),
+    True,
+    "",
+    "bogus",
+    "\u0000",
+    "💥" * 1000,
+    "x" * 70_000,
+    [],
+    [1, "a", None],
+    {},
+    {"unknown": {"deep": [1, 2, 3]}},
+    "../../../../etc/passwd",
+    "00000000-0000-0000-0000-000000000000",
+    _nested(500),
+]
+RUN_FIELDS = [
+    "assistant_id",
+    "input",
+    "multitask_strategy",
+    "stream_mode",
+    "config",
+    "context",
+    "metadata",
+    "checkpoint_id",
+    "checkpoint",
+    "command",
+    "interrupt_before",
+    "interrupt_after",
+    "on_disconnect",
+    "if_not_exists",
+    "webhook",
+    "after_seconds",
+    "stream_subgraphs",
+    "stream_resumable",
+    "on_completion",
+    "durability",
+    "feedback_keys",
+    "checkpoint_during",
+    "__proto__",
+    "unknown_field",
+]
+BAD_IDS = [
+    "not-a-uuid",
+    "00000000-0000-0000-0000-000000000000",
+    "%00",
+    "..%2F..%2Fetc",
+    "ñ" * 40,
+    "1" * 5000,
+    "'; DROP TABLE runs; --",
+    "%ZZ",
+]
+BAD_QUERIES = [
+    {"limit": "-1"},
+    {"limit": "abc"},
+    {"limit": "1e99"},
+    {"limit": "99999999999999999999"},
+    {"offset": "-5"},
+    {"status": "bogus"},
+    {"stream_mode": "bogus"},
+    {"stream_mode": "[1,2"},
+    {"action": "bogus"},
+    {"wait": "maybe"},
+    {"select": "nope"},
+    {"cancel_on_disconnect": "x"},
+    {"subgraphs": "2"},
+    {"namespace": "a..b"},
+    {"key": ""},
+]
+
+
+@dataclass
+class Fuzz:
+    client: httpx.AsyncClient
+    timeout_s: float
+    sent: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
+    server_errors: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    timeouts: list[str] = field(default_factory=list)
+    non_json_errors: list[str] = field(default_factory=list)
+    client_errors: list[str] = field(default_factory=list)
+
+    async def hit(self, method: str, path: str, **kwargs: Any) -> None:
+        self.sent += 1
+        label = f"{method} {path[:80]} {_describe(kwargs)}"
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                async with self.client.stream(method, path, **kwargs) as response:
+                    body = b""
+                    async for chunk in response.aiter_bytes():
+                        body += chunk
+                        if len(body) > 8_000_000:
+                            break
+        except TimeoutError:
+            self.timeouts.append(label)
+            return
+        except httpx.TransportError as exc:
+            self.dropped.append(f"{label}: {type(exc).__name__} {exc}")
+            return
+        except Exception as exc:  # a request httpx refuses to send is our problem, not theirs
+            self.client_errors.append(f"{label}: {type(exc).__name__} {exc}")
+            return
+        self.statuses[response.status_code] += 1
+        if response.status_code >= 500:
+            self.server_errors.append(f"{response.status_code} {label}: {body[:200]!r}")
+        elif response.status_code >= 400:
+            try:
+                detail = json.loads(body)
+                if not isinstance(detail, dict) or "detail" not in detail:
+                    raise ValueError
+            except ValueError:
+                self.non_json_errors.append(f"{response.status_code} {label}: {body[:80]!r}")
+
+
+def _describe(kwargs: dict[str, Any]) -> str:
+    if "content" in kwargs:
+        content = kwargs["content"]
+        return f"raw[{len(content)}]:{content[:40]!r}"
+    if "json" in kwargs:
+        text = json.dumps(kwargs["json"], default=str)
+        return f"json[{len(text)}]:{text[:60]}"
+    if "params" in kwargs:
+        return f"params:{kwargs['params']}"
+    return ""
+
+
+def _raw(body: str | bytes, ctype: str = "application/json") -> dict[str, Any]:
+    data = body.encode() if isinstance(body, str) else body
+    return {"content": data, "headers": {"content-type": ctype}}
+
+
+RAW_BODIES: list[dict[str, Any]] = [
+    _raw(""),
+    _raw("{"),
+    _raw("null"),
+    _raw("[]"),
+    _raw("1"),
+    _raw('"x"'),
+    _raw("true"),
+    _raw(DEEP_LIST),
+    _raw(DEEP_OBJ),
+    _raw(b'{"assistant_id": "\xff\xfe"}'),
+    _raw('{"assistant_id": "noop", "input": NaN}'),
+    _raw('{"a":1,"a":2}'),
+    _raw('{"assistant_id": "noop"}', "text/plain"),
+    _raw("assistant_id=noop", "application/x-www-form-urlencoded"),
+    _raw(
+        json.dumps(
+            {"assistant_id": "noop", "input": {"messages": [{"role": "user", "content": HUGE}]}}
+        )
+    ),
+    _raw(b"\x00" * 1000),
+    _raw("x" * 16_000_000),
+]
+
+
+def _random_json(rng: random.Random, depth: int = 0) -> Any:
+    kind = rng.randrange(8 if depth < 4 else 5)
+    if kind == 0:
+        return None
+    if kind == 1:
+        return rng.choice([0, -1, 1, 2**63, -(2**63), 3.25])
+    if kind == 2:
+        return rng.choice(["", "noop", "interrupt", "values", str(uuid.uuid4()), "ü" * 50])
+    if kind == 3:
+        return rng.random() < 0.5
+    if kind == 4:
+        return rng.choice(HOSTILE_VALUES[:12])
+    if kind == 5:
+        return [_random_json(rng, depth + 1) for _ in range(rng.randrange(4))]
+    keys = [*RUN_FIELDS, "thread_id", "namespace", "key", "value", "values", "limit", "run_ids"]
+    return {rng.choice(keys): _random_json(rng, depth + 1) for _ in range(rng.randrange(5))}
+
+
+async def _plan(fz: Fuzz, rng: random.Random, random_count: int) -> list[tuple[str, str, dict]]:
+    c = fz.client
+    tid = (await c.post("/threads", json={})).json()["thread_id"]
+    run = (await c.post(f"/threads/{tid}/runs", json={"assistant_id": "noop"})).json()
+    rid = run["run_id"]
+    await c.get(f"/threads/{tid}/runs/{rid}/join")
+    body_paths = [
+        ("POST", "/threads"),
+        ("PATCH", f"/threads/{tid}"),
+        ("POST", "/threads/search"),
+        ("POST", "/threads/count"),
+        ("POST", f"/threads/{tid}/runs"),
+        ("POST", f"/threads/{tid}/runs/stream"),
+        ("POST", f"/threads/{tid}/runs/wait"),
+        ("POST", "/runs"),
+        ("POST", "/runs/stream"),
+        ("POST", "/runs/wait"),
+        ("POST", "/runs/cancel"),
+        ("POST", f"/threads/{tid}/state"),
+        ("POST", f"/threads/{tid}/history"),
+        ("POST", f"/threads/{tid}/copy"),
+        ("PUT", "/store/items"),
+        ("DELETE", "/store/items"),
+        ("POST", "/store/items/search"),
+        ("POST", "/store/namespaces"),
+        ("POST", "/assistants/search"),
+        ("POST", "/assistants"),
+    ]
+    plan: list[tuple[str, str, dict]] = []
+    for method, path in body_paths:
+        plan += [(method, path, body) for body in RAW_BODIES]
+    base = {"assistant_id": "noop", "input": {"messages": [{"role": "user", "content": "hi"}]}}
+    for path in (
+        "/threads/{fresh}/runs",
+        "/threads/{fresh}/runs/stream",
+        "/threads/{fresh}/runs/wait",
+        "/runs",
+        "/runs/wait",
+    ):
+        for name in RUN_FIELDS:
+            for value in HOSTILE_VALUES:
+                plan.append(("POST", path, {"json": {**base, name: value}}))
+    for method, path in body_paths:
+        for value in HOSTILE_VALUES:
+            plan.append((method, path, {"json": value}))
+            plan.append(
+                (
+                    method,
+                    path,
+                    {
+                        "json": {
+                            "thread_id": value,
+                            "metadata": value,
+                            "limit": value,
+                            "namespace": value,
+                            "key": value,
+                            "value": value,
+                            "values": value,
+                        }
+                    },
+                )
+            )
+    for bad in BAD_IDS:
+        for suffix in ("", "/runs", f"/runs/{bad}", "/state", "/history"):
+            plan.append(("GET", f"/threads/{bad}{suffix}", {}))
+        for suffix in ("/join", "/stream", "/cancel"):
+            method = "POST" if suffix == "/cancel" else "GET"
+            plan.append((method, f"/threads/{tid}/runs/{bad}{suffix}", {}))
+        plan.append(("DELETE", f"/threads/{bad}", {}))
+        plan.append(("DELETE", f"/threads/{tid}/runs/{bad}", {}))
+        plan.append(("POST", f"/threads/{bad}/runs", {"json": base}))
+        plan.append(("GET", f"/assistants/{bad}", {}))
+    for params in BAD_QUERIES:
+        for method, path in (
+            ("GET", f"/threads/{tid}/runs"),
+            ("GET", f"/threads/{tid}/runs/{rid}/stream"),
+            ("GET", f"/threads/{tid}/runs/{rid}/join"),
+            ("POST", f"/threads/{tid}/runs/{rid}/cancel"),
+            ("GET", f"/threads/{tid}/history"),
+            ("GET", f"/threads/{tid}/state"),
+            ("GET", "/store/items"),
+        ):
+            plan.append((method, path, {"params": params}))
+    plan.append(
+        (
+            "GET",
+            f"/threads/{tid}/runs/{rid}/stream",
+            {"headers": {"Last-Event-ID": ("💥" * 100).encode()}},
+        )
+    )
+    plan.append(("GET", "/" + "a" * 8000, {}))
+    plan.append(("PUT", "/threads", {"json": {}}))
+    for _ in range(random_count):
+        method, path = rng.choice(body_paths)
+        plan.append((method, path, {"json": _random_json(rng)}))
+    return plan
+
+
+async def run_fuzz(
+    url: str, seed: int = 6, random_count: int = 300, concurrency: int = 8, timeout_s: float = 5.0
+) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(timeout_s + 5)) as client:
+        fz = Fuzz(client, timeout_s)
+        plan = await _plan(fz, random.Random(seed), random_count)
+        gate = asyncio.Semaphore(concurrency)
+        start = time.perf_counter()
+
+        async def one(method: str, path: str, kwargs: dict[str, Any]) -> None:
+            async with gate:
+                if "{fresh}" in path:  # run bodies get a thread of their own: no queues
+                    try:
+                        fresh = (await client.post("/threads", json={})).json()["thread_id"]
+                    except (httpx.HTTPError, ValueError, KeyError) as exc:
+                        fz.dropped.append(f"POST /threads for a fresh thread: {exc!r}")
+                        return
+                    path = path.replace("{fresh}", fresh)
+                await fz.hit(method, path, **kwargs)
+
+        await asyncio.gather(*(one(m, p, kw) for m, p, kw in plan))
+        elapsed = time.perf_counter() - start
+        alive = await _still_serving(client)
+    return {
+        "requests": fz.sent,
+        "elapsed_s": round(elapsed, 2),
+        "statuses": {str(k): v for k, v in sorted(fz.statuses.items())},
+        "server_errors": fz.server_errors,
+        "dropped_connections": fz.dropped,
+        "timeouts": len(fz.timeouts),
+        "timeout_samples": fz.timeouts[:10],
+        "non_json_4xx": len(fz.non_json_errors),
+        "non_json_4xx_samples": fz.non_json_errors[:10],
+        "harness_errors": fz.client_errors[:10],
+        "still_serving": alive,
+        "ok": not fz.server_errors and not fz.dropped and alive == "yes",
+    }
+
+
+async def _still_serving(client: httpx.AsyncClient) -> str:
+    try:
+        if (await client.get("/ok")).status_code != 200:
+            return "no: /ok failed"
+        tid = (await client.post("/threads", json={})).json()["thread_id"]
+        body = {"assistant_id": "noop", "input": {"messages": [{"role": "user", "content": "ok?"}]}}
+        result = (await client.post(f"/threads/{tid}/runs/wait", json=body)).json()
+        if "reply to: ok?" not in json.dumps(result):
+            return f"no: noop run gave {str(result)[:200]}"
+        return "yes"
+    except (httpx.HTTPError, ValueError, KeyError) as exc:
+        return f"no: {type(exc).__name__} {exc}"
+
+
+def main(args: argparse.Namespace) -> dict[str, Any]:
+    if args.sub_url:
+        return asyncio.run(run_fuzz(args.sub_url, seed=args.seed))
+    srv = servers.start("reference" if args.reference else "ours")
+    try:
+        out = asyncio.run(run_fuzz(srv.url, seed=args.seed))
+        out["server_alive"] = srv.alive()
+        out["ok"] = out["ok"] and srv.alive()
+        if not srv.alive():
+            out["server_log_tail"] = srv.log_tail()
+        return out
+    finally:
+        srv.stop()
