@@ -1,0 +1,521 @@
+"""The engine's Python API: threads, runs, state and store, as the HTTP layer and tests use them.
+
+Methods return plain dicts shaped like the LangGraph Agent Server's JSON objects and raise the
+typed errors of `engine.errors`. Run behaviour (strategies, dispatch, cancellation) lives in
+`engine.runs`; storage in `engine.storage`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import uuid
+import weakref
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+from engine.config import Settings
+from engine.errors import (
+    BadRequest,
+    Conflict,
+    InvalidInput,
+    NothingToCancel,
+    RunNotFound,
+    StorageError,
+    ThreadBusy,
+    ThreadNotFound,
+)
+from engine.graphs.registry import GraphEntry, GraphRegistry
+from engine.runs.events import ChannelRegistry, Event
+from engine.runs.scheduler import Scheduler
+from engine.runs.services import Services
+from engine.runs.status import ACTIVE
+from engine.runs.strategy import decide, normalize_strategy
+from engine.runs.streaming import normalize_modes
+from engine.storage.checkpoints import open_saver
+from engine.storage.db import open_database
+from engine.storage.journal import JournalingStore, open_store
+from engine.storage.records import Records, now_iso
+from engine.threads import ThreadOps
+
+__all__ = ["Engine", "Event"]
+
+_DURABILITY = (None, "sync", "async", "exit")
+
+
+def check_uuid(value: object, what: str) -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError as exc:
+        raise InvalidInput(f"Invalid {what} ID: must be a UUID") from exc
+
+
+def _check_dict(value: object, name: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{name} must be an object")
+    return value
+
+
+class Engine(ThreadOps):
+    """Open with `await Engine.open(settings)`; close with `await engine.close()`."""
+
+    def __init__(self, services: Services, scheduler: Scheduler, closers: list[Any]) -> None:
+        self.services = services
+        self.scheduler = scheduler
+        self._closers = closers
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    @classmethod
+    async def open(cls, settings: Settings | None = None) -> Engine:
+        settings = settings or Settings()
+        settings.apply_model_env()
+        try:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot create data directory {settings.data_dir}: {exc}") from exc
+        closers: list[Any] = []
+        try:
+            conn = await open_database(settings.data_dir / "engine.db")
+            closers.append(conn)
+            saver = await open_saver(settings.data_dir / "checkpoints.db")
+            closers.append(saver.conn)
+            inner = await open_store(settings.data_dir / "store.db")
+            closers.append(inner.conn)
+            store = JournalingStore(inner, conn)
+            graphs = GraphRegistry.load(settings.config_path, saver, store)
+            services = Services(settings, Records(conn), saver, store, graphs, ChannelRegistry())
+            scheduler = Scheduler(services)
+            await scheduler.recover()
+        except BaseException:
+            for closer in reversed(closers):
+                await closer.close()
+            raise
+        return cls(services, scheduler, closers)
+
+    async def close(self) -> None:
+        await self.scheduler.close()
+        for closer in reversed(self._closers):
+            await closer.close()
+
+    async def __aenter__(self) -> Engine:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def records(self) -> Records:
+        return self.services.records
+
+    @property
+    def graphs(self) -> GraphRegistry:
+        return self.services.graphs
+
+    @property
+    def graph_names(self) -> list[str]:
+        return self.graphs.names
+
+    @property
+    def store(self) -> JournalingStore:
+        return self.services.store
+
+    def _lock(self, thread_id: str) -> asyncio.Lock:
+        lock = self._locks.get(thread_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[thread_id] = lock
+        return lock
+
+    # -- assistants ------------------------------------------------------------------------
+
+    def _assistant(self, entry: GraphEntry) -> dict[str, Any]:
+        return {
+            "assistant_id": entry.assistant_id,
+            "graph_id": entry.graph_id,
+            "name": entry.graph_id,
+            "description": None,
+            "config": {},
+            "context": {},
+            "metadata": {"created_by": "system"},
+            "version": 1,
+            "created_at": _STARTED,
+            "updated_at": _STARTED,
+        }
+
+    def list_assistants(self) -> list[dict[str, Any]]:
+        return [self._assistant(e) for e in self.graphs.entries.values()]
+
+    def get_assistant(self, assistant_id: str) -> dict[str, Any]:
+        return self._assistant(self.graphs.resolve(assistant_id))
+
+    async def get_graph_schema(self, assistant_id: str) -> dict[str, Any]:
+        entry = self.graphs.resolve(assistant_id)
+        graph = entry.graph
+
+        def schema(getter: Any) -> Any:
+            try:
+                return getter().model_json_schema()
+            except Exception:
+                return None
+
+        return {
+            "graph_id": entry.graph_id,
+            "input_schema": schema(graph.get_input_schema),
+            "output_schema": schema(graph.get_output_schema),
+            "state_schema": schema(lambda: graph.get_input_schema()),
+            "config_schema": schema(graph.get_config_jsonschema and graph.config_schema),
+            "context_schema": schema(graph.get_context_jsonschema and graph.get_context_schema),
+        }
+
+    async def get_graph_drawing(self, assistant_id: str) -> dict[str, Any]:
+        entry = self.graphs.resolve(assistant_id)
+        return entry.graph.get_graph().to_json()
+
+    # -- runs ------------------------------------------------------------------------------
+
+    async def create_run(
+        self,
+        thread_id: str | None,
+        *,
+        assistant_id: str,
+        input: Any = None,
+        command: dict[str, Any] | None = None,
+        config: dict[str, Any] | None = None,
+        context: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+        multitask_strategy: str | None = None,
+        stream_mode: list[str] | str | None = None,
+        stream_subgraphs: bool = False,
+        stream_resumable: bool = False,
+        if_not_exists: str = "reject",
+        after_seconds: float | None = None,
+        durability: str | None = None,
+        checkpoint_id: str | None = None,
+        interrupt_before: list[str] | str | None = None,
+        interrupt_after: list[str] | str | None = None,
+        on_completion: str | None = None,
+        webhook: str | None = None,
+        feedback_keys: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """Accept a run (status `pending`) and apply its multitask strategy to in-flight runs.
+
+        By the time this returns, interrupted runs are `interrupted` and rolled-back runs are
+        gone, so the new run starts from a settled thread.
+        """
+        strategy = normalize_strategy(multitask_strategy)
+        modes = normalize_modes(stream_mode)
+        if not isinstance(assistant_id, str):
+            raise InvalidInput("assistant_id must be a string")
+        entry = self.graphs.resolve(assistant_id)
+        if input is not None and not isinstance(input, dict):
+            raise InvalidInput("input must be an object or null")
+        command = _check_dict(command, "command") or None
+        config = copy.deepcopy(_check_dict(config, "config"))
+        metadata = _check_dict(metadata, "metadata")
+        if context is not None and not isinstance(context, dict):
+            raise InvalidInput("context must be an object")
+        if context and config.get("configurable"):
+            raise BadRequest("Cannot specify both configurable and context. Use context only.")
+        if durability not in _DURABILITY:
+            raise InvalidInput("durability must be one of sync, async, exit")
+        if if_not_exists not in ("reject", "create"):
+            raise InvalidInput("if_not_exists must be 'reject' or 'create'")
+        if after_seconds is not None and (
+            not isinstance(after_seconds, int | float) or after_seconds < 0
+        ):
+            raise InvalidInput("after_seconds must be a non-negative number")
+        temporary = thread_id is None
+        if temporary:
+            thread_id = str(uuid.uuid4())
+            await self.records.insert_thread(thread_id, {})
+        else:
+            thread_id = check_uuid(thread_id, "thread")
+            if await self.records.thread(thread_id) is None:
+                if if_not_exists != "create":
+                    raise ThreadNotFound(thread_id)
+                await self.records.insert_thread(thread_id, {})
+        assert thread_id is not None
+        run_id = str(uuid.uuid4())
+        run_config = self._run_config(config, thread_id, run_id, entry, checkpoint_id)
+        now = now_iso()
+        run = {
+            "run_id": run_id,
+            "thread_id": thread_id,
+            "assistant_id": entry.assistant_id,
+            "created_at": now,
+            "updated_at": now,
+            "status": "pending",
+            "metadata": {
+                **run_config["metadata"],
+                **metadata,
+                "graph_id": entry.graph_id,
+                "assistant_id": entry.assistant_id,
+            },
+            "kwargs": {
+                "input": input,
+                "command": command,
+                "config": run_config,
+                "context": context,
+                "stream_mode": modes,
+                "interrupt_before": interrupt_before,
+                "interrupt_after": interrupt_after,
+                "webhook": webhook,
+                "feedback_keys": feedback_keys,
+                "temporary": temporary and on_completion != "keep",
+                "subgraphs": bool(stream_subgraphs),
+                "resumable": bool(stream_resumable),
+                "durability": durability,
+            },
+            "multitask_strategy": strategy,
+        }
+        async with self._lock(thread_id):
+            inflight = await self.records.active_run_ids(thread_id)
+            decision = decide(strategy, inflight)
+            if not decision.accept:
+                raise ThreadBusy()
+            not_before = datetime.now(UTC).timestamp() + (after_seconds or 0)
+            await self.records.insert_run(run, entry.graph_id, not_before)
+            thread = await self.records.thread(thread_id)
+            thread_meta = {**(thread or {}).get("metadata", {})}
+            thread_meta.setdefault("graph_id", entry.graph_id)
+            thread_meta.setdefault("assistant_id", entry.assistant_id)
+            await self.records.update_thread(
+                thread_id, status="busy", graph_id=entry.graph_id, metadata=thread_meta
+            )
+            self.services.channels.open(run_id)
+            if decision.cancel:
+                assert decision.action is not None
+                await self.scheduler.cancel(list(decision.cancel), decision.action)
+        self.scheduler.kick(thread_id)
+        return run
+
+    def _run_config(
+        self,
+        config: dict[str, Any],
+        thread_id: str,
+        run_id: str,
+        entry: GraphEntry,
+        checkpoint_id: str | None,
+    ) -> dict[str, Any]:
+        configurable = _check_dict(config.get("configurable"), "config.configurable")
+        configurable = {
+            **configurable,
+            "thread_id": thread_id,
+            "run_id": run_id,
+            "graph_id": entry.graph_id,
+            "assistant_id": entry.assistant_id,
+        }
+        if checkpoint_id:
+            configurable["checkpoint_id"] = checkpoint_id
+        run_metadata = {
+            **_check_dict(config.get("metadata"), "config.metadata"),
+            "run_id": run_id,
+            "graph_id": entry.graph_id,
+            "assistant_id": entry.assistant_id,
+        }
+        limit = config.get("recursion_limit", self.settings.default_recursion_limit)
+        if not isinstance(limit, int) or limit < 1:
+            raise InvalidInput("config.recursion_limit must be a positive integer")
+        return {
+            **config,
+            "configurable": configurable,
+            "metadata": run_metadata,
+            "recursion_limit": limit,
+        }
+
+    async def _run_row(self, thread_id: str, run_id: str) -> Any:
+        thread_id = check_uuid(thread_id, "thread")
+        run_id = check_uuid(run_id, "run")
+        row = await self.records.run_row(run_id)
+        if row is None or row["thread_id"] != thread_id:
+            if await self.records.thread(thread_id) is None:
+                raise ThreadNotFound(thread_id)
+            raise RunNotFound(thread_id, run_id)
+        return row
+
+    async def get_run(self, thread_id: str, run_id: str) -> dict[str, Any]:
+        await self._run_row(thread_id, run_id)
+        run = await self.records.run(check_uuid(run_id, "run"))
+        if run is None:
+            raise RunNotFound(thread_id, run_id)
+        return run
+
+    async def list_runs(
+        self, thread_id: str, limit: int = 10, offset: int = 0, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        await self._thread_row(thread_id)
+        return await self.records.list_runs(check_uuid(thread_id, "thread"), limit, offset, status)
+
+    async def delete_run(self, thread_id: str, run_id: str) -> None:
+        """Delete a finished run and its checkpoints (cancel an active one first)."""
+        row = await self._run_row(thread_id, run_id)
+        if row["status"] in ACTIVE:
+            raise Conflict(f"Run {row['run_id']} is {row['status']}; cancel it before deleting")
+        from engine.runs.executor import rollback_run
+
+        await rollback_run(self.services, {**dict(row), "base_writes": None})
+        await self.services.settle_thread(row["thread_id"], self._graph_of(row["graph_id"]))
+
+    async def cancel_runs(
+        self,
+        thread_id: str | None,
+        run_ids: list[str] | None = None,
+        *,
+        status: str | None = None,
+        action: str = "interrupt",
+    ) -> list[str]:
+        if action not in ("interrupt", "rollback"):
+            raise InvalidInput("action must be 'interrupt' or 'rollback'")
+        if run_ids:
+            rows = []
+            for run_id in run_ids:
+                try:
+                    rows.append(await self._run_row(thread_id or "", run_id))
+                except (RunNotFound, ThreadNotFound, InvalidInput) as exc:
+                    raise NothingToCancel("No runs found to cancel.") from exc
+            targets = [r["run_id"] for r in rows if r["status"] in ACTIVE]
+            if not targets:
+                raise NothingToCancel(
+                    "No matching runs to cancel. Please verify the thread ID and run IDs are "
+                    "correct, and the runs haven't been deleted or completed."
+                )
+        else:
+            if status not in ("pending", "running", "all"):
+                raise InvalidInput("status must be one of pending, running, all")
+            wanted = ("pending", "running") if status == "all" else (status,)
+            rows = [r for s in wanted for r in await self.records.runs_with_status(s)]
+            if thread_id is not None:
+                rows = [r for r in rows if r["thread_id"] == thread_id]
+            targets = [r["run_id"] for r in rows]
+            if not targets:
+                raise NothingToCancel("No runs found to cancel.")
+        await self.scheduler.cancel(targets, action)
+        return targets
+
+    async def join_run(self, thread_id: str, run_id: str) -> dict[str, Any]:
+        """Wait for the run to end; its final values, or `__error__` if it failed."""
+        row = await self._run_row(thread_id, run_id)
+        if row["status"] in ACTIVE:
+            channel = self.services.channels.open(row["run_id"])
+            row = await self.records.run_row(row["run_id"])
+            if row is None:
+                raise RunNotFound(thread_id, run_id)
+            if row["status"] in ACTIVE:
+                async for _ in channel.follow(len(channel.events)):
+                    pass
+            row = await self.records.run_row(row["run_id"])
+            if row is None:
+                raise RunNotFound(thread_id, run_id)
+        return await self._run_output(row)
+
+    async def _run_output(self, row: Any) -> dict[str, Any]:
+        from engine.serde import loads
+
+        error = loads(row["error"])
+        if error and row["status"] in ("error", "timeout"):
+            return {"__error__": error}
+        graph = self._graph_of(row["graph_id"])
+        if graph is None:
+            return {}
+        base = {"configurable": {"thread_id": row["thread_id"], "checkpoint_ns": ""}}
+        # alist() holds the saver's lock while it is open: close it before aget_state (deadlock).
+        found_config = None
+        async with contextlib.aclosing(
+            self.services.saver.alist(base, filter={"run_id": row["run_id"]}, limit=1)
+        ) as checkpoints:
+            async for found in checkpoints:
+                found_config = found.config
+                break
+        state = await graph.aget_state(
+            found_config or {"configurable": {"thread_id": row["thread_id"]}}
+        )
+        from engine.serde import to_jsonable
+
+        values = to_jsonable(state.values) if isinstance(state.values, dict) else {}
+        if state.interrupts:
+            values["__interrupt__"] = to_jsonable(list(state.interrupts))
+        return values
+
+    async def subscribe(
+        self,
+        thread_id: str,
+        run_id: str,
+        *,
+        after_id: int | None = None,
+        stream_mode: list[str] | str | None = None,
+    ) -> AsyncIterator[Event]:
+        """`async for event in engine.subscribe(...)`; errors surface on the first step."""
+        events = await self.open_stream(
+            thread_id, run_id, after_id=after_id, stream_mode=stream_mode
+        )
+        async for event in events:
+            yield event
+
+    async def open_stream(
+        self,
+        thread_id: str,
+        run_id: str,
+        *,
+        after_id: int | None = None,
+        stream_mode: list[str] | str | None = None,
+    ) -> AsyncIterator[Event]:
+        """Check the run exists (raising now), then return an iterator of its events.
+
+        after_id=None follows from now on, 0 replays from the start, N replays after event N
+        (`Last-Event-ID`). Only modes the run was created with are ever published.
+        """
+        row = await self._run_row(thread_id, run_id)
+        wanted = set(normalize_modes(stream_mode)) if stream_mode else None
+        channels = self.services.channels
+        channel = channels.get(row["run_id"])
+        if channel is None:
+            if row["status"] not in ACTIVE:
+                return _no_events()
+            channel = channels.open(row["run_id"])
+            fresh = await self.records.run_row(row["run_id"])
+            if fresh is None or fresh["status"] not in ACTIVE:
+                channels.close(row["run_id"])
+        return _filtered(channel.follow(after_id), wanted)
+
+    async def run_side_effects(self, thread_id: str, run_id: str) -> list[dict[str, Any]]:
+        """The store writes a run made (even a rolled-back one: the journal outlives it)."""
+        await self._thread_row(thread_id)
+        return await self.store.entries(check_uuid(run_id, "run"))
+
+    def _graph_of(self, graph_id: str | None) -> Any:
+        entry = self.graphs.entries.get(graph_id or "")
+        return entry.graph if entry else None
+
+
+_STARTED = now_iso()
+
+
+async def _no_events() -> AsyncIterator[Event]:
+    return
+    yield  # pragma: no cover
+
+
+def _mode_of(event: str) -> str:
+    name = event.split("|", 1)[0]
+    if name == "messages":
+        return "messages-tuple"
+    if name.startswith("messages/"):
+        return "messages"
+    return name
+
+
+async def _filtered(events: AsyncIterator[Event], wanted: set[str] | None) -> AsyncIterator[Event]:
+    async for event in events:
+        always = event.event in ("metadata", "error")
+        if wanted is None or always or _mode_of(event.event) in wanted:
+            yield event

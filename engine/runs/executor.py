@@ -1,0 +1,173 @@
+"""Execute one run: stream the graph, publish its events, record how it ended.
+
+Cancellation is plain asyncio task cancellation, as on the LangGraph server: an async node is
+stopped at its next `await`, its superstep's writes are dropped, and every checkpoint written
+before stays. What happens next depends on why the run was cancelled: an interrupt keeps those
+checkpoints (closing any unanswered tool call), a rollback deletes them and the run itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import nullcontext, suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+from langgraph.types import Command
+
+from engine.runs.repair import dangling_tool_calls
+from engine.runs.services import Services
+from engine.runs.streaming import EventTranslator, graph_modes
+from engine.serde import loads
+from engine.storage.checkpoints import (
+    Head,
+    commit_if_stranded,
+    delete_run_checkpoints,
+    run_has_checkpoints,
+)
+from engine.storage.journal import RunScope, current_run
+
+log = logging.getLogger("doubletext.engine")
+
+
+@dataclass
+class Execution:
+    """A run the scheduler has taken on; `cancel_action` says why it is being stopped."""
+
+    run_id: str
+    thread_id: str
+    task: asyncio.Task[None] | None = None
+    cancel_action: str | None = None
+    finished: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def error_payload(exc: BaseException) -> dict[str, str]:
+    return {"error": type(exc).__name__, "message": str(exc)}
+
+
+def _graph_input(kwargs: dict[str, Any]) -> Any:
+    command = kwargs.get("command")
+    if command:
+        return Command(
+            resume=command.get("resume"),
+            update=command.get("update"),
+            goto=command.get("goto") or (),
+        )
+    return kwargs.get("input")
+
+
+async def execute(services: Services, row: Any, execution: Execution, claimed: bool) -> None:
+    """Run (unless cancelled before it started) and finalise. Never raises for graph errors."""
+    run_id, thread_id = row["run_id"], row["thread_id"]
+    kwargs = loads(row["kwargs"])
+    entry = services.graphs.entries.get(row["graph_id"])
+    channel = services.channels.open(run_id)
+    status, error = "success", None
+    if claimed and execution.cancel_action is None and entry is None:
+        status, error = "error", {"error": "ConfigError", "message": "graph no longer served"}
+    elif claimed and execution.cancel_action is None:
+        assert entry is not None
+        channel.publish("metadata", {"run_id": run_id, "attempt": row["attempt"] + 1})
+        execution.task = asyncio.current_task()
+        try:
+            await _stream_graph(services, entry.graph, row, kwargs, channel)
+        except asyncio.CancelledError as exc:
+            await _await_exit_tasks(exc)
+            await commit_if_stranded(services.saver)
+            if execution.cancel_action is None:
+                raise  # engine shutting down: the run stays `running` and resumes on restart
+            status = "interrupted"
+        except TimeoutError as exc:
+            status, error = "timeout", {"error": "TimeoutError", "message": str(exc) or "timed out"}
+        except Exception as exc:
+            log.info("run %s failed: %r", run_id, exc)
+            status, error = "error", error_payload(exc)
+            channel.publish("error", error)
+        finally:
+            execution.task = None
+    elif execution.cancel_action is None:
+        channel.close()
+        return  # someone else took it (thread deleted meanwhile)
+    if execution.cancel_action is not None:
+        status = "interrupted"
+    graph = entry.graph if entry else None
+    if execution.cancel_action == "rollback":
+        await rollback_run(services, row)
+    else:
+        if status == "interrupted" and graph is not None:
+            await close_dangling_tool_calls(graph, thread_id, run_id)
+        await services.records.set_status(
+            run_id, status, error=error, only_from=("running", "pending", "interrupted")
+        )
+        channel.close()
+    await services.settle_thread(thread_id, graph, error=error)
+
+
+async def _stream_graph(services: Services, graph: Any, row: Any, kwargs: dict, channel) -> None:
+    run_id, thread_id = row["run_id"], row["thread_id"]
+    modes = kwargs.get("stream_mode") or ["values"]
+    translator = EventTranslator(modes)
+    resume = row["attempt"] >= 1 and await run_has_checkpoints(services.saver, thread_id, run_id)
+    graph_input = None if resume else _graph_input(kwargs)
+    options: dict[str, Any] = {
+        "stream_mode": graph_modes(modes) or ["values"],
+        "subgraphs": bool(kwargs.get("subgraphs")),
+        "durability": kwargs.get("durability") or "async",
+    }
+    for key in ("interrupt_before", "interrupt_after", "context"):
+        if kwargs.get(key) is not None:
+            options[key] = kwargs[key]
+    timeout = services.settings.run_timeout_s
+    token = current_run.set(RunScope(run_id, thread_id))
+    try:
+        async with asyncio.timeout(timeout) if timeout else nullcontext():
+            async for item in graph.astream(graph_input, kwargs["config"], **options):
+                if options["subgraphs"]:
+                    namespace, mode, payload = item
+                else:
+                    namespace, (mode, payload) = None, item
+                if mode not in translator.api_modes and mode != "messages":
+                    continue  # a mode LangGraph needed internally but the client did not ask for
+                for name, data in translator.translate(mode, payload, namespace):
+                    channel.publish(name, data)
+    finally:
+        current_run.reset(token)
+
+
+async def _await_exit_tasks(exc: asyncio.CancelledError) -> None:
+    """LangGraph hands its exit task over in CancelledError.args: let checkpoint saves land."""
+    for arg in exc.args:
+        if isinstance(arg, asyncio.Future):
+            with suppress(BaseException):
+                await arg
+
+
+async def close_dangling_tool_calls(graph: Any, thread_id: str, run_id: str) -> None:
+    """Answer tool calls the interrupted run left open, tagged with its run id."""
+    try:
+        state = await graph.aget_state({"configurable": {"thread_id": thread_id}})
+        values = state.values if isinstance(state.values, dict) else {}
+        answers = dangling_tool_calls(values.get("messages") or [])
+        if answers:
+            await graph.aupdate_state(
+                {"configurable": {"thread_id": thread_id}, "metadata": {"run_id": run_id}},
+                {"messages": answers},
+            )
+    except Exception:
+        log.exception("closing tool calls of interrupted run %s failed", run_id)
+
+
+async def rollback_run(services: Services, row: Any) -> None:
+    """Delete a run as if it never happened: its checkpoints, its row, its stream."""
+    run_id, thread_id = row["run_id"], row["thread_id"]
+    fresh = await services.records.run_row(run_id)
+    base = None
+    if fresh is not None and fresh["base_writes"] is not None:
+        keys = frozenset((task, int(idx)) for task, idx in loads(fresh["base_writes"]))
+        base = Head(fresh["base_checkpoint_id"], keys)
+    await delete_run_checkpoints(services.saver, thread_id, run_id, base)
+    if services.settings.rollback_undoes_store:
+        await services.store.undo(run_id)
+    await services.records.delete_run(run_id)
+    services.channels.discard(run_id)

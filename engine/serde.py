@@ -1,0 +1,55 @@
+"""JSON for everything a graph can put in its state (messages, pydantic models, dates, ...)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import uuid
+from typing import Any
+
+import orjson
+from pydantic import BaseModel
+
+
+def default(obj: Any) -> Any:
+    """orjson fallback: turn LangChain messages and other rich objects into plain JSON values."""
+    if isinstance(obj, BaseModel):
+        return obj.model_dump(mode="json")
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return dataclasses.asdict(obj)
+    if isinstance(obj, dt.datetime | dt.date | dt.time):
+        return obj.isoformat()
+    if isinstance(obj, uuid.UUID):
+        return str(obj)
+    if isinstance(obj, set | frozenset | tuple):
+        return list(obj)
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    if isinstance(obj, bytes):
+        return obj.decode("utf-8", errors="replace")
+    if hasattr(obj, "_asdict"):
+        return obj._asdict()
+    if isinstance(obj, BaseException):
+        return {"error": type(obj).__name__, "message": str(obj)}
+    return repr(obj)
+
+
+_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+
+
+def dumps(obj: Any) -> bytes:
+    return orjson.dumps(obj, default=default, option=_OPTIONS)
+
+
+def dumps_str(obj: Any) -> str:
+    return dumps(obj).decode()
+
+
+def loads(data: str | bytes | None) -> Any:
+    return None if data is None else orjson.loads(data)
+
+
+def to_jsonable(obj: Any) -> Any:
+    """A deep copy made only of JSON types, so events can be shared between subscribers."""
+    return orjson.loads(dumps(obj))

@@ -1,0 +1,67 @@
+"""LangGraph StateSnapshots as the API's ThreadState objects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.types import StateSnapshot
+
+from engine.serde import to_jsonable
+
+
+def _checkpoint_ref(config: Any) -> dict[str, Any] | None:
+    if not config:
+        return None
+    configurable = config.get("configurable", {})
+    return {
+        "thread_id": configurable.get("thread_id"),
+        "checkpoint_ns": configurable.get("checkpoint_ns", ""),
+        "checkpoint_id": configurable.get("checkpoint_id"),
+    }
+
+
+def _task(task: Any) -> dict[str, Any]:
+    state = task.state
+    return {
+        "id": task.id,
+        "name": task.name,
+        "path": to_jsonable(list(task.path)),
+        "error": None if task.error is None else str(task.error),
+        "interrupts": to_jsonable(list(task.interrupts)),
+        "checkpoint": _checkpoint_ref(state) if isinstance(state, dict) else None,
+        "state": snapshot_to_dict(state) if isinstance(state, StateSnapshot) else None,
+        "result": to_jsonable(task.result),
+    }
+
+
+def snapshot_to_dict(snapshot: StateSnapshot) -> dict[str, Any]:
+    checkpoint = _checkpoint_ref(snapshot.config)
+    parent = _checkpoint_ref(snapshot.parent_config)
+    return {
+        "values": to_jsonable(snapshot.values),
+        "next": list(snapshot.next),
+        "tasks": [_task(t) for t in snapshot.tasks],
+        "checkpoint": checkpoint,
+        "parent_checkpoint": parent,
+        "metadata": to_jsonable(snapshot.metadata),
+        "created_at": snapshot.created_at,
+        "interrupts": to_jsonable(list(snapshot.interrupts)),
+        "checkpoint_id": checkpoint["checkpoint_id"] if checkpoint else None,
+        "parent_checkpoint_id": parent["checkpoint_id"] if parent else None,
+    }
+
+
+def empty_state() -> dict[str, Any]:
+    """The state of a thread no run has touched yet."""
+    return {
+        "values": {},
+        "next": [],
+        "tasks": [],
+        "checkpoint": None,
+        "parent_checkpoint": None,
+        "metadata": None,
+        "created_at": None,
+        "interrupts": [],
+        "checkpoint_id": None,
+        "parent_checkpoint_id": None,
+    }

@@ -1,0 +1,130 @@
+"""LangGraph checkpoints in SQLite, plus the deletions the library does not offer.
+
+The saver's connection is opened in autocommit mode: a run cancelled in the middle of `aput` can
+then never leave a transaction open (see the reference notes on cancellation). All custom SQL
+runs under `saver.lock`, which serialises the saver's one connection.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiosqlite
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+from engine.errors import StorageError
+
+_RUN_ID = "json_extract(CAST(metadata AS TEXT), '$.run_id')"
+
+
+async def open_saver(path: Path) -> AsyncSqliteSaver:
+    try:
+        conn = await aiosqlite.connect(path, isolation_level=None)
+    except (OSError, sqlite3.Error) as exc:
+        raise StorageError(f"cannot open checkpoint database {path}: {exc}") from exc
+    saver = AsyncSqliteSaver(conn)
+    try:
+        await saver.setup()
+        await conn.execute("PRAGMA synchronous=NORMAL")
+    except sqlite3.Error as exc:
+        await conn.close()
+        raise StorageError(f"cannot use checkpoint database {path}: {exc}") from exc
+    return saver
+
+
+@dataclass(frozen=True)
+class Head:
+    """Where a thread stood before a run: its head checkpoint and that checkpoint's writes."""
+
+    checkpoint_id: str | None
+    write_keys: frozenset[tuple[str, int]]
+
+
+async def thread_head(saver: AsyncSqliteSaver, thread_id: str) -> Head:
+    async with saver.lock, saver.conn.execute(
+        "SELECT checkpoint_id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = '' "
+        "ORDER BY checkpoint_id DESC LIMIT 1",
+        (thread_id,),
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        return Head(None, frozenset())
+    checkpoint_id = row[0]
+    async with saver.lock, saver.conn.execute(
+        "SELECT task_id, idx FROM writes WHERE thread_id = ? AND checkpoint_ns = '' "
+        "AND checkpoint_id = ?",
+        (thread_id, checkpoint_id),
+    ) as cursor:
+        keys = frozenset((task, idx) for task, idx in await cursor.fetchall())
+    return Head(checkpoint_id, keys)
+
+
+async def run_has_checkpoints(saver: AsyncSqliteSaver, thread_id: str, run_id: str) -> bool:
+    async with saver.lock, saver.conn.execute(
+        f"SELECT 1 FROM checkpoints WHERE thread_id = ? AND {_RUN_ID} = ? LIMIT 1",
+        (thread_id, run_id),
+    ) as cursor:
+        return await cursor.fetchone() is not None
+
+
+async def delete_run_checkpoints(
+    saver: AsyncSqliteSaver, thread_id: str, run_id: str, base: Head | None = None
+) -> int:
+    """Delete every checkpoint (all namespaces) a run wrote, and its writes.
+
+    With `base` (the head before the run, for the thread's latest run only) this also removes
+    anything newer than the base and the writes the run left on the base checkpoint itself, so
+    the thread is exactly as it was before the run. Returns the number of checkpoints deleted.
+    """
+    async with saver.lock:
+        conn = saver.conn
+        params: list[object] = [thread_id, run_id]
+        where = f"thread_id = ? AND ({_RUN_ID} = ?"
+        if base is not None and base.checkpoint_id is not None:
+            where += " OR checkpoint_id > ?"
+            params.append(base.checkpoint_id)
+        elif base is not None:
+            where += " OR 1"
+        where += ")"
+        async with conn.execute(
+            f"SELECT checkpoint_ns, checkpoint_id FROM checkpoints WHERE {where}", params
+        ) as cursor:
+            doomed = [(ns, cid) for ns, cid in await cursor.fetchall()]
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            await conn.executemany(
+                "DELETE FROM writes WHERE thread_id = ? AND checkpoint_ns = ? "
+                "AND checkpoint_id = ?",
+                [(thread_id, ns, cid) for ns, cid in doomed],
+            )
+            await conn.executemany(
+                "DELETE FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ? "
+                "AND checkpoint_id = ?",
+                [(thread_id, ns, cid) for ns, cid in doomed],
+            )
+            if base is not None and base.checkpoint_id is not None:
+                async with conn.execute(
+                    "SELECT task_id, idx FROM writes WHERE thread_id = ? AND checkpoint_ns = '' "
+                    "AND checkpoint_id = ?",
+                    (thread_id, base.checkpoint_id),
+                ) as cursor:
+                    extra = [k for k in await cursor.fetchall() if tuple(k) not in base.write_keys]
+                await conn.executemany(
+                    "DELETE FROM writes WHERE thread_id = ? AND checkpoint_ns = '' "
+                    "AND checkpoint_id = ? AND task_id = ? AND idx = ?",
+                    [(thread_id, base.checkpoint_id, task, idx) for task, idx in extra],
+                )
+            await conn.execute("COMMIT")
+        except BaseException:
+            await conn.execute("ROLLBACK")
+            raise
+    return len(doomed)
+
+
+async def commit_if_stranded(saver: AsyncSqliteSaver) -> None:
+    """Belt and braces after a cancel: never leave the saver's connection inside a transaction."""
+    async with saver.lock:
+        if saver.conn.in_transaction:
+            await saver.conn.commit()

@@ -1,0 +1,116 @@
+"""The engine's own SQLite database: threads, runs and the store journal.
+
+Checkpoints and the LangGraph store live in their own files (see `checkpoints.py`); this file holds
+only what the engine itself needs to be durable: which threads exist, every accepted run with its
+input and status, and which store writes each run made.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from engine.errors import StorageError
+
+# Each entry upgrades the schema by one version (PRAGMA user_version); never edit a shipped one.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE threads (
+        thread_id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        state_updated_at TEXT NOT NULL,
+        metadata TEXT NOT NULL DEFAULT '{}',
+        status TEXT NOT NULL DEFAULT 'idle',
+        config TEXT NOT NULL DEFAULT '{}',
+        state_values TEXT,
+        interrupts TEXT NOT NULL DEFAULT '{}',
+        error TEXT,
+        has_next INTEGER NOT NULL DEFAULT 0,
+        graph_id TEXT
+    );
+    CREATE TABLE runs (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id TEXT NOT NULL UNIQUE,
+        thread_id TEXT NOT NULL,
+        assistant_id TEXT NOT NULL,
+        graph_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        multitask_strategy TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        not_before REAL NOT NULL DEFAULT 0,
+        metadata TEXT NOT NULL DEFAULT '{}',
+        kwargs TEXT NOT NULL DEFAULT '{}',
+        attempt INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        base_checkpoint_id TEXT,
+        base_writes TEXT
+    );
+    CREATE INDEX runs_by_thread ON runs(thread_id, status, seq);
+    CREATE TABLE store_journal (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id TEXT NOT NULL,
+        thread_id TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        key TEXT NOT NULL,
+        previous TEXT,
+        current TEXT,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX journal_by_run ON store_journal(run_id, id);
+    """,
+]
+
+
+async def open_database(path: Path) -> aiosqlite.Connection:
+    """Open (creating or migrating) the engine database, or raise one readable StorageError."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(path, isolation_level=None)
+    except (OSError, sqlite3.Error) as exc:
+        raise StorageError(f"cannot open database {path}: {exc}") from exc
+    try:
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        await conn.execute("PRAGMA busy_timeout=5000")
+        await migrate(conn)
+    except sqlite3.Error as exc:
+        await conn.close()
+        raise StorageError(f"cannot use database {path}: {exc}") from exc
+    return conn
+
+
+async def migrate(conn: aiosqlite.Connection) -> None:
+    async with conn.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    version = int(row[0]) if row else 0
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        await conn.execute("BEGIN")
+        try:
+            for statement in _statements(script):
+                await conn.execute(statement)
+            await conn.execute(f"PRAGMA user_version={number}")
+            await conn.execute("COMMIT")
+        except BaseException:
+            await conn.execute("ROLLBACK")
+            raise
+
+
+def _statements(script: str) -> Iterable[str]:
+    return (part.strip() for part in script.split(";") if part.strip())
+
+
+async def fetch_all(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> list:
+    async with conn.execute(sql, tuple(params)) as cursor:
+        return list(await cursor.fetchall())
+
+
+async def fetch_one(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()):
+    async with conn.execute(sql, tuple(params)) as cursor:
+        return await cursor.fetchone()

@@ -1,0 +1,123 @@
+"""The LangGraph store, with every write made inside a run journaled under that run's id.
+
+Store writes are not part of checkpoints, so rolling back a run's checkpoints leaves the todos it
+created. The journal makes those side effects visible (the UI shows what a run changed) and, when
+the engine is configured to, lets a rollback undo them.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+from langgraph.store.base import BaseStore, GetOp, Op, PutOp, Result
+from langgraph.store.sqlite.aio import AsyncSqliteStore
+
+from engine.errors import StorageError
+from engine.serde import dumps_str, loads
+
+
+@dataclass(frozen=True)
+class RunScope:
+    run_id: str
+    thread_id: str
+
+
+# Set by the executor around a graph run; LangGraph's node tasks inherit it.
+current_run: contextvars.ContextVar[RunScope | None] = contextvars.ContextVar(
+    "doubletext_current_run", default=None
+)
+
+
+async def open_store(path: Path) -> AsyncSqliteStore:
+    try:
+        conn = await aiosqlite.connect(path, isolation_level=None)
+    except (OSError, sqlite3.Error) as exc:
+        raise StorageError(f"cannot open store database {path}: {exc}") from exc
+    store = AsyncSqliteStore(conn)
+    try:
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await store.setup()
+    except sqlite3.Error as exc:
+        await conn.close()
+        raise StorageError(f"cannot use store database {path}: {exc}") from exc
+    return store
+
+
+class JournalingStore(BaseStore):
+    """Delegates to the SQLite store; records (namespace, key, previous, new) for run writes."""
+
+    def __init__(self, inner: AsyncSqliteStore, journal: aiosqlite.Connection) -> None:
+        self.inner = inner
+        self.journal = journal
+
+    async def abatch(self, ops: Iterable[Op]) -> list[Result]:
+        ops = list(ops)
+        scope = current_run.get()
+        puts = [op for op in ops if isinstance(op, PutOp)] if scope else []
+        previous: list[Any] = []
+        if puts:
+            found = await self.inner.abatch([GetOp(op.namespace, op.key) for op in puts])
+            previous = [item.value if item else None for item in found]
+        results = await self.inner.abatch(ops)
+        if puts and scope is not None:
+            now = datetime.now(UTC).isoformat()
+            await self.journal.executemany(
+                "INSERT INTO store_journal (run_id, thread_id, namespace, key, previous, current,"
+                " at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        scope.run_id,
+                        scope.thread_id,
+                        dumps_str(list(op.namespace)),
+                        op.key,
+                        None if prev is None else dumps_str(prev),
+                        None if op.value is None else dumps_str(op.value),
+                        now,
+                    )
+                    for op, prev in zip(puts, previous, strict=True)
+                ],
+            )
+        return results
+
+    def batch(self, ops: Iterable[Op]) -> list[Result]:
+        # Sync access only happens from worker threads (sync nodes); journaling needs the loop.
+        return self.inner.batch(ops)
+
+    async def entries(self, run_id: str) -> list[dict[str, Any]]:
+        async with self.journal.execute(
+            "SELECT namespace, key, previous, current, at FROM store_journal WHERE run_id = ?"
+            " ORDER BY id",
+            (run_id,),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            {
+                "namespace": loads(ns),
+                "key": key,
+                "previous": loads(prev),
+                "value": loads(cur),
+                "at": at,
+            }
+            for ns, key, prev, cur, at in rows
+        ]
+
+    async def undo(self, run_id: str) -> int:
+        """Restore every value a run overwrote (newest first); returns how many were undone."""
+        entries = await self.entries(run_id)
+        ops = [
+            PutOp(tuple(e["namespace"]), e["key"], e["previous"]) for e in reversed(entries)
+        ]
+        if ops:
+            await self.inner.abatch(ops)
+        await self.forget(run_id)
+        return len(ops)
+
+    async def forget(self, run_id: str) -> None:
+        await self.journal.execute("DELETE FROM store_journal WHERE run_id = ?", (run_id,))

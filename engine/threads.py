@@ -1,0 +1,186 @@
+"""Thread and state operations of the engine's Python API (mixed into `Engine`)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from langgraph.errors import InvalidUpdateError
+
+from engine.errors import BadRequest, Conflict, InvalidInput, ThreadNotFound
+from engine.state import empty_state, snapshot_to_dict
+from engine.storage.checkpoints import Head, delete_run_checkpoints
+
+if TYPE_CHECKING:
+    from engine.runs.scheduler import Scheduler
+    from engine.runs.services import Services
+    from engine.storage.records import Records
+
+
+def _uuid(value: object, what: str = "thread") -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError as exc:
+        raise InvalidInput(f"Invalid {what} ID: must be a UUID") from exc
+
+
+class ThreadOps:
+    services: Services
+    scheduler: Scheduler
+
+    @property
+    def records(self) -> Records:  # overridden by Engine; here for type checkers
+        return self.services.records
+
+    async def _thread_row(self, thread_id: str) -> dict[str, Any]:
+        thread_id = _uuid(thread_id)
+        thread = await self.records.thread(thread_id)
+        if thread is None:
+            raise ThreadNotFound(thread_id)
+        return thread
+
+    async def create_thread(
+        self,
+        thread_id: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        if_exists: str = "raise",
+    ) -> dict[str, Any]:
+        if if_exists not in ("raise", "do_nothing"):
+            raise InvalidInput("if_exists must be 'raise' or 'do_nothing'")
+        if metadata is not None and not isinstance(metadata, dict):
+            raise InvalidInput("metadata must be an object")
+        thread_id = _uuid(thread_id) if thread_id is not None else str(uuid.uuid4())
+        existing = await self.records.thread(thread_id)
+        if existing is not None:
+            if if_exists == "do_nothing":
+                return existing
+            raise Conflict(f"Thread with ID {thread_id} already exists")
+        return await self.records.insert_thread(thread_id, metadata or {})
+
+    async def get_thread(self, thread_id: str) -> dict[str, Any]:
+        return await self._thread_row(thread_id)
+
+    async def patch_thread(self, thread_id: str, metadata: dict[str, Any]) -> dict[str, Any]:
+        thread = await self._thread_row(thread_id)
+        if not isinstance(metadata, dict):
+            raise InvalidInput("metadata must be an object")
+        merged = {**thread["metadata"], **metadata}
+        await self.records.update_thread(thread["thread_id"], metadata=merged)
+        return await self._thread_row(thread_id)
+
+    async def delete_thread(self, thread_id: str) -> None:
+        """Stop its runs, then delete its runs, checkpoints and journal."""
+        thread = await self._thread_row(thread_id)
+        thread_id = thread["thread_id"]
+        active = await self.records.active_run_ids(thread_id)
+        if active:
+            await self.scheduler.cancel(active, "interrupt")
+        await delete_run_checkpoints(
+            self.services.saver, thread_id, "", base=Head(None, frozenset())
+        )
+        await self.records.delete_thread(thread_id)
+
+    async def search_threads(
+        self,
+        metadata: dict[str, Any] | None = None,
+        values: dict[str, Any] | None = None,
+        status: str | None = None,
+        limit: int = 10,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        if status is not None and status not in ("idle", "busy", "interrupted", "error"):
+            raise InvalidInput("status must be one of idle, busy, interrupted, error")
+        if values:
+            found = await self.records.search_threads(metadata, status, None, 0)
+            found = [t for t in found if _matches(t.get("values"), values)]
+            return found[offset : offset + limit]
+        return await self.records.search_threads(metadata, status, limit, offset)
+
+    async def count_threads(
+        self,
+        metadata: dict[str, Any] | None = None,
+        values: dict[str, Any] | None = None,
+        status: str | None = None,
+    ) -> int:
+        return len(await self.search_threads(metadata, values, status, limit=10**9))
+
+    def _thread_graph(self, thread: dict[str, Any]) -> Any:
+        graph_id = thread["metadata"].get("graph_id")
+        entry = self.services.graphs.entries.get(graph_id or "")
+        return entry.graph if entry else None
+
+    async def get_state(
+        self, thread_id: str, checkpoint_id: str | None = None, subgraphs: bool = False
+    ) -> dict[str, Any]:
+        thread = await self._thread_row(thread_id)
+        graph = self._thread_graph(thread)
+        if graph is None:
+            return empty_state()
+        config: dict[str, Any] = {"configurable": {"thread_id": thread["thread_id"]}}
+        if checkpoint_id:
+            config["configurable"]["checkpoint_id"] = checkpoint_id
+        snapshot = await graph.aget_state(config, subgraphs=subgraphs)
+        if not snapshot.created_at:
+            return empty_state()
+        return snapshot_to_dict(snapshot)
+
+    async def update_state(
+        self,
+        thread_id: str,
+        values: Any,
+        as_node: str | None = None,
+        checkpoint_id: str | None = None,
+    ) -> dict[str, Any]:
+        thread = await self._thread_row(thread_id)
+        thread_id = thread["thread_id"]
+        active = await self.records.active_run_ids(thread_id)
+        if active:
+            raise Conflict(f"Thread {thread_id} has in-flight runs: {', '.join(active)}")
+        graph = self._thread_graph(thread)
+        if graph is None:
+            raise BadRequest(f"Thread {thread_id} has no graph yet: run it once first")
+        config: dict[str, Any] = {"configurable": {"thread_id": thread_id}}
+        if checkpoint_id:
+            config["configurable"]["checkpoint_id"] = checkpoint_id
+        try:
+            new_config = await graph.aupdate_state(config, values, as_node=as_node)
+        except (InvalidUpdateError, ValueError, TypeError, KeyError) as exc:
+            raise InvalidInput(f"cannot update state: {exc}") from exc
+        await self.services.settle_thread(thread_id, graph)
+        configurable = new_config["configurable"]
+        return {
+            "checkpoint": configurable,
+            "configurable": configurable,
+            "checkpoint_id": configurable.get("checkpoint_id"),
+        }
+
+    async def get_history(
+        self,
+        thread_id: str,
+        limit: int = 10,
+        before: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        checkpoint: dict[str, Any] | None = None,
+    ) -> list[dict[str, Any]]:
+        thread = await self._thread_row(thread_id)
+        graph = self._thread_graph(thread)
+        if graph is None:
+            return []
+        if not isinstance(limit, int) or limit < 1:
+            raise InvalidInput("limit must be a positive integer")
+        configurable = {"thread_id": thread["thread_id"], **(checkpoint or {})}
+        before_config = (
+            {"configurable": {"thread_id": thread["thread_id"], "checkpoint_id": before}}
+            if before
+            else None
+        )
+        return [
+            snapshot_to_dict(snapshot)
+            async for snapshot in graph.aget_state_history(
+                {"configurable": configurable}, filter=metadata, before=before_config, limit=limit
+            )
+        ]
+
+
+def _matches(values: Any, wanted: dict[str, Any]) -> bool:
+    return isinstance(values, dict) and all(values.get(k) == v for k, v in wanted.items())
