@@ -67,9 +67,10 @@ class DoubletextApp(FlowMixin, App[None]):
         stable_ids: bool = False,
         export_dir: Path | None = None,
         strategy: str = "enqueue",
+        configurable: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
-        self.backend = Backend(url, assistant, api_key)
+        self.backend = Backend(url, assistant, api_key, configurable)
         self.user_id = user_id
         self.engine_label = engine_label or url
         self.model = model or "server-side"
@@ -81,6 +82,7 @@ class DoubletextApp(FlowMixin, App[None]):
         self.connected = False
         self.last_rejected: str | None = None
         self.todo_marks: dict[str, str] = {}
+        self.todo_latest: set[str] = set()
         self._todo_snapshot: dict[str, str] = {}
         self._poll_wanted = False
         self._poll_busy = False
@@ -205,6 +207,7 @@ class DoubletextApp(FlowMixin, App[None]):
             self.notify("User ids cannot contain '.' (store namespace rule).", severity="error")
         elif user and user != self.user_id:
             self.user_id, self.todo_marks, self._todo_snapshot = user, {}, {}
+            self.todo_latest = set()
             self.update_info()
             self.refresh_todos()
 

@@ -70,9 +70,16 @@ def _is_uuid(value: str) -> bool:
 class Backend:
     """Threads, runs, streams and the store for one assistant on one server."""
 
-    def __init__(self, url: str, assistant: str, api_key: str | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        assistant: str,
+        api_key: str | None = None,
+        configurable: dict[str, Any] | None = None,
+    ) -> None:
         self.url = url
         self.assistant = assistant
+        self.configurable = dict(configurable or {})
         self.client = get_client(url=url, api_key=api_key, timeout=httpx.Timeout(10, read=300))
 
     async def check(self) -> dict[str, Any]:
@@ -112,7 +119,13 @@ class Backend:
             thread_id,
             self.assistant,
             input={"messages": [{"type": "human", "content": text, "id": human_id}]},
-            config={"configurable": {"user_id": user_id, "todo_category": TODO_CATEGORY}},
+            config={
+                "configurable": {
+                    "todo_category": TODO_CATEGORY,
+                    **self.configurable,
+                    "user_id": user_id,
+                }
+            },
             multitask_strategy=strategy,  # type: ignore[arg-type]
             stream_mode=STREAM_MODES,  # type: ignore[arg-type]
             stream_resumable=True,

@@ -184,9 +184,14 @@ def _check(outcome: Outcome, scenario: Scenario, messages: list[dict[str, Any]])
 
 
 def summary_table(outcomes: list[Outcome], scenarios: tuple[Scenario, ...]) -> Table:
-    table = Table(title="Double texting: what the server did (read back after each scenario)")
-    for name in ("strategy", "run 1", "run 2", "messages kept", "wall time", "contract"):
-        table.add_column(name, justify="right" if name == "wall time" else "left")
+    table = Table(
+        title="What the server did (read back after each scenario)",
+        caption="messages kept: count (which human messages)",
+    )
+    for name in ("strategy", "run 1", "run 2", "messages kept", "wall", "check"):
+        table.add_column(
+            name, justify="right" if name == "wall" else "left", no_wrap=name != "check"
+        )
     for outcome, scenario in zip(outcomes, scenarios, strict=True):
         kept = [
             label
@@ -197,7 +202,7 @@ def summary_table(outcomes: list[Outcome], scenarios: tuple[Scenario, ...]) -> T
             outcome.strategy,
             outcome.run1,
             outcome.run2,
-            f"{outcome.message_count}, human: {'+'.join(kept) or 'none'}",
+            f"{outcome.message_count} ({'+'.join(kept) or 'none'})",
             f"{outcome.wall_s:.2f} s",
             "[green]ok[/green]" if outcome.ok else "[red]" + "; ".join(outcome.problems) + "[/red]",
         )

@@ -43,6 +43,10 @@ class EngineThread:
             return
         self._ready.set()
         loop.run_forever()
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in pending:  # background tasks the server left behind (store batcher, SSE)
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         loop.close()
 
     def start(self, timeout: float = 60.0) -> EngineThread:

@@ -44,6 +44,7 @@ class FlowMixin(_Base):
     stable_ids: bool
     last_rejected: str | None
     todo_marks: dict[str, str]
+    todo_latest: set[str]
     _todo_snapshot: dict[str, str]
     _poll_wanted: bool
     _poll_busy: bool
@@ -216,7 +217,7 @@ class FlowMixin(_Base):
             latest = next((r for r in self.book.ordered_rows() if r.fate in FINAL), None)
             label = latest.run_id[-8:] if latest else ""
             changed = changed_keys(self._todo_snapshot, items)
-            if changed:
-                self.todo_marks = dict.fromkeys(changed, label)
+            self.todo_latest = changed
+            self.todo_marks.update(dict.fromkeys(changed, label))
         self._todo_snapshot = {i["key"]: todo_fingerprint(i) for i in items}
-        self.query_one(TodoPanel).show(items, self.todo_marks)
+        self.query_one(TodoPanel).show(items, self.todo_marks, self.todo_latest)

@@ -18,6 +18,7 @@ from tests.tui.helpers import (
     wait_until,
 )
 from tui.runstate import Fate
+from tui.widgets.todos import TodoPanel
 
 SIZE = (150, 40)
 
@@ -84,3 +85,26 @@ async def test_reject_notifies_and_run_one_completes(make_app) -> None:
         assert replies(app, "second") == []
         assert run_panel(app) == {"first": "done"}
         assert app.query_one("#composer").value == "second"
+
+
+async def test_todo_panel_shows_what_each_run_changed(make_app) -> None:
+    """task_maistro: two todo requests enqueued; the panel lists both, the latest one starred."""
+    app = make_app("task_maistro", configurable={"doubletext_pace": 0.3})
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await say(pilot, "I need to book the dentist by Friday")
+        await wait_until(
+            pilot, lambda: fate_of(app, "I need to book the dentist by Friday") is Fate.RUNNING
+        )
+        await pilot.press("f1")
+        await say(pilot, "I need to buy milk")
+        await wait_until(pilot, lambda: idle(app) and len(app.book.rows) == 2, 30, "both runs")
+        await wait_until(pilot, lambda: len(todo_tasks(app)) == 2, 10, "two todos")
+        assert {t.lower() for t in todo_tasks(app)} == {"book the dentist", "buy milk"}
+        assert replies(app, "I need to buy milk")
+        assert sorted(run_panel(app).values()) == ["done", "done"]
+        table = app.query_one(TodoPanel)
+        rows = [table.get_row_at(i) for i in range(table.row_count)]
+        starred = [str(r[1]).lower() for r in rows if str(r[0]) == "★"]
+        assert starred == ["buy milk"]
+        assert all(str(r[4]) for r in rows)  # every todo names the run that changed it

@@ -19,24 +19,25 @@ def changed_keys(before: dict[str, str], items: list[dict[str, Any]]) -> set[str
 
 
 class TodoPanel(DataTable):
-    """task · deadline · status; rows the latest run changed get ★ and that run's short id."""
+    """task · deadline · status · run that changed it; the latest run's changes get ★."""
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
         for label, width in (("", 1), ("task", 22), ("deadline", 10), ("status", 11), ("run", 8)):
             self.add_column(label, width=width)
 
-    def show(self, items: list[dict[str, Any]], changed: dict[str, str]) -> None:
+    def show(self, items: list[dict[str, Any]], runs: dict[str, str], latest: set[str]) -> None:
+        """`runs`: todo key → short id of the run that last changed it (as seen by this app)."""
         self.clear()
         for item in sorted(items, key=lambda i: i.get("created_at") or ""):
             value = item.get("value") or {}
-            mark = changed.get(item["key"])
+            mark = item["key"] in latest
             style = "bold yellow" if mark else ""
             self.add_row(
                 Text("★" if mark else "", style="yellow"),
                 Text(str(value.get("task", item["key"]))[:22], style=style),
                 Text(str(value.get("deadline") or "")[:10], style=style),
                 Text(str(value.get("status") or ""), style=style),
-                Text(mark or "", style="yellow"),
+                Text(runs.get(item["key"], ""), style="yellow" if mark else "dim"),
                 key=item["key"],
             )

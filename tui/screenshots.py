@@ -1,0 +1,120 @@
+"""`python -m tui.screenshots DIR`: drive the app with Pilot on the embedded engine, save SVGs.
+
+Each scene is a real double-texting situation against the todo assistant and the offline model
+(paced so replies visibly stream); pictures are taken once `wait_until` sees the state they are
+meant to show, so they are reproducible up to ids and clocks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from tui.app import DoubletextApp
+from tui.drive import fate_of, idle, ready, say, turn, wait_until
+from tui.embedded import EngineThread
+from tui.runstate import Fate
+
+SIZE = (140, 38)
+PACE = 0.6
+
+
+def streaming(app: DoubletextApp, text: str, chars: int = 25) -> bool:
+    return sum(len(r.full_text) for r in turn(app, text).replies()) >= chars
+
+
+async def double_text(pilot: Pilot, first: str, key: str, second: str) -> None:
+    """Send `first`, then `second` with the strategy on `key` while `first` is streaming."""
+    app = pilot.app
+    assert isinstance(app, DoubletextApp)
+    await pilot.press("f1")
+    await say(pilot, first)
+    await wait_until(pilot, lambda: fate_of(app, first) is Fate.RUNNING, 30)
+    await pilot.press(key)
+    await wait_until(pilot, lambda: streaming(app, first), 30, "reply 1 streaming")
+    app.query_one("#composer").value = second
+    await pilot.press("enter")
+
+
+async def new_thread(pilot: Pilot) -> None:
+    app = pilot.app
+    assert isinstance(app, DoubletextApp)
+    old = app.thread_id
+    await pilot.press("ctrl+n")
+    await wait_until(pilot, lambda: app.thread_id not in (None, old), 10)
+
+
+async def scenes(url: str, label: str, out: Path) -> list[Path]:
+    app = DoubletextApp(url, "task_maistro", "demo-user", engine_label=label, model="offline")
+    shots: list[Path] = []
+
+    def shoot(name: str) -> None:
+        app.save_screenshot(f"{name}.svg", str(out))
+        shots.append(out / f"{name}.svg")
+
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
+        first = "I need to re-film lesson 5 by end of day today"
+        second = "I need to update audioUX by next Monday"
+        await double_text(pilot, first, "f1", second)
+        await wait_until(pilot, lambda: fate_of(app, second) is Fate.QUEUED, 10)
+        await pilot.pause(0.3)
+        shoot("01-streaming-with-queued-message")
+        await wait_until(pilot, lambda: idle(app) and turn(app, second).replies(), 60)
+        await pilot.pause(0.5)
+        shoot("02-enqueue-both-answered")
+
+        await new_thread(pilot)
+        first, second = "I need to book the dentist by Friday", "Oh, and buy milk"
+        await double_text(pilot, first, "f2", second)
+        await wait_until(pilot, lambda: idle(app) and turn(app, second).replies(), 60)
+        await pilot.pause(0.5)
+        shoot("03-interrupt")
+
+        await new_thread(pilot)
+        first, second = "I need to call the plumber tomorrow", "I need to buy a bike"
+        await double_text(pilot, first, "f3", second)
+        await wait_until(pilot, lambda: idle(app) and turn(app, second).replies(), 60)
+        await pilot.pause(0.5)
+        shoot("04-rollback")
+
+        await new_thread(pilot)
+        first, second = "Show me my todos", "What is due tomorrow?"
+        await double_text(pilot, first, "f4", second)
+        await wait_until(pilot, lambda: fate_of(app, second) is Fate.REJECTED, 10)
+        await pilot.pause(0.3)
+        shoot("05-reject")
+        await wait_until(pilot, lambda: idle(app), 60)
+
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"strategy")
+        await pilot.pause(0.5)
+        shoot("06-command-palette")
+    return shots
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("out", type=Path, help="directory for the SVG files")
+    parser.add_argument("--url", help="use this LangGraph server instead of the embedded engine")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    if args.url:
+        shots = asyncio.run(scenes(args.url, args.url, args.out))
+    else:
+        with (
+            tempfile.TemporaryDirectory(prefix="doubletext-demo-") as tmp,
+            EngineThread(data_dir=Path(tmp), pace=PACE) as engine,
+        ):
+            shots = asyncio.run(scenes(engine.url, "embedded (temporary data dir)", args.out))
+    for shot in shots:
+        print(shot)
+
+
+if __name__ == "__main__":
+    main()
