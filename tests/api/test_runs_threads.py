@@ -1,0 +1,148 @@
+"""Join, cancel, delete and list runs; thread CRUD, state and history — through the SDK."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from langgraph_sdk.errors import ConflictError, NotFoundError
+
+from tests.api.helpers import eventually, human, run_status, state_has, transcript
+
+FINISHED_DETAIL = (
+    "No matching runs to cancel. Please verify the thread ID and run IDs are correct, and the "
+    "runs haven't been deleted or completed."
+)
+
+
+async def _running(client, graph: str = "slow") -> tuple[str, str]:
+    tid = (await client.threads.create())["thread_id"]
+    run = await client.runs.create(tid, graph, input=human("first"))
+    await run_status(client, tid, run["run_id"], "running")
+    await state_has(client, tid, "human:first")
+    return tid, run["run_id"]
+
+
+async def test_join_returns_final_values_even_after_the_end(client) -> None:
+    tid = (await client.threads.create())["thread_id"]
+    run = await client.runs.create(tid, "halfsec", input=human("hi"))
+    joined = await client.runs.join(tid, run["run_id"])
+    assert joined["messages"][-1]["content"] == "reply to: hi"
+    assert await client.runs.join(tid, run["run_id"]) == joined
+
+
+async def test_cancel_interrupt_without_wait(client) -> None:
+    tid, run_id = await _running(client)
+    assert await client.runs.cancel(tid, run_id) is None  # 202, empty body
+    assert (await client.runs.get(tid, run_id))["status"] == "interrupted"
+    assert transcript(await client.threads.get_state(tid)) == ["human:first"]
+    thread = await eventually(
+        lambda: client.threads.get(tid), lambda t: t["status"] != "busy", what="thread to settle"
+    )
+    assert thread["status"] == "interrupted"  # the head checkpoint still has `next`
+
+
+async def test_cancel_with_wait_returns_values(client) -> None:
+    tid, run_id = await _running(client)
+    values = await client.runs.cancel(tid, run_id, wait=True)
+    assert transcript({"values": values}) == ["human:first"]
+    assert (await client.runs.get(tid, run_id))["status"] == "interrupted"
+
+
+async def test_cancel_rollback_deletes_the_run_and_never_leaves_the_thread_busy(client) -> None:
+    tid, run_id = await _running(client)
+    await client.runs.cancel(tid, run_id, action="rollback")
+    with pytest.raises(NotFoundError):
+        await client.runs.get(tid, run_id)
+    assert transcript(await client.threads.get_state(tid)) == []
+    await eventually(
+        lambda: client.threads.get(tid), lambda t: t["status"] == "idle", what="thread idle"
+    )
+
+
+async def test_cancel_a_finished_or_unknown_run_is_404(client) -> None:
+    tid = (await client.threads.create())["thread_id"]
+    run = await client.runs.create(tid, "noop", input=human("hi"))
+    await client.runs.join(tid, run["run_id"])
+    with pytest.raises(NotFoundError) as finished:
+        await client.runs.cancel(tid, run["run_id"])
+    assert finished.value.response.json() == {"detail": FINISHED_DETAIL}
+    with pytest.raises(NotFoundError) as unknown:
+        await client.runs.cancel(tid, "00000000-0000-4000-8000-000000000000")
+    assert unknown.value.response.json() == {"detail": "No runs found to cancel."}
+
+
+async def test_cancel_many(client) -> None:
+    tid, run_id = await _running(client)
+    assert await client.runs.cancel_many(thread_id=tid, run_ids=[run_id]) is None
+    assert (await client.runs.get(tid, run_id))["status"] == "interrupted"
+    with pytest.raises(NotFoundError):
+        await client.runs.cancel_many(thread_id=tid, run_ids=[run_id])
+
+
+async def test_delete_run(client) -> None:
+    tid, run_id = await _running(client, "halfsec")
+    with pytest.raises(ConflictError):
+        await client.runs.delete(tid, run_id)  # still running
+    await client.runs.join(tid, run_id)
+    await client.runs.delete(tid, run_id)
+    with pytest.raises(NotFoundError):
+        await client.runs.get(tid, run_id)
+    assert transcript(await client.threads.get_state(tid)) == []
+
+
+async def test_list_runs_with_status_filter(client) -> None:
+    tid = (await client.threads.create())["thread_id"]
+    first = await client.runs.wait(tid, "boom", input=human("a"), raise_error=False)
+    assert "__error__" in first
+    run = await client.runs.create(tid, "noop", input=human("b"))
+    await client.runs.join(tid, run["run_id"])
+    assert [r["status"] for r in await client.runs.list(tid)] == ["success", "error"]
+    assert [r["run_id"] for r in await client.runs.list(tid, status="success")] == [run["run_id"]]
+    assert len(await client.runs.list(tid, limit=1)) == 1
+    assert len(await client.runs.list(tid, offset=1)) == 1
+
+
+async def test_thread_crud_search_and_count(client) -> None:
+    thread = await client.threads.create(metadata={"suite": "crud"})
+    tid = thread["thread_id"]
+    assert thread["status"] == "idle"
+    with pytest.raises(ConflictError):
+        await client.threads.create(thread_id=tid)
+    same = await client.threads.create(thread_id=tid, if_exists="do_nothing")
+    assert same["thread_id"] == tid
+    updated = await client.threads.update(tid, metadata={"extra": 1})
+    assert updated["metadata"]["suite"] == "crud" and updated["metadata"]["extra"] == 1
+    found = await client.threads.search(metadata={"suite": "crud"})
+    assert tid in {t["thread_id"] for t in found}
+    assert await client.threads.count(metadata={"suite": "crud"}) >= 1
+    await client.threads.delete(tid)
+    with pytest.raises(NotFoundError):
+        await client.threads.get(tid)
+
+
+async def test_state_update_and_history(client) -> None:
+    tid = (await client.threads.create())["thread_id"]
+    await client.runs.wait(tid, "noop", input=human("hi"))
+    state = await client.threads.get_state(tid)
+    at = await client.threads.get_state(tid, checkpoint_id=state["checkpoint"]["checkpoint_id"])
+    assert at["values"] == state["values"]
+    by_checkpoint = await client.threads.get_state(tid, checkpoint=state["checkpoint"])
+    assert by_checkpoint["values"] == state["values"]
+    update = await client.threads.update_state(
+        tid, {"messages": [{"type": "human", "content": "added"}]}, as_node="respond"
+    )
+    assert update["checkpoint"]["checkpoint_id"]
+    assert transcript(await client.threads.get_state(tid))[-1] == "human:added"
+    history = await client.threads.get_history(tid, limit=2)
+    assert len(history) == 2
+    async with httpx.AsyncClient(base_url=str(client.http.client.base_url)) as http:
+        got = (await http.get(f"/threads/{tid}/history", params={"limit": 3})).json()
+    assert len(got) == 3
+
+
+async def test_state_update_while_busy_is_409_without_python_repr(client) -> None:
+    tid, run_id = await _running(client)
+    with pytest.raises(ConflictError) as caught:
+        await client.threads.update_state(tid, {"messages": []})
+    detail = caught.value.response.json()["detail"]
+    assert run_id in detail and "UUID(" not in detail
