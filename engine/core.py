@@ -173,8 +173,9 @@ class Engine(ThreadOps):
             "input_schema": schema(graph.get_input_schema),
             "output_schema": schema(graph.get_output_schema),
             "state_schema": schema(lambda: graph.get_input_schema()),
-            "config_schema": schema(graph.get_config_jsonschema and graph.config_schema),
-            "context_schema": schema(graph.get_context_jsonschema and graph.get_context_schema),
+            "config_schema": schema(lambda: graph.config_schema()),
+            # attribute lookups inside the lambda: a graph without them gets None, not a 500
+            "context_schema": schema(lambda: graph.get_context_schema()),
         }
 
     async def get_graph_drawing(self, assistant_id: str) -> dict[str, Any]:
