@@ -198,7 +198,14 @@ def _app(args: argparse.Namespace) -> int:
         "data_dir": args.db,
         "pace": args.pace,
     }
-    result = run_app(args.url, **{k: v for k, v in options.items() if v is not None})
+    from engine.errors import EngineError
+
+    try:
+        result = run_app(args.url, **{k: v for k, v in options.items() if v is not None})
+    except EngineError as exc:  # e.g. the embedded engine's database is unusable
+        return _fail(exc.message)
+    except OSError as exc:
+        return _fail(str(exc))
     return result if isinstance(result, int) else 0
 
 

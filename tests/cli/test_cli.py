@@ -1,0 +1,132 @@
+"""`doubletext` CLI: user mistakes give one readable line and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from tests.api.serve import REPO, ServeProcess
+from tui import cli
+
+
+def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tui.cli", *args],
+        cwd=REPO, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+
+
+def assert_one_line_failure(result: subprocess.CompletedProcess[str], fragment: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("doubletext: ") and fragment in lines[0], lines[0]
+
+
+def test_port_in_use(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "--port", str(port), "--db", str(tmp_path / "db"))
+    assert_one_line_failure(result, f"cannot listen on 127.0.0.1:{port}")
+
+
+def test_unusable_data_dir(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    assert_one_line_failure(run_cli("serve", "--port", "0", "--db", str(not_a_dir)), str(not_a_dir))
+
+
+def test_corrupt_database(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "engine.db").write_bytes(b"this is not a sqlite database" * 100)
+    result = run_cli("serve", "--port", "0", "--db", str(data))
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("serve", "--port", "abc"), "expected a port number"),
+        (("serve", "--port", "70000"), "between 0 and 65535"),
+        (("serve", "--pace", "-1"), "expected a number >= 0"),
+        (("serve", "--max-concurrency", "0"), "expected a number >= 1"),
+        (("serve", "--config", "/nonexistent/langgraph.json"), "config file not found"),
+        (("--url", "localhost:8123"), "expected an http(s):// URL"),
+        (("bogus",), "invalid choice"),
+    ],
+)
+def test_bad_arguments(args: tuple[str, ...], fragment: str) -> None:
+    assert_one_line_failure(run_cli(*args), fragment)
+
+
+def test_serve_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    server = ServeProcess(tmp_path / "data")
+    server.start()
+    assert server.stop() == 0
+    assert "Traceback" not in "".join(server.output)
+
+
+def test_no_subcommand_opens_the_app_with_the_given_options(monkeypatch, tmp_path: Path) -> None:
+    calls: list[tuple] = []
+    fake = types.ModuleType("tui.app")
+    fake.run_app = lambda url, **kwargs: calls.append((url, kwargs))  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "tui.app", fake)
+    assert cli.main(["--db", str(tmp_path), "--pace", "0.5", "--user-id", "me"]) == 0
+    assert calls == [(None, {"user_id": "me", "data_dir": tmp_path, "pace": 0.5})]
+    calls.clear()
+    assert cli.main(["--url", "http://127.0.0.1:8123/", "--assistant", "slow"]) == 0
+    assert calls == [("http://127.0.0.1:8123", {"assistant": "slow"})]
+
+
+def test_app_startup_failure_is_one_line(monkeypatch, capsys) -> None:
+    from engine.errors import StorageError
+
+    def broken(url, **kwargs):
+        raise StorageError("database /x/engine.db is corrupt")
+
+    fake = types.ModuleType("tui.app")
+    fake.run_app = broken  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "tui.app", fake)
+    assert cli.main([]) == 1
+    assert capsys.readouterr().err == "doubletext: database /x/engine.db is corrupt\n"
+
+
+def test_demo_against_the_embedded_engine_passes_every_contract() -> None:
+    result = run_cli("demo")
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    for text in (
+        "Failed to start concurrent run Thread is already running a task.",
+        "Never mind, create a ToDo to Order Ham for Thanksgiving by next Friday.",
+        "Original run was correctly deleted",
+        "New ToDo created:",
+    ):
+        assert text in out
+    rows = [line for line in out.splitlines() if line.startswith("│ ")]
+    assert [row.split("│")[1].strip() for row in rows] == [
+        "reject",
+        "enqueue",
+        "interrupt",
+        "rollback",
+    ]
+    assert all(row.split("│")[6].strip() == "ok" for row in rows), rows
+    assert "interrupted" in rows[2] and "deleted (404)" in rows[3] and "rejected (409)" in rows[0]
+
+
+def test_demo_exits_non_zero_when_an_outcome_breaks_the_contract(tmp_path: Path) -> None:
+    """At pace 0 run 1 is over before the tutorial's 1 s pause: interrupt has nothing to cut."""
+    with ServeProcess(tmp_path / "data", pace="0") as server:
+        result = run_cli("demo", "--url", server.url)
+    assert result.returncode == 1
+    interrupt_row = next(line for line in result.stdout.splitlines() if "│ interrupt" in line)
+    assert "ok" not in interrupt_row.split("│")[6]
