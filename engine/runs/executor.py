@@ -39,6 +39,8 @@ class Execution:
     thread_id: str
     task: asyncio.Task[None] | None = None
     cancel_action: str | None = None
+    # The graph ran to its end: an interrupt arriving now has nothing left to stop.
+    graph_done: bool = False
     finished: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -72,6 +74,7 @@ async def execute(services: Services, row: Any, execution: Execution, claimed: b
         execution.task = asyncio.current_task()
         try:
             await _stream_graph(services, entry.graph, row, kwargs, channel)
+            execution.graph_done = True
         except asyncio.CancelledError as exc:
             await _await_exit_tasks(exc)
             await commit_if_stranded(services.saver)
@@ -89,7 +92,9 @@ async def execute(services: Services, row: Any, execution: Execution, claimed: b
     elif execution.cancel_action is None:
         channel.close()
         return  # someone else took it (thread deleted meanwhile)
-    if execution.cancel_action is not None:
+    if execution.cancel_action == "rollback" or (
+        execution.cancel_action == "interrupt" and not execution.graph_done
+    ):
         status = "interrupted"
     graph = entry.graph if entry else None
     if execution.cancel_action == "rollback":
@@ -113,7 +118,9 @@ async def _stream_graph(services: Services, graph: Any, row: Any, kwargs: dict, 
     options: dict[str, Any] = {
         "stream_mode": graph_modes(modes) or ["values"],
         "subgraphs": bool(kwargs.get("subgraphs")),
-        "durability": kwargs.get("durability") or "async",
+        # Sync by default: a reported step is on disk (crash safety), and no checkpoint save can
+        # land after a cancelled run was rolled back.
+        "durability": kwargs.get("durability") or "sync",
     }
     for key in ("interrupt_before", "interrupt_after", "context"):
         if kwargs.get(key) is not None:

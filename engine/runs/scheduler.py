@@ -121,6 +121,9 @@ class Scheduler:
             if self._executions.get(run_id) is not None:
                 continue
             if action == "rollback":
+                # Delete the row first, atomically, so no driver can claim it meanwhile.
+                if not await records.delete_run(run_id, only_if_pending=True):
+                    continue
                 await rollback_run(self.services, row)
             else:
                 if not await records.set_status(
@@ -135,9 +138,12 @@ class Scheduler:
     async def _cancel_execution(self, execution: Execution, action: str) -> None:
         if execution.cancel_action != "rollback":
             execution.cancel_action = action
-        await self.services.records.set_status(
-            execution.run_id, "interrupted", only_from=("pending", "running")
-        )
+        if action == "interrupt" and execution.graph_done:
+            pass  # it already finished its work; it ends as `success`
+        else:
+            await self.services.records.set_status(
+                execution.run_id, "interrupted", only_from=("pending", "running")
+            )
         if execution.task is not None:
             execution.task.cancel()
         try:

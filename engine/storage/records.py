@@ -192,8 +192,12 @@ class Records:
         cursor = await self.conn.execute(sql, params)
         return cursor.rowcount == 1
 
-    async def delete_run(self, run_id: str) -> None:
-        await self.conn.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
+    async def delete_run(self, run_id: str, only_if_pending: bool = False) -> bool:
+        sql = "DELETE FROM runs WHERE run_id = ?"
+        if only_if_pending:
+            sql += " AND status = 'pending'"
+        cursor = await self.conn.execute(sql, (run_id,))
+        return cursor.rowcount == 1
 
     async def list_runs(
         self, thread_id: str, limit: int, offset: int, status: str | None
