@@ -22,7 +22,7 @@ class Event:
 
 
 class RunChannel:
-    def __init__(self, run_id: str, modes: frozenset[str] | None = None) -> None:
+    def __init__(self, run_id: str) -> None:
         self.run_id = run_id
         self.events: list[Event] = []
         self.closed = False
