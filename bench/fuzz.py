@@ -119,6 +119,9 @@ BAD_QUERIES = [
 ]
 
 
+Probe = tuple[str, str, dict[str, Any], str]  # method, path, httpx kwargs, what it tests
+
+
 @dataclass
 class Fuzz:
     client: httpx.AsyncClient
@@ -131,9 +134,9 @@ class Fuzz:
     non_json_errors: list[str] = field(default_factory=list)
     client_errors: list[str] = field(default_factory=list)
 
-    async def hit(self, method: str, path: str, **kwargs: Any) -> None:
+    async def hit(self, method: str, path: str, tag: str, **kwargs: Any) -> None:
         self.sent += 1
-        label = f"{method} {path[:80]} {_describe(kwargs)}"
+        label = f"{method} {path[:80]} [{tag}] {_describe(kwargs)}"
         try:
             async with asyncio.timeout(self.timeout_s):
                 async with self.client.stream(method, path, **kwargs) as response:
@@ -223,7 +226,7 @@ def _random_json(rng: random.Random, depth: int = 0) -> Any:
     return {rng.choice(keys): _random_json(rng, depth + 1) for _ in range(rng.randrange(5))}
 
 
-async def _plan(fz: Fuzz, rng: random.Random, random_count: int) -> list[tuple[str, str, dict]]:
+async def _plan(fz: Fuzz, rng: random.Random, random_count: int, quick: bool) -> list[Probe]:
     c = fz.client
     tid = (await c.post("/threads", json={})).json()["thread_id"]
     run = (await c.post(f"/threads/{tid}/runs", json={"assistant_id": "noop"})).json()
@@ -251,50 +254,38 @@ async def _plan(fz: Fuzz, rng: random.Random, random_count: int) -> list[tuple[s
         ("POST", "/assistants/search"),
         ("POST", "/assistants"),
     ]
-    plan: list[tuple[str, str, dict]] = []
+    plan: list[Probe] = []
+    big = ("POST", f"/threads/{tid}/runs"), ("POST", "/threads"), ("PUT", "/store/items")
     for method, path in body_paths:
-        plan += [(method, path, body) for body in RAW_BODIES]
+        for i, body in enumerate(RAW_BODIES):
+            if quick and len(body["content"]) > 100_000 and (method, path) not in big:
+                continue
+            plan.append((method, path, body, f"raw#{i}"))
     base = {"assistant_id": "noop", "input": {"messages": [{"role": "user", "content": "hi"}]}}
-    for path in (
-        "/threads/{fresh}/runs",
-        "/threads/{fresh}/runs/stream",
-        "/threads/{fresh}/runs/wait",
-        "/runs",
-        "/runs/wait",
-    ):
+    run_paths = ["/threads/{fresh}/runs", "/threads/{fresh}/runs/stream"]
+    if not quick:
+        run_paths += ["/threads/{fresh}/runs/wait", "/runs", "/runs/wait"]
+    for path in run_paths:
         for name in RUN_FIELDS:
-            for value in HOSTILE_VALUES:
-                plan.append(("POST", path, {"json": {**base, name: value}}))
+            for i, value in enumerate(HOSTILE_VALUES):
+                plan.append(("POST", path, {"json": {**base, name: value}}, f"{name}=hostile#{i}"))
+    fields = ("thread_id", "metadata", "limit", "namespace", "key", "value", "values")
     for method, path in body_paths:
-        for value in HOSTILE_VALUES:
-            plan.append((method, path, {"json": value}))
-            plan.append(
-                (
-                    method,
-                    path,
-                    {
-                        "json": {
-                            "thread_id": value,
-                            "metadata": value,
-                            "limit": value,
-                            "namespace": value,
-                            "key": value,
-                            "value": value,
-                            "values": value,
-                        }
-                    },
-                )
-            )
+        for i, value in enumerate(HOSTILE_VALUES):
+            plan.append((method, path, {"json": value}, f"body=hostile#{i}"))
+            if not quick:
+                every = {name: value for name in fields}
+                plan.append((method, path, {"json": every}, f"all fields=hostile#{i}"))
     for bad in BAD_IDS:
         for suffix in ("", "/runs", f"/runs/{bad}", "/state", "/history"):
-            plan.append(("GET", f"/threads/{bad}{suffix}", {}))
+            plan.append(("GET", f"/threads/{bad}{suffix}", {}, "bad id"))
         for suffix in ("/join", "/stream", "/cancel"):
             method = "POST" if suffix == "/cancel" else "GET"
-            plan.append((method, f"/threads/{tid}/runs/{bad}{suffix}", {}))
-        plan.append(("DELETE", f"/threads/{bad}", {}))
-        plan.append(("DELETE", f"/threads/{tid}/runs/{bad}", {}))
-        plan.append(("POST", f"/threads/{bad}/runs", {"json": base}))
-        plan.append(("GET", f"/assistants/{bad}", {}))
+            plan.append((method, f"/threads/{tid}/runs/{bad}{suffix}", {}, "bad id"))
+        plan.append(("DELETE", f"/threads/{bad}", {}, "bad id"))
+        plan.append(("DELETE", f"/threads/{tid}/runs/{bad}", {}, "bad id"))
+        plan.append(("POST", f"/threads/{bad}/runs", {"json": base}, "bad id"))
+        plan.append(("GET", f"/assistants/{bad}", {}, "bad id"))
     for params in BAD_QUERIES:
         for method, path in (
             ("GET", f"/threads/{tid}/runs"),
@@ -305,32 +296,32 @@ async def _plan(fz: Fuzz, rng: random.Random, random_count: int) -> list[tuple[s
             ("GET", f"/threads/{tid}/state"),
             ("GET", "/store/items"),
         ):
-            plan.append((method, path, {"params": params}))
-    plan.append(
-        (
-            "GET",
-            f"/threads/{tid}/runs/{rid}/stream",
-            {"headers": {"Last-Event-ID": ("💥" * 100).encode()}},
-        )
-    )
-    plan.append(("GET", "/" + "a" * 8000, {}))
-    plan.append(("PUT", "/threads", {"json": {}}))
-    for _ in range(random_count):
+            plan.append((method, path, {"params": params}, "bad query"))
+    bad_header = {"headers": {"Last-Event-ID": ("💥" * 100).encode()}}
+    plan.append(("GET", f"/threads/{tid}/runs/{rid}/stream", bad_header, "bad Last-Event-ID"))
+    plan.append(("GET", "/" + "a" * 8000, {}, "long path"))
+    plan.append(("PUT", "/threads", {"json": {}}, "wrong method"))
+    for i in range(random_count):
         method, path = rng.choice(body_paths)
-        plan.append((method, path, {"json": _random_json(rng)}))
+        plan.append((method, path, {"json": _random_json(rng)}, f"random#{i}"))
     return plan
 
 
 async def run_fuzz(
-    url: str, seed: int = 6, random_count: int = 300, concurrency: int = 8, timeout_s: float = 5.0
+    url: str,
+    seed: int = 6,
+    random_count: int = 300,
+    concurrency: int = 8,
+    timeout_s: float = 5.0,
+    quick: bool = False,
 ) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(timeout_s + 5)) as client:
         fz = Fuzz(client, timeout_s)
-        plan = await _plan(fz, random.Random(seed), random_count)
+        plan = await _plan(fz, random.Random(seed), random_count, quick)
         gate = asyncio.Semaphore(concurrency)
         start = time.perf_counter()
 
-        async def one(method: str, path: str, kwargs: dict[str, Any]) -> None:
+        async def one(method: str, path: str, kwargs: dict[str, Any], tag: str) -> None:
             async with gate:
                 if "{fresh}" in path:  # run bodies get a thread of their own: no queues
                     try:
@@ -339,13 +330,14 @@ async def run_fuzz(
                         fz.dropped.append(f"POST /threads for a fresh thread: {exc!r}")
                         return
                     path = path.replace("{fresh}", fresh)
-                await fz.hit(method, path, **kwargs)
+                await fz.hit(method, path, tag, **kwargs)
 
-        await asyncio.gather(*(one(m, p, kw) for m, p, kw in plan))
+        await asyncio.gather(*(one(*probe) for probe in plan))
         elapsed = time.perf_counter() - start
         alive = await _still_serving(client)
     return {
         "requests": fz.sent,
+        "quick": quick,
         "elapsed_s": round(elapsed, 2),
         "statuses": {str(k): v for k, v in sorted(fz.statuses.items())},
         "server_errors": fz.server_errors,
