@@ -69,6 +69,8 @@ async def _hold_if_asked(text: str) -> None:
         await gates.event(text.removeprefix("hold:")).wait()
     elif text.startswith("jitter:"):
         await asyncio.sleep(float(text.split(":")[1]))
+    elif text == "fail":
+        raise ValueError("boom")
     elif text.startswith("hang") and os.environ.get("DOUBLETEXT_TEST_HANG") == "1":
         await asyncio.sleep(3600)
 
