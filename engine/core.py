@@ -408,12 +408,17 @@ class Engine(ThreadOps):
         row = await self._run_row(thread_id, run_id)
         if row["status"] in ACTIVE:
             channel = self.services.channels.open(row["run_id"])
-            row = await self.records.run_row(row["run_id"])
-            if row is None:
+            fresh = await self.records.run_row(row["run_id"])
+            if fresh is None or fresh["status"] not in ACTIVE:
+                self.services.channels.close(row["run_id"])  # ended while we looked
+            if fresh is None:
                 raise RunNotFound(thread_id, run_id)
+            row = fresh
             if row["status"] in ACTIVE:
                 async for _ in channel.follow(len(channel.events)):
                     pass
+            if channel.result is not None:
+                return channel.result
             row = await self.records.run_row(row["run_id"])
             if row is None:
                 raise RunNotFound(thread_id, run_id)

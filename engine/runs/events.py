@@ -26,6 +26,8 @@ class RunChannel:
         self.run_id = run_id
         self.events: list[Event] = []
         self.closed = False
+        # What `join` answers once the run has ended (set by the executor before closing).
+        self.result: dict[str, Any] | None = None
         self._changed = asyncio.Event()
 
     def publish(self, event: str, data: Any) -> Event:

@@ -99,14 +99,16 @@ async def execute(services: Services, row: Any, execution: Execution, claimed: b
     graph = entry.graph if entry else None
     if execution.cancel_action == "rollback":
         await rollback_run(services, row)
-    else:
-        if status == "interrupted" and graph is not None:
-            await close_dangling_tool_calls(graph, thread_id, run_id)
-        await services.records.set_status(
-            run_id, status, error=error, only_from=("running", "pending", "interrupted")
-        )
-        channel.close()
-    await services.settle_thread(thread_id, graph, error=error)
+        await services.settle_thread(thread_id, graph)
+        return
+    if status == "interrupted" and graph is not None:
+        await close_dangling_tool_calls(graph, thread_id, run_id)
+    await services.records.set_status(
+        run_id, status, error=error, only_from=("running", "pending", "interrupted")
+    )
+    fields = await services.settle_thread(thread_id, graph, error=error)
+    channel.result = services.run_output(fields, error)
+    channel.close()
 
 
 async def _stream_graph(services: Services, graph: Any, row: Any, kwargs: dict, channel) -> None:

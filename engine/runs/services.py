@@ -39,16 +39,28 @@ class Services:
         values = to_jsonable(state.values) if state.created_at else None
         return {"values": values, "has_next": bool(state.next), "interrupts": interrupts}
 
+    @staticmethod
+    def run_output(fields: dict[str, Any], error: Any) -> dict[str, Any]:
+        """What `join`/`wait` answer: final values (+ `__interrupt__`), or `__error__`."""
+        if error is not None:
+            return {"__error__": error}
+        values = fields.get("values")
+        output = dict(values) if isinstance(values, dict) else {}
+        pending = [i for found in fields.get("interrupts", {}).values() for i in found]
+        if pending:
+            output["__interrupt__"] = pending
+        return output
+
     async def settle_thread(
         self,
         thread_id: str,
         graph: Pregel | None = None,
         error: Any = None,
-    ) -> None:
+    ) -> dict[str, Any]:
         """Recompute a thread's status from its runs (and, given its graph, its head checkpoint).
 
-        Called after every run transition, so a thread is never left `busy` without an active
-        run, nor `idle` while one is pending.
+        Returns the fields written. Called after every run transition, so a thread is never
+        left `busy` without an active run, nor `idle` while one is pending.
         """
         fields: dict[str, Any] = {}
         if graph is not None:
@@ -64,9 +76,10 @@ class Services:
         else:
             stored = await self.records.thread_has_next(thread_id)
             if stored is None:
-                return  # the thread is gone
+                return fields  # the thread is gone
             has_next = stored
         if last_status not in ("error", "timeout") and "error" not in fields and not active:
             fields["error"] = None
         fields["status"] = thread_status(active, last_status, has_next)
         await self.records.update_thread(thread_id, **fields)
+        return fields
