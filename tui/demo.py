@@ -89,8 +89,10 @@ def print_messages(console: Console, messages: list[Any]) -> None:
     """Like `BaseMessage.pretty_print()`, with a coloured title line."""
     for message in convert_to_messages(messages):
         title, _, body = message.pretty_repr().partition("\n")
-        console.print(title, style=TITLE_STYLES.get(message.type, "bold"), markup=False)
-        console.print(body, markup=False, highlight=False)
+        console.print(
+            title, style=TITLE_STYLES.get(message.type, "bold"), markup=False, soft_wrap=True
+        )
+        console.print(body, markup=False, highlight=False, soft_wrap=True)
 
 
 async def _wait_started(client: Any, thread_id: str, run_id: str, timeout: float = 30) -> None:
@@ -135,7 +137,9 @@ async def run_scenario(
             multitask_strategy=scenario.strategy,
         )
     except httpx.HTTPStatusError as e:
-        console.print("Failed to start concurrent run", e, markup=False, highlight=False)
+        console.print(
+            "Failed to start concurrent run", e, markup=False, highlight=False, soft_wrap=True
+        )
         outcome.run2 = f"rejected ({e.response.status_code})"
     joined = second_run or first_run
     await client.runs.join(thread_id, joined["run_id"])
