@@ -173,3 +173,23 @@ async def test_stateless_runs(client) -> None:
         lambda threads: run["thread_id"] not in {t["thread_id"] for t in threads},
         what="the temporary thread to be deleted",
     )
+
+
+@pytest.mark.parametrize("route", ["wait", "join"])
+async def test_cancel_on_disconnect_for_wait_and_join(server_url: str, client, route: str) -> None:
+    tid = (await client.threads.create())["thread_id"]
+    body = {"assistant_id": "slow", "input": {"messages": [{"type": "human", "content": "hi"}]}}
+    async with httpx.AsyncClient(base_url=server_url, timeout=httpx.Timeout(5, read=0.3)) as http:
+        if route == "wait":
+            request = http.post(
+                f"/threads/{tid}/runs/wait", json={**body, "on_disconnect": "cancel"}
+            )
+        else:
+            run = await client.runs.create(tid, "slow", input=human("hi"))
+            request = http.get(
+                f"/threads/{tid}/runs/{run['run_id']}/join", params={"cancel_on_disconnect": "true"}
+            )
+        with pytest.raises(httpx.ReadTimeout):
+            await request  # the client gives up and hangs up mid-run
+    runs = await client.runs.list(tid)
+    await run_status(client, tid, runs[0]["run_id"], "interrupted")
