@@ -132,12 +132,10 @@ class FlowMixin(_Base):
         if isinstance(update, ToolResult):
             turn.tool_result(update.message_id, update.name, update.content)
         elif isinstance(update, AIDelta):
-            if update.text:
-                reply = turn.reply(update.message_id)
-                if update.whole:
-                    reply.replace(update.text)
-                else:
-                    reply.add(update.text)
+            if update.text and update.whole:
+                turn.reply(update.message_id, update.text)
+            elif update.text:
+                turn.reply(update.message_id).add(update.text)
             for call in update.tool_calls:
                 state = turn.call_state(update.message_id, call.index)
                 state.absorb(call)

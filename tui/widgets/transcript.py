@@ -65,11 +65,14 @@ class Turn(Vertical):
     def replies(self) -> list[Reply]:
         return list(self.query(Reply))
 
-    def reply(self, message_id: str) -> Reply:
+    def reply(self, message_id: str, text: str | None = None) -> Reply:
+        """The reply widget for `message_id`, created if new; `text` sets its whole content."""
         for reply in self.query(Reply):
             if reply.message_id == message_id:
+                if text is not None:
+                    reply.replace(text)
                 return reply
-        reply = Reply(message_id)
+        reply = Reply(message_id, text or "")
         self.mount(reply)
         return reply
 
@@ -109,9 +112,7 @@ class Turn(Vertical):
             return
         text = text_of(message.get("content"))
         if text:
-            reply = self.reply(mid)
-            reply.replace(text)
-            reply.finished = True
+            self.reply(mid, text)
         for i, call in enumerate(message.get("tool_calls") or []):
             state = self.call_state(mid, i)
             state.name, state.args = str(call.get("name") or ""), call.get("args") or {}

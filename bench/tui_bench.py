@@ -1,0 +1,170 @@
+"""TUI benchmark: keystroke-to-composer latency while replies stream, and transcript throughput.
+
+    python -m bench.tui_bench [--json out.json] [--keys 200] [--tokens 2000,20000]
+
+Runs the real app headless (Pilot) against the embedded engine, so layout and rendering work is
+done as in a terminal but nothing is written to one.
+
+1. `keystroke_idle_ms` / `keystroke_streaming_ms`: a key event is posted to the app and the clock
+   stops when the composer's value contains the character — the time a typed character waits
+   behind everything else on the UI loop. "streaming" means the todo assistant (offline model,
+   pace 1.0, ~14 tokens/s) is streaming replies to enqueued messages the whole time.
+2. `transcript_tokens_per_s`: how many tokens a reply absorbs per second when fed as fast as the
+   loop allows (synthetic Markdown with lists and code fences, 4-character tokens, through the
+   same path as stream events), until the final full render is done; with
+   `keystroke_flood_ms` measured during that flood (the worst case for typing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from textual import events
+
+from tui.app import DoubletextApp
+from tui.drive import ready, say, wait_until
+from tui.embedded import EngineThread
+from tui.widgets.composer import Composer
+
+SIZE = (140, 40)
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    return {
+        "n": len(samples),
+        "p50": round(statistics.median(samples), 2),
+        "p95": round(pick(0.95), 2),
+        "max": round(max(samples), 2),
+    }
+
+
+async def keystroke(app: DoubletextApp, char: str) -> float:
+    """ms from posting a key event to the character being in the composer."""
+    composer = app.query_one(Composer)
+    before = composer.value.count(char)
+    start = time.perf_counter()
+    app.post_message(events.Key(char, char))
+    while composer.value.count(char) == before:
+        await asyncio.sleep(0)
+    return (time.perf_counter() - start) * 1000
+
+
+async def type_keys(app: DoubletextApp, n: int, gap: float = 0.02) -> list[float]:
+    samples = []
+    for i in range(n):
+        samples.append(await keystroke(app, "x" if i % 2 else "y"))
+        if len(app.query_one(Composer).value) > 60:
+            app.query_one(Composer).value = ""
+        await asyncio.sleep(gap)
+    return samples
+
+
+def markdown_tokens(total: int) -> list[str]:
+    block = (
+        "## Plan for the week\n\nHere is what I would do, in order of **urgency**:\n\n"
+        "1. Re-film lesson 5 — it is due *today*.\n2. Update audioUX before Monday.\n"
+        "- [ ] call the plumber\n\n```python\nfor task in todos:\n    print(task)\n```\n\n"
+        "> Tip: interrupt me if you change your mind.\n\n"
+    )
+    text = ""
+    while len(text) < total * 4:
+        text += block
+    return [text[i : i + 4] for i in range(0, total * 4, 4)]
+
+
+async def flood(app: DoubletextApp, tokens: int) -> dict[str, Any]:
+    transcript = app.query_one("#transcript")
+    turn = await transcript.add_turn("synthetic flood", "enqueue", "bench-flood")  # type: ignore[attr-defined]
+    pieces = markdown_tokens(tokens)
+    done = asyncio.Event()
+
+    async def feed() -> None:
+        for piece in pieces:
+            app.absorb(turn, [{"type": "AIMessageChunk", "id": "flood", "content": piece}, {}])
+            await asyncio.sleep(0)
+        for reply in turn.replies():
+            await reply.finish()
+        done.set()
+
+    start = time.perf_counter()
+    feeder = asyncio.create_task(feed())
+    samples: list[float] = []
+    while not done.is_set():
+        samples.append(await keystroke(app, "z"))
+        await asyncio.sleep(0.02)
+    await feeder
+    seconds = time.perf_counter() - start
+    return {
+        "tokens": tokens,
+        "seconds": round(seconds, 3),
+        "tokens_per_s": round(tokens / seconds),
+        "keystroke_ms": summary(samples) if samples else None,
+    }
+
+
+async def measure(url: str, keys: int, sizes: list[int]) -> dict[str, Any]:
+    app = DoubletextApp(url, "task_maistro", "bench-user", configurable={"doubletext_pace": 1.0})
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        idle_samples = await type_keys(app, keys // 2)
+        app.query_one(Composer).value = ""
+        for text in ("I need to book the dentist by Friday", "Show me my todos", "I need milk"):
+            await say(pilot, text)
+        await wait_until(pilot, lambda: any(t.replies() for t in app.query("Turn")), 30)  # type: ignore[attr-defined]
+        streaming_samples: list[float] = []
+        while app.book.has_active() and len(streaming_samples) < keys:
+            streaming_samples += await type_keys(app, 10)
+        app.query_one(Composer).value = ""
+        floods = [await flood(app, tokens) for tokens in sizes]
+    return {
+        "keystroke_idle_ms": summary(idle_samples),
+        "keystroke_streaming_ms": summary(streaming_samples),
+        "transcript_tokens_per_s": {str(f["tokens"]): f["tokens_per_s"] for f in floods},
+        "floods": floods,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--url", help="measure against this server instead of the embedded one")
+    parser.add_argument("--keys", type=int, default=200)
+    parser.add_argument("--tokens", default="2000,20000", help="reply sizes for the flood")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    sizes = [int(n) for n in args.tokens.split(",")]
+    if args.url:
+        result = asyncio.run(measure(args.url, args.keys, sizes))
+    else:
+        with (
+            tempfile.TemporaryDirectory(prefix="doubletext-bench-") as tmp,
+            EngineThread(data_dir=Path(tmp)) as engine,
+        ):
+            result = asyncio.run(measure(engine.url, args.keys, sizes))
+    k_idle, k_stream = result["keystroke_idle_ms"], result["keystroke_streaming_ms"]
+    print(f"keystroke → composer, idle:      p50 {k_idle['p50']} ms  p95 {k_idle['p95']} ms")
+    print(
+        f"keystroke → composer, streaming: p50 {k_stream['p50']} ms  p95 {k_stream['p95']} ms"
+        f"  max {k_stream['max']} ms (n={k_stream['n']})"
+    )
+    for f in result["floods"]:
+        k = f["keystroke_ms"] or {}
+        print(
+            f"{f['tokens']:>6}-token reply: transcript absorbs {f['tokens_per_s']} tokens/s; "
+            f"keystroke p50 {k.get('p50')} ms p95 {k.get('p95')} ms max {k.get('max')} ms"
+        )
+    print(json.dumps(result))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

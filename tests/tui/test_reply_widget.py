@@ -1,0 +1,51 @@
+"""The streaming reply widget in a tiny host app: buffering, segmenting, final text."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.app import App, ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Markdown, Static
+
+from tui.widgets.reply import Reply, safe_cut
+
+
+class Host(App[None]):
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Reply("m1")
+
+
+def test_safe_cut_skips_breaks_inside_code_fences() -> None:
+    assert safe_cut("", "para one\n\npara two") == len("para one\n\n")
+    assert safe_cut("```py\n", "x = 1\n\ny = 2\n```\n") is None
+    assert safe_cut("```py\nx\n", "```\n\nafter\n\nmore") == len("```\n\nafter\n\n")
+
+
+async def test_long_reply_streams_into_segments_and_keeps_every_character() -> None:
+    text = "".join(f"Paragraph {i} with **bold** words and more words.\n\n" for i in range(200))
+    app = Host()
+    async with app.run_test(size=(100, 30)) as pilot:
+        reply = app.query_one(Reply)
+        for i in range(0, len(text), 7):
+            reply.add(text[i : i + 7])
+            if i % 700 == 0:
+                await asyncio.sleep(0.08)  # let flush ticks happen mid-stream
+        await reply.finish()
+        await pilot.pause()
+        assert reply.full_text == text
+        assert reply.finished
+        assert len(reply.query(Static).filter(".settled")) >= 2  # settled segments
+        live = reply.query(Markdown)
+        assert len(live) <= 1 and all(m.source for m in live)  # no empty trailing segment
+
+
+async def test_whole_message_replaces_content() -> None:
+    app = Host()
+    async with app.run_test() as pilot:
+        reply = app.query_one(Reply)
+        reply.replace("reply to: first")
+        await pilot.pause(0.1)
+        assert reply.full_text == "reply to: first"
+        assert reply.query_one(Markdown).source == "reply to: first"
