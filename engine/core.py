@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import uuid
 import weakref
 from collections.abc import AsyncIterator
@@ -34,6 +33,7 @@ from engine.runs.services import Services
 from engine.runs.status import ACTIVE
 from engine.runs.strategy import decide, normalize_strategy
 from engine.runs.streaming import normalize_modes
+from engine.serde import loads, to_jsonable
 from engine.storage.checkpoints import open_saver
 from engine.storage.db import open_database
 from engine.storage.journal import JournalingStore, open_store
@@ -221,7 +221,7 @@ class Engine(ThreadOps):
         if input is not None and not isinstance(input, dict):
             raise InvalidInput("input must be an object or null")
         command = _check_dict(command, "command") or None
-        config = copy.deepcopy(_check_dict(config, "config"))
+        config = to_jsonable(_check_dict(config, "config"))  # a copy; too-deep input is a 422
         metadata = _check_dict(metadata, "metadata")
         if context is not None and not isinstance(context, dict):
             raise InvalidInput("context must be an object")
@@ -425,8 +425,6 @@ class Engine(ThreadOps):
         return await self._run_output(row)
 
     async def _run_output(self, row: Any) -> dict[str, Any]:
-        from engine.serde import loads
-
         error = loads(row["error"])
         if error and row["status"] in ("error", "timeout"):
             return {"__error__": error}
@@ -445,8 +443,6 @@ class Engine(ThreadOps):
         state = await graph.aget_state(
             found_config or {"configurable": {"thread_id": row["thread_id"]}}
         )
-        from engine.serde import to_jsonable
-
         values = to_jsonable(state.values) if isinstance(state.values, dict) else {}
         if state.interrupts:
             values["__interrupt__"] = to_jsonable(list(state.interrupts))

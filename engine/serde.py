@@ -11,6 +11,8 @@ from typing import Any
 import orjson
 from pydantic import BaseModel
 
+from engine.errors import InvalidInput
+
 
 def default(obj: Any) -> Any:
     """orjson fallback: turn LangChain messages and other rich objects into plain JSON values."""
@@ -39,7 +41,13 @@ _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 
 
 def dumps(obj: Any) -> bytes:
-    return orjson.dumps(obj, default=default, option=_OPTIONS)
+    try:
+        return orjson.dumps(obj, default=default, option=_OPTIONS)
+    except TypeError as exc:
+        if "Recursion limit" in str(exc):
+            # User data nested deeper than JSON storage allows: their mistake, not ours.
+            raise InvalidInput("value is nested too deeply (at most 254 levels)") from exc
+        raise
 
 
 def dumps_str(obj: Any) -> str:

@@ -23,6 +23,13 @@ from tests.engine.conftest import human, write_config
 MISSING = "00000000-0000-4000-8000-000000000000"
 
 
+def _nested(depth: int) -> dict:
+    value: dict = {"leaf": True}
+    for _ in range(depth):
+        value = {"n": value}
+    return value
+
+
 async def test_unknown_thread(engine: Engine) -> None:
     with pytest.raises(ThreadNotFound, match=f"Thread with ID {MISSING} not found"):
         await engine.create_run(MISSING, assistant_id="gated", input=human("x"))
@@ -55,6 +62,8 @@ async def test_unknown_graph_names_the_registered_ones(engine: Engine) -> None:
         ({"config": ["not", "a", "dict"]}, "config must be an object"),
         ({"durability": "forever"}, "durability must be one of"),
         ({"config": {"recursion_limit": -1}}, "recursion_limit"),
+        ({"config": _nested(500)}, "nested too deeply"),
+        ({"input": _nested(300)}, "nested too deeply"),
     ],
 )
 async def test_malformed_run_input(engine: Engine, kwargs: dict, message: str) -> None:
