@@ -13,6 +13,7 @@ Load and faults (our server unless ``--url``/``--reference``)::
     python -m bench storm [--threads 50 --messages 20 --streams 100]
     python -m bench kill9 [--threads 50 --messages 20]
     python -m bench fuzz
+    python -m bench profile [--only burst_runs_s] [--out bench-profile.html]
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--repeats", type=int, default=5, help="samples per figure (median kept)")
     parser.add_argument("--only", help="comma-separated figure names: " + ",".join(BY_NAME))
     sub = parser.add_subparsers(dest="command")
+    prof = sub.add_parser("profile", help="figures against our server running under pyinstrument")
+    prof.add_argument("--only", help="figures to run (default: seq_run_ms,burst_runs_s,...)")
+    prof.add_argument("--out", default="bench-profile.html", help="report path (.html or .txt)")
+    prof.add_argument("--repeats", type=int, default=5)
+    prof.add_argument("--json", dest="sub_json", help="write the result as JSON here")
     for name, help_text in (
         ("storm", "many threads, random strategies, many SSE streams; check invariants"),
         ("kill9", "storm, SIGKILL the server midway, restart on the same db, drain, check"),
@@ -143,7 +149,11 @@ def run_figures(args: argparse.Namespace, argv: list[str]) -> int:
 
 
 def run_tool(args: argparse.Namespace) -> int:
-    if args.command == "fuzz":
+    if args.command == "profile":
+        from bench import profile
+
+        outcome = profile.main(args)
+    elif args.command == "fuzz":
         from bench import fuzz
 
         outcome = fuzz.main(args)

@@ -29,6 +29,7 @@ class RequestStats:
     latencies_s: list[float] = field(default_factory=list)
     server_errors: list[str] = field(default_factory=list)
     transport_errors: int = 0
+    slow: list[str] = field(default_factory=list)  # responses whose headers took over 1 s
     started_at: float = field(default_factory=time.perf_counter)
     _pending: dict[int, float] = field(default_factory=dict)
 
@@ -38,7 +39,11 @@ class RequestStats:
     async def on_response(self, response: httpx.Response) -> None:
         begun = self._pending.pop(id(response.request), None)
         if begun is not None:
-            self.latencies_s.append(time.perf_counter() - begun)
+            took = time.perf_counter() - begun
+            self.latencies_s.append(took)
+            if took > 1.0 and len(self.slow) < 50:
+                req = response.request
+                self.slow.append(f"{took:.2f}s {response.status_code} {req.method} {req.url.path}")
         self.statuses[response.status_code] += 1
         if response.status_code >= 500:
             self.server_errors.append(
@@ -70,6 +75,8 @@ class RequestStats:
             "statuses": {str(code): n for code, n in sorted(self.statuses.items())},
             "count_5xx": self.count_5xx,
             "transport_errors": self.transport_errors,
+            "slow_over_1s": len(self.slow),
+            "slow_samples": self.slow[:5],
         }
 
 

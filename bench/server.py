@@ -105,6 +105,14 @@ class Server:
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=10)
 
+    def interrupt(self, timeout_s: float = 60.0) -> None:
+        """SIGINT the server alone (not its group) and wait, so a profiler can write its report."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGINT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=timeout_s)
+
     def stop(self, timeout_s: float = 10.0) -> None:
         """SIGTERM then SIGKILL; remove the temp dir when we made it."""
         if self in _STARTED:
@@ -190,8 +198,11 @@ def start_ours(
     port: int | None = None,
     extra_args: list[str] | None = None,
     timeout_s: float = 30.0,
+    command: list[str] | None = None,
 ) -> Server:
     """Start ``doubletext serve`` on a free loopback port with its data in ``workdir``.
+
+    ``command`` replaces how ``doubletext`` is invoked (e.g. under a profiler).
 
     Passing the ``workdir`` of an earlier (killed) server restarts on the same database.
     """
@@ -200,7 +211,7 @@ def start_ours(
     port = port or free_port()
     db = workdir / DATA_DIR_NAME
     argv = [
-        *ours_command(),
+        *(command or ours_command()),
         "serve",
         "--host",
         HOST,

@@ -185,9 +185,19 @@ class Storm:
         return busy
 
 
+def _accepted_then_failed(sent: list[Sent]) -> dict[str, int]:
+    """Accepted messages whose stream or wait then ended in an error, by way in and error."""
+    out: dict[str, int] = {}
+    for msg in sent:
+        if msg.outcome == "accepted" and msg.error:
+            key = f"{msg.via}: {msg.error.split(' ', 1)[0]}"
+            out[key] = out.get(key, 0) + 1
+    return out
+
+
 async def _killer(storm: Storm, srv: servers.Server, at_s: float, gap_s: float) -> None:
     await asyncio.sleep(at_s)
-    inflight = sum(1 for m in storm.sent if m.outcome == "sending")
+    inflight = sum(1 for m in storm.sent if m.outcome == "sending" and m.sent_at > 0)
     storm.server_down = True
     srv.kill9()
     storm.kill_events.append(f"SIGKILL at {at_s:.1f}s with {inflight} requests in flight")
@@ -229,6 +239,7 @@ async def run_storm(
         if killer is not None:
             await killer
         send_elapsed = time.perf_counter() - start
+        http_summary = stats.summary(send_elapsed)  # the storm's own requests, not the audit's
         busy = await storm.drain(cfg.drain_s)
         stop.set()
         await monitor
@@ -246,7 +257,8 @@ async def run_storm(
             config=dict(vars(cfg)),
             send_phase_s=round(send_elapsed, 2),
             total_s=round(elapsed, 2),
-            http=stats.summary(send_elapsed),
+            http=http_summary,
+            accepted_then_failed=_accepted_then_failed(storm.sent),
             peak_open_streams=storm.peak_streams,
             monitor_samples=storm.monitor_samples,
             stream_error_events=len(storm.stream_errors),
