@@ -13,7 +13,7 @@ Load and faults (our server unless ``--url``/``--reference``)::
     python -m bench storm [--threads 50 --messages 20 --streams 100]
     python -m bench kill9 [--threads 50 --messages 20]
     python -m bench fuzz
-    python -m bench profile [--only burst_runs_s] [--out bench-profile.html]
+    python -m bench profile [--only burst_runs_s] [--out /tmp/profile.html]
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ import asyncio
 import json
 import signal
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -36,7 +38,10 @@ REFERENCE_WORDS = ("langgraph-dev", "reference", "ref")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="doubletext benchmarks (default), load and fault tools, via the SDK over HTTP",
+    )
     parser.add_argument(
         "--url", help="measure this running server as 'ours' instead of starting one"
     )
@@ -50,7 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     prof = sub.add_parser("profile", help="figures against our server running under pyinstrument")
     prof.add_argument("--only", help="figures to run (default: seq_run_ms,burst_runs_s,...)")
-    prof.add_argument("--out", default="bench-profile.html", help="report path (.html or .txt)")
+    prof.add_argument(
+        "--out",
+        default=str(Path(tempfile.gettempdir()) / "doubletext-bench-profile.html"),
+        help="report path (.html or .txt)",
+    )
     prof.add_argument("--repeats", type=int, default=5)
     prof.add_argument("--json", dest="sub_json", help="write the result as JSON here")
     for name, help_text in (

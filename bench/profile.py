@@ -1,6 +1,6 @@
 """Profile our server under pyinstrument while figures run against it.
 
-``python -m bench profile --only burst_runs_s,seq_run_ms --out bench-profile.html`` starts
+``python -m bench profile --only burst_runs_s,seq_run_ms --out /tmp/profile.html`` starts
 ``doubletext serve`` under ``pyinstrument``, measures the chosen figures through the SDK as usual,
 then stops the server with SIGINT so pyinstrument writes its report (HTML, or text for a path
 ending in ``.txt``). Where a figure misses its target, this shows what bounds it.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bench import server as servers
 from bench.storm import StormConfig, run_storm
 
@@ -27,6 +29,7 @@ async def test_storm_books_balance(served: servers.Server) -> None:
     assert served.alive()
 
 
+@pytest.mark.filterwarnings("ignore:Reconnecting without a Last-Event-ID:UserWarning")
 async def test_kill9_mid_storm_loses_nothing(served: servers.Server) -> None:
     cfg = StormConfig(
         threads=6,
