@@ -37,6 +37,7 @@ def machine() -> dict[str, Any]:
         else os.cpu_count(),
         "cpu": model,
         "memory_gib": mem_gib,
+        "load_avg_1m": round(os.getloadavg()[0], 2),  # others' work on the box skews figures
         "python": sys.version.split()[0],
         "platform": platform.platform(),
     }
@@ -94,7 +95,7 @@ def render(
         title="doubletext benchmarks (medians)",
         caption=(
             f"{info['cores']} cores · {info['cpu']} · {info['memory_gib']} GiB · "
-            f"Python {info['python']}"
+            f"Python {info['python']} · load {info['load_avg_1m']}"
         ),
     )
     table.add_column("figure")
