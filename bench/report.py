@@ -16,6 +16,9 @@ from rich.table import Table
 from bench.figures import FIGURES, Figure, Result
 
 
+LOAD_AT_START = round(os.getloadavg()[0], 2)  # taken when the harness is imported
+
+
 def machine() -> dict[str, Any]:
     model = ""
     try:
@@ -37,7 +40,7 @@ def machine() -> dict[str, Any]:
         else os.cpu_count(),
         "cpu": model,
         "memory_gib": mem_gib,
-        "load_avg_1m": round(os.getloadavg()[0], 2),  # others' work on the box skews figures
+        "load_avg_1m_at_start": LOAD_AT_START,  # others' work on the box skews the figures
         "python": sys.version.split()[0],
         "platform": platform.platform(),
     }
@@ -95,7 +98,7 @@ def render(
         title="doubletext benchmarks (medians)",
         caption=(
             f"{info['cores']} cores · {info['cpu']} · {info['memory_gib']} GiB · "
-            f"Python {info['python']} · load {info['load_avg_1m']}"
+            f"Python {info['python']} · load at start {info['load_avg_1m_at_start']}"
         ),
     )
     table.add_column("figure")
