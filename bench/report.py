@@ -15,7 +15,6 @@ from rich.table import Table
 
 from bench.figures import FIGURES, Figure, Result
 
-
 LOAD_AT_START = round(os.getloadavg()[0], 2)  # taken when the harness is imported
 
 
