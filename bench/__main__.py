@@ -32,7 +32,7 @@ from rich.console import Console
 from bench import server as servers
 from bench.client import make_client
 from bench.figures import BY_NAME, FIGURES, Result, Target, measure
-from bench.report import document, render, write_json
+from bench.report import document, markdown, render, write_json
 
 REFERENCE_WORDS = ("langgraph-dev", "reference", "ref")
 
@@ -50,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
         help="a second server: a URL, or 'langgraph-dev' to start the reference server",
     )
     parser.add_argument("--json", dest="json_path", help="write the results as JSON here")
+    parser.add_argument("--markdown", help="write the table as Markdown here (for the README)")
     parser.add_argument("--repeats", type=int, default=5, help="samples per figure (median kept)")
     parser.add_argument("--only", help="comma-separated figure names: " + ",".join(BY_NAME))
     sub = parser.add_subparsers(dest="command")
@@ -154,6 +155,9 @@ def run_figures(args: argparse.Namespace, argv: list[str]) -> int:
     if args.json_path:
         write_json(args.json_path, doc)
         console.log(f"wrote {args.json_path}")
+    if args.markdown:
+        Path(args.markdown).write_text(markdown(doc))
+        console.log(f"wrote {args.markdown}")
     return 0
 
 

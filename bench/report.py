@@ -170,3 +170,34 @@ def document(
 
 def write_json(path: str, doc: dict[str, Any]) -> None:
     Path(path).write_text(json.dumps(doc, indent=2) + "\n")
+
+
+def markdown(doc: dict[str, Any]) -> str:
+    """The figure table as Markdown (for the README), from a ``document()``."""
+    labels = list(doc["targets"])
+    info = doc["machine"]
+    head = ["figure", "what", *labels]
+    if len(labels) == 2:
+        head.append("× better")
+    head += ["target", "met"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for figure in FIGURES:
+        cells = [doc["targets"][label]["results"].get(figure.name) for label in labels]
+        if all(c is None for c in cells):
+            continue
+        row = [f"`{figure.name}`", figure.what]
+        row += [_fmt(c["median"], figure.unit) if c else "—" for c in cells]
+        if len(labels) == 2:
+            ratio = doc.get("better_ratio", {}).get(figure.name)
+            row.append("—" if ratio is None else f"{ratio:.1f}×")
+        ours = cells[0]["median"] if cells[0] else None
+        met = re.sub(r"\[/?\w*\]", "", meets(figure, ours))
+        row += [figure.target, met]
+        lines.append("| " + " | ".join(row) + " |")
+    lines.append("")
+    lines.append(
+        f"Machine: {info['cores']} cores ({info['cpu']}), {info['memory_gib']} GiB, "
+        f"Python {info['python']}; load average {info['load_avg_1m_at_start']} at start. "
+        f"Medians of {doc['repeats']} repeats. Command: `{doc['command']}`."
+    )
+    return "\n".join(lines) + "\n"
