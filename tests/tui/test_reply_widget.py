@@ -49,3 +49,26 @@ async def test_whole_message_replaces_content() -> None:
         await pilot.pause(0.1)
         assert reply.full_text == "reply to: first"
         assert reply.query_one(Markdown).source == "reply to: first"
+
+
+async def test_tokens_added_before_mount_are_rendered_once() -> None:
+    """Regression: compose used to render text that had also been queued for streaming."""
+    app = Host()
+    async with app.run_test() as pilot:
+        reply = Reply("m2")
+        app.query_one(VerticalScroll).mount(reply)  # not awaited, like Turn.reply
+        for token in ["I've", " added", ' "Buy', ' milk"']:
+            reply.add(token)
+            await asyncio.sleep(0.03)
+        await wait_for(pilot, lambda: reply.caught_up)
+        await reply.finish()
+        sources = [m.source for m in reply.query(Markdown)]
+        assert sources == ['I\'ve added "Buy milk"']
+
+
+async def wait_for(pilot, predicate, timeout: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        assert loop.time() < deadline, "timed out"
+        await pilot.pause(0.02)

@@ -52,6 +52,7 @@ class Reply(Vertical):
         self.message_id = message_id
         self.full_text = text
         self.finished = bool(text)
+        self._initial = text  # what compose renders; streamed text arrives through _flush
         self._pending: list[str] = []
         self._live: Markdown | None = None
         self._live_text = ""
@@ -59,8 +60,13 @@ class Reply(Vertical):
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        if self.full_text:
-            yield Markdown(self.full_text)
+        if self._initial:
+            yield Markdown(self._initial)
+
+    @property
+    def caught_up(self) -> bool:
+        """Everything received so far has been handed to the Markdown widget."""
+        return not self._pending and (self._live is None or self._live.source == self._live_text)
 
     def add(self, delta: str) -> None:
         """Queue a streamed fragment; rendering happens on the next flush tick."""
@@ -78,6 +84,8 @@ class Reply(Vertical):
         self._pending.clear()
         if self.is_mounted:
             self.run_worker(self._render_whole(text), group="reply")
+        else:
+            self._initial = text
 
     async def _render_whole(self, text: str) -> None:
         await self._stop_stream()
