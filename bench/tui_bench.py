@@ -11,8 +11,9 @@ done as in a terminal but nothing is written to one.
    pace 1.0, ~14 tokens/s) is streaming replies to enqueued messages the whole time.
 2. `transcript_tokens_per_s`: how many tokens a reply absorbs per second when fed as fast as the
    loop allows (synthetic Markdown with lists and code fences, 4-character tokens, through the
-   same path as stream events), until the final full render is done; with
-   `keystroke_flood_ms` measured during that flood (the worst case for typing).
+   same path as stream events), until the final full render is done, with keystrokes measured
+   during that flood (the worst case for typing). The engine is idle by then, so this is the
+   UI's own ceiling.
 """
 
 from __future__ import annotations
@@ -124,6 +125,7 @@ async def measure(url: str, keys: int, sizes: list[int]) -> dict[str, Any]:
         while app.book.has_active() and len(streaming_samples) < keys:
             streaming_samples += await type_keys(app, 10)
         app.query_one(Composer).value = ""
+        await wait_until(pilot, lambda: not app.book.has_active(), 60, "runs finished")
         floods = [await flood(app, tokens) for tokens in sizes]
     return {
         "keystroke_idle_ms": summary(idle_samples),
