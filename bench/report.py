@@ -188,7 +188,8 @@ def markdown(doc: dict[str, Any]) -> str:
         row = [f"`{figure.name}`", figure.what]
         row += [_fmt(c["median"], figure.unit) if c else "—" for c in cells]
         if len(labels) == 2:
-            ratio = doc.get("better_ratio", {}).get(figure.name)
+            a, b = (c["median"] if c else None for c in cells)
+            ratio = better_ratio(figure, a, b)
             row.append("—" if ratio is None else f"{ratio:.1f}×")
         ours = cells[0]["median"] if cells[0] else None
         met = re.sub(r"\[/?\w*\]", "", meets(figure, ours))
