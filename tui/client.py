@@ -80,7 +80,11 @@ class Backend:
         self.url = url
         self.assistant = assistant
         self.configurable = dict(configurable or {})
-        self.client = get_client(url=url, api_key=api_key, timeout=httpx.Timeout(10, read=300))
+        timeout = httpx.Timeout(10, read=300)
+        if api_key is None:  # let the SDK read LANGGRAPH_API_KEY / LANGSMITH_API_KEY
+            self.client = get_client(url=url, timeout=timeout)
+        else:
+            self.client = get_client(url=url, api_key=api_key, timeout=timeout)
 
     async def check(self) -> dict[str, Any]:
         """Prove the server answers and knows the assistant; raise EngineError otherwise."""
