@@ -26,10 +26,11 @@ class RequestStats:
     """Counts and latencies of every response a client saw."""
 
     statuses: Counter[int] = field(default_factory=Counter)
-    latencies_s: list[float] = field(default_factory=list)
+    latencies_s: list[float] = field(default_factory=list)  # requests that answer at once
+    waits_s: list[float] = field(default_factory=list)  # /wait and /join: they answer at run end
     server_errors: list[str] = field(default_factory=list)
     transport_errors: int = 0
-    slow: list[str] = field(default_factory=list)  # responses whose headers took over 1 s
+    slow: list[str] = field(default_factory=list)  # non-wait responses slower than 1 s
     started_at: float = field(default_factory=time.perf_counter)
     _pending: dict[int, float] = field(default_factory=dict)
 
@@ -40,10 +41,17 @@ class RequestStats:
         begun = self._pending.pop(id(response.request), None)
         if begun is not None:
             took = time.perf_counter() - begun
-            self.latencies_s.append(took)
-            if took > 1.0 and len(self.slow) < 50:
-                req = response.request
-                self.slow.append(f"{took:.2f}s {response.status_code} {req.method} {req.url.path}")
+            req = response.request
+            if req.url.path.endswith(("/wait", "/join")):
+                self.waits_s.append(took)
+            else:
+                self.latencies_s.append(took)
+            if took > 1.0 and len(self.slow) < 50 and not req.url.path.endswith(("/wait", "/join")):
+                at = begun - self.started_at
+                self.slow.append(
+                    f"{took:.2f}s (sent at +{at:.1f}s) {response.status_code} {req.method} "
+                    f"{req.url.path}"
+                )
         self.statuses[response.status_code] += 1
         if response.status_code >= 500:
             self.server_errors.append(
@@ -58,10 +66,11 @@ class RequestStats:
     def count_5xx(self) -> int:
         return sum(n for code, n in self.statuses.items() if code >= 500)
 
-    def percentile_ms(self, q: float) -> float | None:
-        if not self.latencies_s:
+    def percentile_ms(self, q: float, waits: bool = False) -> float | None:
+        values = self.waits_s if waits else self.latencies_s
+        if not values:
             return None
-        ordered = sorted(self.latencies_s)
+        ordered = sorted(values)
         index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
         return ordered[index] * 1000.0
 
@@ -72,6 +81,9 @@ class RequestStats:
             "p50_ms": _round(self.percentile_ms(0.50)),
             "p99_ms": _round(self.percentile_ms(0.99)),
             "max_ms": _round(self.percentile_ms(1.0)),
+            "latency_note": "time to response headers; /wait and /join are counted apart",
+            "wait_join_p50_ms": _round(self.percentile_ms(0.50, waits=True)),
+            "wait_join_p99_ms": _round(self.percentile_ms(0.99, waits=True)),
             "statuses": {str(code): n for code, n in sorted(self.statuses.items())},
             "count_5xx": self.count_5xx,
             "transport_errors": self.transport_errors,
