@@ -207,10 +207,13 @@ def stream_modes(value: Any, name: str = "stream_mode") -> list[str]:
     return modes
 
 
+MAX_INT = 2**53  # any larger offset is a mistake, and SQLite overflows past 2**63
+
+
 def _bounded(name: str, value: int, minimum: int, maximum: int | None) -> int:
-    if value < minimum or (maximum is not None and value > maximum):
-        upper = f" and <= {maximum}" if maximum is not None else ""
-        raise invalid(f"'{name}' must be >= {minimum}{upper}, got {value}")
+    maximum = MAX_INT if maximum is None else maximum
+    if value < minimum or value > maximum:
+        raise invalid(f"'{name}' must be >= {minimum} and <= {maximum}, got {value}")
     return value
 
 

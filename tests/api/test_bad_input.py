@@ -147,3 +147,14 @@ async def test_thread_bodies(http: httpx.AsyncClient) -> None:
         assert response.status_code == 422 and fragment in response.json()["detail"], body
     response = await http.post("/threads/search", json={"status": "sleepy"})
     assert response.status_code == 422
+
+
+async def test_huge_numbers_are_422_not_sqlite_overflow(http: httpx.AsyncClient) -> None:
+    tid = await _thread(http)
+    huge = 2**63
+    response = await http.post("/threads/search", json={"offset": huge})
+    assert response.status_code == 422
+    response = await http.get(f"/threads/{tid}/runs", params={"offset": str(huge * 10)})
+    assert response.status_code == 422
+    response = await http.post("/store/items/search", json={"namespace_prefix": [], "offset": huge})
+    assert response.status_code == 422
