@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 import httpx
 from langgraph_sdk.client import LangGraphClient
 
+_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 TERMINAL = frozenset({"success", "error", "interrupted", "timeout"})
 INFLIGHT = frozenset({"pending", "running"})
 
@@ -28,6 +30,7 @@ class RequestStats:
     statuses: Counter[int] = field(default_factory=Counter)
     latencies_s: list[float] = field(default_factory=list)  # requests that answer at once
     waits_s: list[float] = field(default_factory=list)  # /wait and /join: they answer at run end
+    by_route: dict[str, list[float]] = field(default_factory=dict)
     server_errors: list[str] = field(default_factory=list)
     transport_errors: int = 0
     slow: list[str] = field(default_factory=list)  # non-wait responses slower than 1 s
@@ -46,6 +49,9 @@ class RequestStats:
                 self.waits_s.append(took)
             else:
                 self.latencies_s.append(took)
+            self.by_route.setdefault(f"{req.method} {_ID.sub('{id}', req.url.path)}", []).append(
+                took
+            )
             if took > 1.0 and len(self.slow) < 50 and not req.url.path.endswith(("/wait", "/join")):
                 at = begun - self.started_at
                 self.slow.append(
@@ -87,6 +93,14 @@ class RequestStats:
             "statuses": {str(code): n for code, n in sorted(self.statuses.items())},
             "count_5xx": self.count_5xx,
             "transport_errors": self.transport_errors,
+            "by_route_ms": {
+                route: {
+                    "n": len(v),
+                    "p50": _round(sorted(v)[len(v) // 2] * 1000),
+                    "p99": _round(sorted(v)[min(len(v) - 1, int(0.99 * len(v)))] * 1000),
+                }
+                for route, v in sorted(self.by_route.items())
+            },
             "slow_over_1s": len(self.slow),
             "slow_samples": self.slow[:5],
         }

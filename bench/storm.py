@@ -66,6 +66,7 @@ class Storm:
     stream_errors: list[str] = field(default_factory=list)
     kill_events: list[str] = field(default_factory=list)
     server_down: bool = False
+    loop_lag_s: list[float] = field(default_factory=list)
 
     # --- sending -------------------------------------------------------------------------
     async def send(self, msg: Sent) -> None:
@@ -165,6 +166,13 @@ class Storm:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stop.wait(), 0.05)
 
+    async def lag_meter(self, stop: asyncio.Event) -> None:
+        """How late this client's own event loop runs (a busy client inflates latencies)."""
+        while not stop.is_set():
+            begun = time.perf_counter()
+            await asyncio.sleep(0.01)
+            self.loop_lag_s.append(time.perf_counter() - begun - 0.01)
+
     async def drain(self, timeout_s: float) -> list[str]:
         """Wait until no thread has a pending/running run; return threads still busy."""
         deadline = time.perf_counter() + timeout_s
@@ -183,6 +191,14 @@ class Storm:
             if busy:
                 await asyncio.sleep(0.2)
         return busy
+
+
+def _lag_summary(lags: list[float]) -> dict[str, float]:
+    if not lags:
+        return {}
+    ordered = sorted(lags)
+    pick = lambda q: round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 1)  # noqa: E731
+    return {"p50": pick(0.5), "p99": pick(0.99), "max": round(ordered[-1] * 1000, 1)}
 
 
 def _accepted_then_failed(sent: list[Sent]) -> dict[str, int]:
@@ -213,7 +229,8 @@ async def run_storm(
 ) -> dict[str, Any]:
     """Blow the storm at ``url`` and return the books and the figures."""
     stats = RequestStats()
-    client = make_client(url, stats, max_connections=cfg.streams + 200)
+    # Every message may hold a connection (streams, waits): never queue in the client pool.
+    client = make_client(url, stats, max_connections=cfg.threads * cfg.messages + 100)
     storm = Storm(cfg, client, stats, random.Random(cfg.seed))
     try:
         for _ in range(cfg.threads):
@@ -222,6 +239,7 @@ async def run_storm(
         storm.sent = [m for _, m in plan]
         stop = asyncio.Event()
         monitor = asyncio.create_task(storm.monitor(stop))
+        lag = asyncio.create_task(storm.lag_meter(stop))
         killer = None
         if cfg.kill_at_s is not None and srv is not None:
             killer = asyncio.create_task(_killer(storm, srv, cfg.kill_at_s, cfg.restart_gap_s))
@@ -243,6 +261,7 @@ async def run_storm(
         busy = await storm.drain(cfg.drain_s)
         stop.set()
         await monitor
+        await lag
         elapsed = time.perf_counter() - start
         books = Books(storm.thread_ids, storm.sent, kill=cfg.kill_at_s is not None)
         report = await check_books(client, books)
@@ -260,6 +279,7 @@ async def run_storm(
             http=http_summary,
             accepted_then_failed=_accepted_then_failed(storm.sent),
             peak_open_streams=storm.peak_streams,
+            client_loop_lag_ms=_lag_summary(storm.loop_lag_s),
             monitor_samples=storm.monitor_samples,
             stream_error_events=len(storm.stream_errors),
             kill_events=storm.kill_events,
