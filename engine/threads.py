@@ -144,7 +144,7 @@ class ThreadOps:
             config["configurable"]["checkpoint_id"] = checkpoint_id
         try:
             new_config = await graph.aupdate_state(config, values, as_node=as_node)
-        except (InvalidUpdateError, ValueError, TypeError, KeyError) as exc:
+        except (InvalidUpdateError, ValueError, TypeError, KeyError, NotImplementedError) as exc:
             raise InvalidInput(f"cannot update state: {exc}") from exc
         await self.services.settle_thread(thread_id, graph)
         configurable = new_config["configurable"]

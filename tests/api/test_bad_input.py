@@ -158,3 +158,16 @@ async def test_huge_numbers_are_422_not_sqlite_overflow(http: httpx.AsyncClient)
     assert response.status_code == 422
     response = await http.post("/store/items/search", json={"namespace_prefix": [], "offset": huge})
     assert response.status_code == 422
+
+
+async def test_bad_state_updates_are_4xx(client, http: httpx.AsyncClient) -> None:
+    tid = (await client.threads.create())["thread_id"]
+    await client.runs.wait(tid, "noop", input=human("hi"))
+    for body in (
+        {"values": 5},
+        {"values": {"messages": 5}},  # add_messages raises NotImplementedError
+        {"values": {"messages": [{"type": "bogus"}]}},
+        {"values": {}, "as_node": "bogus"},
+    ):
+        response = await http.post(f"/threads/{tid}/state", json=body)
+        assert response.status_code == 422, (body, response.text)
