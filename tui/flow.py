@@ -197,7 +197,9 @@ class FlowMixin(_Base):
             if tracked.fate in FINAL:
                 finished = True
                 if tracked.run_id not in self._streams_open:
-                    self.run_worker(self.reconcile(tracked, turn), group="reconcile")
+                    self.run_worker(
+                        self.reconcile(tracked, turn), group="reconcile", exit_on_error=False
+                    )
         self.query_one(RunPanel).show(self.book, time.time(), self.stable_ids)
         if finished:
             self.refresh_todos(highlight=True)

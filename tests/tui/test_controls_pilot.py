@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from textual.widgets import OptionList
+from textual.widgets import Input, OptionList
 
 from tests.tui.conftest import RecordingApp
 from tests.tui.helpers import (
@@ -18,7 +18,7 @@ from tests.tui.helpers import (
     wait_until,
 )
 from tui.runstate import Fate
-from tui.widgets.dialogs import ThreadPicker
+from tui.widgets.dialogs import ThreadPicker, UserIdDialog
 
 SIZE = (150, 40)
 
@@ -116,3 +116,21 @@ async def test_unknown_assistant_is_reported(make_app) -> None:
     app = make_app(assistant="no_such_graph")
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: any("Unknown assistant" in n for n, _ in app.notes), 10)
+
+
+async def test_set_user_id_from_the_dialog(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(app.screen, UserIdDialog), 5)
+        app.screen.query_one(Input).value = "bad.id"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: any("cannot contain" in n for n, _ in app.notes), 5)
+        assert app.user_id != "bad.id"
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(app.screen, UserIdDialog), 5)
+        app.screen.query_one(Input).value = "alice"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.user_id == "alice", 5)
+        assert "user alice" in str(app.query_one("#info").content)

@@ -83,7 +83,7 @@ class Reply(Vertical):
         self.full_text = text
         self._pending.clear()
         if self.is_mounted:
-            self.run_worker(self._render_whole(text), group="reply")
+            self.run_worker(self._render_whole(text), group="reply", exit_on_error=False)
         else:
             self._initial = text
 
