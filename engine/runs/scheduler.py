@@ -12,7 +12,7 @@ import contextlib
 import logging
 import time
 
-from engine.runs.executor import Execution, execute, rollback_run
+from engine.runs.executor import Execution, execute
 from engine.runs.services import Services
 from engine.serde import loads
 from engine.storage.checkpoints import Head, delete_run_checkpoints, thread_head
@@ -105,35 +105,37 @@ class Scheduler:
 
     async def cancel(self, run_ids: list[str], action: str) -> None:
         """Interrupt or roll back runs; returns once each is fully stopped and finalised."""
-        waits = [self._cancel_one(run_id, action) for run_id in run_ids]
-        await asyncio.gather(*waits)
+        executing = [self._executions[r] for r in run_ids if r in self._executions]
+        waiting = [r for r in run_ids if r not in self._executions]
+        jobs = [self._cancel_execution(e, action) for e in executing]
+        if waiting:
+            jobs.append(self._cancel_waiting(waiting, action))
+        await asyncio.gather(*jobs)
 
-    async def _cancel_one(self, run_id: str, action: str) -> None:
-        records = self.services.records
-        for _ in range(3):
-            execution = self._executions.get(run_id)
-            if execution is not None:
-                await self._cancel_execution(execution, action)
-                return
-            row = await records.run_row(run_id)
-            if row is None or row["status"] not in ("pending", "running"):
-                return
-            if self._executions.get(run_id) is not None:
-                continue
-            if action == "rollback":
-                # Delete the row first, atomically, so no driver can claim it meanwhile.
-                if not await records.delete_run(run_id, only_if_pending=True):
-                    continue
-                await rollback_run(self.services, row)
-            else:
-                if not await records.set_status(
-                    run_id, "interrupted", only_from=("pending", "running")
-                ):
-                    continue
-                self.services.channels.open(run_id)
-                self.services.channels.close(run_id)
-            await self.services.settle_thread(row["thread_id"])
-            return
+    async def _cancel_waiting(self, run_ids: list[str], action: str) -> None:
+        """Runs no driver has taken yet: one statement for all of them, one settle per thread."""
+        services = self.services
+        if action == "rollback":
+            gone = await services.records.delete_pending(run_ids)
+            for run_id, thread_id, attempt in gone:
+                if attempt:  # a run resumed after a crash may have checkpoints already
+                    await delete_run_checkpoints(services.saver, thread_id, run_id)
+                if services.settings.rollback_undoes_store:
+                    await services.store.undo(run_id)
+                services.channels.discard(run_id)
+        else:
+            gone = await services.records.interrupt_pending(run_ids)
+            for run_id, _, _ in gone:
+                services.channels.open(run_id)
+                services.channels.close(run_id)
+        for thread_id in dict.fromkeys(thread_id for _, thread_id, _ in gone):
+            await services.settle_thread(thread_id)
+        # A driver may have claimed some of them meanwhile: those are executions now.
+        handled = {run_id for run_id, _, _ in gone}
+        claimed = [
+            self._executions[r] for r in run_ids if r not in handled and r in self._executions
+        ]
+        await asyncio.gather(*(self._cancel_execution(e, action) for e in claimed))
 
     async def _cancel_execution(self, execution: Execution, action: str) -> None:
         if execution.cancel_action != "rollback":

@@ -199,6 +199,31 @@ class Records:
         cursor = await self.conn.execute(sql, (run_id,))
         return cursor.rowcount == 1
 
+    async def delete_pending(self, run_ids: list[str]) -> list[tuple[str, str, int]]:
+        """Delete those of the runs still pending; returns (run_id, thread_id, attempt) of each."""
+        marks = ", ".join("?" * len(run_ids))
+        return [
+            tuple(row)
+            for row in await fetch_all(
+                self.conn,
+                f"DELETE FROM runs WHERE run_id IN ({marks}) AND status = 'pending'"
+                " RETURNING run_id, thread_id, attempt",
+                run_ids,
+            )
+        ]
+
+    async def interrupt_pending(self, run_ids: list[str]) -> list[tuple[str, str, int]]:
+        marks = ", ".join("?" * len(run_ids))
+        return [
+            tuple(row)
+            for row in await fetch_all(
+                self.conn,
+                f"UPDATE runs SET status = 'interrupted', updated_at = ? WHERE run_id IN ({marks})"
+                " AND status = 'pending' RETURNING run_id, thread_id, attempt",
+                [now_iso(), *run_ids],
+            )
+        ]
+
     async def list_runs(
         self, thread_id: str, limit: int, offset: int, status: str | None
     ) -> list[dict[str, Any]]:
