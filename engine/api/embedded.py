@@ -107,10 +107,12 @@ async def start_embedded_server(
     host: str = "127.0.0.1",
     port: int = 0,
     ephemeral: bool = False,
+    api_key: str | None = None,
 ) -> EmbeddedServer:
     """Open the engine and serve it on `host:port` (0 = any free port) in this event loop.
 
     `ephemeral=True` (and no `data_dir`) keeps the data in a temporary directory removed on stop.
+    With `api_key`, every request must carry it in `x-api-key`.
     Raises `EngineError` (StorageError / ConfigError) or `OSError` for an unusable port.
     """
     from engine.core import Engine
@@ -127,7 +129,7 @@ async def start_embedded_server(
     except BaseException:
         await engine.close()
         raise
-    server = QuietServer(uvicorn_config(create_app(engine), grace_s=1.0))
+    server = QuietServer(uvicorn_config(create_app(engine, api_key), grace_s=1.0))
     task = asyncio.create_task(server.serve(sockets=[sock]), name="doubletext-embedded-server")
     while not server.started:
         if task.done():

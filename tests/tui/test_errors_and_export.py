@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -14,31 +11,16 @@ from tests.tui.helpers import idle, ready, replies, say, wait_until
 from tui.runstate import Fate
 
 
-class Unauthorized(BaseHTTPRequestHandler):
-    def _deny(self) -> None:
-        body = json.dumps({"detail": "Missing or invalid API key"}).encode()
-        self.send_response(401)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST = _deny
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
-def locked_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Unauthorized)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+async def locked_server(tmp_path) -> AsyncIterator[str]:
+    """Our real engine, requiring an API key the app does not have."""
+    from engine.api.embedded import start_embedded_server
+
+    server = await start_embedded_server(data_dir=tmp_path / "locked", api_key="s3cret")
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield server.url
     finally:
-        server.shutdown()
-        server.server_close()
+        await server.stop()
 
 
 async def test_401_is_a_notification(locked_server: str, tmp_path) -> None:
