@@ -43,6 +43,7 @@ from engine.threads import ThreadOps
 __all__ = ["Engine", "Event"]
 
 _DURABILITY = (None, "sync", "async", "exit")
+MAX_AFTER_SECONDS = 7 * 24 * 3600
 
 
 def check_uuid(value: object, what: str) -> str:
@@ -232,9 +233,14 @@ class Engine(ThreadOps):
         if if_not_exists not in ("reject", "create"):
             raise InvalidInput("if_not_exists must be 'reject' or 'create'")
         if after_seconds is not None and (
-            not isinstance(after_seconds, int | float) or after_seconds < 0
+            not isinstance(after_seconds, int | float)
+            or isinstance(after_seconds, bool)
+            or not 0 <= after_seconds <= MAX_AFTER_SECONDS
         ):
-            raise InvalidInput("after_seconds must be a non-negative number")
+            # Unbounded delays would park the thread's queue behind a run that never starts.
+            raise InvalidInput(
+                f"after_seconds must be a number from 0 to {MAX_AFTER_SECONDS} (one week)"
+            )
         temporary = thread_id is None
         if temporary:
             thread_id = str(uuid.uuid4())

@@ -63,6 +63,8 @@ async def test_unknown_graph_names_the_registered_ones(engine: Engine) -> None:
         ({"durability": "forever"}, "durability must be one of"),
         ({"config": {"recursion_limit": -1}}, "recursion_limit"),
         ({"config": _nested(500)}, "nested too deeply"),
+        ({"after_seconds": 1e308}, "after_seconds must be a number from 0"),
+        ({"after_seconds": -1}, "after_seconds must be a number from 0"),
         ({"input": _nested(300)}, "nested too deeply"),
     ],
 )
