@@ -15,10 +15,12 @@ from datetime import datetime
 from typing import Any, Literal
 
 from engine.models.dates import find_date, find_duration
+from engine.models.phrases import LEADIN_RE as _LEADIN_RE
+from engine.models.phrases import TODO_WORDS as _TODO_WORDS
+from engine.models.phrases import clean_task, split_items
 
 Intent = Literal["todo", "user", "instructions", "summary", "chat"]
 
-_TODO_WORDS = r"(?:todos?|to-dos?|tasks?|list|reminders?)"
 _INSTRUCTIONS_RE = re.compile(
     rf"\b(?:when(?:ever)?|if)\s+(?:you\s+)?(?:add|create|make|updat|sav|stor|put)\w*\b"
     rf".*\b{_TODO_WORDS}"
@@ -69,23 +71,6 @@ _CHAT_RE = re.compile(
     re.IGNORECASE,
 )
 _CORRECTION_RE = re.compile(r"^\s*(?:actually|sorry|i meant|no,|wait|instead|correction)", re.I)
-_LEADIN_RE = re.compile(
-    r"^\s*(?:(?:never\s*mind|actually|also|oh|and|ok(?:ay)?|so|sorry|wait|please|hey|hi|well)"
-    r"\b[,.!]?\s*)+",
-    re.IGNORECASE,
-)
-_ADD_PREFIX_RE = re.compile(
-    r"^(?:(?:can|could|would) you\s+)?(?:please\s+)?"
-    r"(?:(?:add|create|make|put|set up|new|schedule)\s+"
-    r"(?:a\s+|an\s+|another\s+|the\s+|these\s+|some\s+)?(?:new\s+)?"
-    r"(?:(?:todo|to-do|task|item|reminder)s?"
-    r"\s+)?(?:item\s+)?(?:(?:to|for|about)\s+|:\s*|-\s*)?|remind me to\s+|don't forget to\s+"
-    r"|i (?:need|have|must|should) to\s+|(?:todo|to-do|task)s?\s*:\s*)",
-    re.IGNORECASE,
-)
-_TAIL_RE = re.compile(
-    r"\s*\b(?:to|on|onto|in)\s+(?:my|the)\s+(?:todo\s+|to-do\s+|task\s+)?(?:list|todos?)\b", re.I
-)
 _MODIFIER_RE = re.compile(
     r"^(?:please\s+)?(?:do (?:this|that|it)|it(?:'s| is)(?: due)?|(?:this|that) (?:is )?due|due|it"
     r"(?:'ll| will| should)? takes?|that takes|by|before|on)\b",
@@ -167,14 +152,6 @@ def match_todo(
     return (best[1], best[2]) if best else None
 
 
-def _clean_task(text: str) -> str:
-    text = _ADD_PREFIX_RE.sub("", _LEADIN_RE.sub("", text)).strip()
-    text = _TAIL_RE.sub("", text)
-    text = re.sub(r"\s+", " ", text).strip(" ,;:.!-")
-    text = re.sub(r"\s+(?:and|,)$", "", text)
-    return text[:1].upper() + text[1:]
-
-
 def parse_item(text: str, now: datetime) -> dict[str, Any]:
     """One todo phrase → filled fields {task, deadline?, time_to_complete?} (deadline as ISO)."""
     fields: dict[str, Any] = {}
@@ -187,25 +164,7 @@ def parse_item(text: str, now: datetime) -> dict[str, Any]:
     if duration:
         fields["time_to_complete"] = duration[0]
         rest = rest[: duration[1][0]] + rest[duration[1][1] :]
-    return {"task": _clean_task(rest), **fields}
-
-
-def _split_items(text: str) -> list[str]:
-    """Several todos in one message: lines/bullets, sentences, "; ", or "todos: a, b and c"."""
-    parts: list[str] = []
-    for line in re.split(r"\n+|;\s*", text):
-        line = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s+", "", line)
-        parts += [s for s in re.split(r"(?<=[.!?])\s+", line) if s.strip(" .!?")]
-    out: list[str] = []
-    for part in parts:
-        m = re.match(rf"^(.*?\b(?:{_TODO_WORDS}|things|items)\b\s*(?:to|:)?\s*)(.+)$", part, re.I)
-        plural = m and re.search(r"\b(?:todos|to-dos|tasks|things|items)\b|:", m.group(1), re.I)
-        if m and plural and re.search(r",|\band\b", m.group(2)):
-            items = re.split(r",\s*(?:and\s+)?|\s+and\s+", m.group(2))
-            out += [i for i in items if i.strip(" .")]
-        else:
-            out += re.split(r"\s+and (?:also |another(?: one)? to |remind me to )", part)
-    return out
+    return {"task": clean_task(rest), **fields}
 
 
 def _patch(value: dict, fields: dict, correction: bool) -> TodoOp:
@@ -258,7 +217,7 @@ def plan_todo_changes(text: str, existing: list[tuple[str, dict]], now: datetime
         else:
             updates.setdefault(key, {}).update(fields)
 
-    for raw in _split_items(text):
+    for raw in split_items(text):
         clause = _LEADIN_RE.sub("", raw).strip(" .!")
         if not clause:
             continue

@@ -110,3 +110,60 @@ def test_summary_from_prompt_todos():
     assert summary_reply("summary of my todos due tomrrow", todos, WED) == (
         "Here's what's due tomorrow (Thursday, November 14):\n- \"A\"")
     assert summary_reply("what's on my list", todos, WED).startswith("You have 1 item")
+
+
+def _tasks(text, existing=()):
+    return [op.fields.get("task") for op in plan_todo_changes(text, list(existing), WED)]
+
+
+@pytest.mark.parametrize(("text", "task"), [
+    ("Add a todo: book the dentist", "Book the dentist"),
+    ("add a todo book the dentist", "Book the dentist"),
+    ("todo: book the dentist", "Book the dentist"),
+    ("Todo book the dentist", "Book the dentist"),
+    ("Add: book the dentist", "Book the dentist"),
+    ("add book the dentist", "Book the dentist"),
+    ("remind me to book the dentist", "Book the dentist"),
+    ("Remind me: book the dentist", "Book the dentist"),
+    ("create a todo to book the dentist", "Book the dentist"),
+    ("Please add a task - book the dentist", "Book the dentist"),
+    # "make"/"schedule" are only a command when a todo word follows.
+    ("Make dinner reservations for Saturday", "Make dinner reservations"),
+    ("make a todo to book the dentist", "Book the dentist"),
+])
+def test_add_prefixes_are_not_part_of_the_task(text, task):
+    assert _tasks(text) == [task]
+
+
+@pytest.mark.parametrize(("text", "task"), [
+    ("No wait, I need to buy a bike", "Buy a bike"),
+    ("I also need to update audioUX", "Update audioUX"),
+    ("Oh, and also call mom", "Call mom"),
+    ("Actually, call the bank", "Call the bank"),
+    ("Never mind, water the plants", "Water the plants"),
+    ("Also pick up the dry cleaning", "Pick up the dry cleaning"),
+    ("I need to renew my passport", "Renew my passport"),
+    ("I have to file taxes", "File taxes"),
+    ("I should call grandma", "Call grandma"),
+    ("I've got to fix the sink", "Fix the sink"),
+    ("don't forget to water the plants", "Water the plants"),
+    ("Oh and don't forget to feed the cat", "Feed the cat"),
+])
+def test_lead_in_words_are_not_part_of_the_task(text, task):
+    assert _tasks(text) == [task]
+
+
+@pytest.mark.parametrize(("text", "tasks"), [
+    ("re-film Module 6, lesson 5", ["Re-film Module 6, lesson 5"]),
+    ("Add a todo: re-film Module 6, lesson 5", ["Re-film Module 6, lesson 5"]),
+    ("Add todos: re-film Module 6, lesson 5; call mom", ["Re-film Module 6, lesson 5", "Call mom"]),
+    ("Write the report, section 3 and the appendix",
+     ["Write the report, section 3 and the appendix"]),
+    ("buy milk, call mom and pay rent", ["Buy milk", "Call mom", "Pay rent"]),
+    ("Add todos: buy milk; call mom; pay rent", ["Buy milk", "Call mom", "Pay rent"]),
+    ("Add todos: X; Y; Z", ["X", "Y", "Z"]),
+    ("Get cash and pay nanny for 2 weeks", ["Get cash and pay nanny for 2 weeks"]),
+    ("Buy milk and eggs", ["Buy milk and eggs"]),
+])
+def test_split_only_real_lists(text, tasks):
+    assert _tasks(text) == tasks
