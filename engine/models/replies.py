@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from engine.models.dates import DATE_RE, describe_day, resolve_date
@@ -95,27 +95,60 @@ def _profile_reply(human_text: str) -> str:
     return "Thanks for telling me, I'll keep that in mind. Anything to add to your ToDo list?"
 
 
-def summary_reply(human_text: str, todos: list[dict[str, Any]], now: datetime) -> str:
-    """Answer "summary of my ToDos due tomorrow" / "what's on my list" from the prompt."""
-    show_done = bool(re.search(r"\b(?:done|finished|completed)\b", human_text, re.I))
-    items = [t for t in todos if show_done or t.get("status") not in ("done", "archived")]
+_WEEK_RE = re.compile(r"\b(this|next)\s+week\b", re.I)
+_NEXT_RE = re.compile(r"\bwhat(?:'s| is)?\s+(?:up\s+)?next\b|\b(?:do|start with|tackle)\s+"
+                      r"(?:next|first)\b|\bnext up\b", re.I)
+
+
+def _day(when: date) -> str:
+    return f"{when:%A}, {when:%B} {when.day}"
+
+
+def _period(human_text: str, now: datetime) -> tuple[str, str, str] | None:
+    """The span a question asks about → (label, first ISO day or "", last ISO day), or None.
+
+    "today" and "this week" include overdue open items (they still need doing today/this week);
+    another day ("due tomorrow", the tutorial's question) means exactly that day, "by <day>" up
+    to it.
+    """
+    if week := _WEEK_RE.search(human_text):
+        monday = now.date() - timedelta(days=now.weekday())
+        if week.group(1).lower() == "this":
+            return f"this week (by {_day(monday + timedelta(days=6))})", "", (
+                monday + timedelta(days=6)).isoformat()
+        start, end = monday + timedelta(days=7), monday + timedelta(days=13)
+        return f"next week ({_day(start)} to {_day(end)})", start.isoformat(), end.isoformat()
     m = DATE_RE.search(human_text)
     day = resolve_date(m.group("core"), now) if m else None
-    if day is None:
-        if not items:
-            return "Your ToDo list is empty. Tell me what you need to get done and I'll add it."
-        lines = "\n".join(f"- {_todo_phrase(t, now)}" for t in items)
-        return f"You have {_count(items, 'item')} on your ToDo list:\n{lines}"
+    if m is None or day is None:
+        return None
     label = describe_day(day, now)
     label = label if "," in label else f"{label} ({day:%A}, {day:%B} {day.day})"
-    by = bool(re.search(r"\b(?:by|before|until)\b", m.group(0), re.I)) if m else False
-    due = [t for t in items if t.get("deadline") and (
-        str(t["deadline"])[:10] <= day.date().isoformat() if by
-        else str(t["deadline"])[:10] == day.date().isoformat())]
+    by = bool(re.search(r"\b(?:by|before|until)\b", m.group(0), re.I)) or day.date() == now.date()
+    iso = day.date().isoformat()
+    return (f"by {label}" if by else label), ("" if by else iso), iso
+
+
+def summary_reply(human_text: str, todos: list[dict[str, Any]], now: datetime) -> str:
+    """Answer "summary of my ToDos due tomorrow" / "what's on my list" / "what's next?"."""
+    show_done = bool(re.search(r"\b(?:done|finished|completed)\b", human_text, re.I))
+    items = [t for t in todos if show_done or t.get("status") not in ("done", "archived")]
+    period = _period(human_text, now)
+    if period is None:
+        if not items:
+            return "Your ToDo list is empty. Tell me what you need to get done and I'll add it."
+        if _NEXT_RE.search(human_text):
+            first = min(items, key=lambda t: str(t.get("deadline") or "9999"))
+            others = f" You have {_count(items[1:], 'other open item')}." if items[1:] else ""
+            return f"Next up: {_todo_phrase(first, now)}.{others}"
+        lines = "\n".join(f"- {_todo_phrase(t, now)}" for t in items)
+        return f"You have {_count(items, 'item')} on your ToDo list:\n{lines}"
+    label, first, last = period
+    due = [t for t in items if t.get("deadline") and first <= str(t["deadline"])[:10] <= last]
     if not due:
         others = f" You have {_count(items, 'other open item')}." if items else ""
         return f"Nothing on your ToDo list is due {label}.{others}"
-    lines = "\n".join(f"- {_todo_phrase(t, now, due=by)}" for t in due)
+    lines = "\n".join(f"- {_todo_phrase(t, now, due=first != last)}" for t in due)
     return f"Here's what's due {label}:\n{lines}"
 
 

@@ -33,6 +33,16 @@ _SUMMARY_RE = re.compile(
     r"|anything due|how many (?:todos?|tasks?)|read (?:me )?my|what are my)\b",
     re.IGNORECASE,
 )
+# A question about the list, even when it contains "I need to": "what do I need to do today?".
+_ASK_RE = re.compile(
+    r"^(?:so\s+)?(?:what(?:'s| is| are)?\s+(?:do\s+i|i)\s+(?:have|need|got)\s+"
+    r"(?:to\s+do|on|left|due|pending)\b|what(?:'s| is)?\s+(?:up\s+)?next\b"
+    r"|what\s+(?:should|shall|can|must|do)\s+i\s+(?:do|work on|focus on|tackle|start with)\b"
+    r"|(?:is there\s+)?anything\s+(?:else\s+)?(?:due|left|pending|overdue|to do|on my)\b"
+    r"|do i have\s+(?:anything|any\s+\w+|much)\b"
+    r"|what(?:'s| is)\s+(?:on\s+)?(?:my|the)\s+(?:plate|agenda|schedule)\b)",
+    re.IGNORECASE,
+)
 _ADD_RE = re.compile(
     r"\b(?:add|create|make|put|new|remind me|schedule|set up|don't forget"
     r"|i (?:need|have|must|should)"
@@ -106,7 +116,7 @@ def classify(text: str) -> Intent:
     t = _LEADIN_RE.sub("", text.strip())
     if _INSTRUCTIONS_RE.search(t):
         return "instructions"
-    if _SUMMARY_RE.search(t) and not _ADD_RE.search(t):
+    if _ASK_RE.search(t) or (_SUMMARY_RE.search(t) and not _ADD_RE.search(t)):
         return "summary"
     if re.search(rf"\b{_TODO_WORDS}\b", t, re.I) or _ADD_RE.search(t) or _DONE_RE.search(t):
         return "todo"

@@ -142,3 +142,27 @@ def test_registered_for_langgraph_dev():
     assert exported_graph.checkpointer is None and exported_graph.store is None
     assert set(exported_graph.nodes) >= {"task_mAIstro", "update_todos", "update_profile",
                                          "update_instructions"}
+
+
+async def test_questions_about_the_list_are_answered_not_added(graph, store):
+    await send(graph, "q1", "Add a todo: pay rent today")
+    await send(graph, "q1", "I also need to re-film Module 6, lesson 5 by Saturday")
+    await send(graph, "q1", "No wait, I need to buy a bike next week")
+    assert [(t["task"], t["deadline"]) for t in await todos(store)] == [
+        ("Pay rent", "2024-11-13T23:59:59"),
+        ("Re-film Module 6, lesson 5", "2024-11-16T23:59:59"),
+        ("Buy a bike", "2024-11-20T23:59:59"),
+    ]
+    turn = await send(graph, "q1", "what do I need to do today?")
+    assert len(turn) == 2 and not turn[1].tool_calls  # a summary: no UpdateMemory call
+    assert turn[1].content == ("Here's what's due by today (Wednesday, November 13):\n"
+                               '- "Pay rent" (due today)')
+    turn = await send(graph, "q1", "anything due this week?")
+    assert turn[1].content == ("Here's what's due this week (by Sunday, November 17):\n"
+                               '- "Pay rent" (due today)\n'
+                               '- "Re-film Module 6, lesson 5" (due Saturday, November 16)')
+    turn = await send(graph, "q1", "What do I have to do?")
+    assert not turn[1].tool_calls and turn[1].content.startswith("You have 3 items")
+    turn = await send(graph, "q1", "what's next?")
+    assert turn[1].content == 'Next up: "Pay rent" (due today). You have 2 other open items.'
+    assert len(await todos(store)) == 3

@@ -167,3 +167,61 @@ def test_lead_in_words_are_not_part_of_the_task(text, task):
 ])
 def test_split_only_real_lists(text, tasks):
     assert _tasks(text) == tasks
+
+
+@pytest.mark.parametrize("text", [
+    "What do I have to do?", "what do I need to do today?", "anything due this week?",
+    "show me my todos", "what's next?", "What should I do next?", "Do I have anything due today?",
+    "Is there anything left to do?", "what's on my plate this week?",
+])
+def test_questions_about_the_list_are_summaries(text):
+    assert classify(text) == "summary"
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("Can you add a todo to buy milk?", "todo"),
+    ("I need to do the laundry", "todo"),
+    ("No wait, I need to buy a bike", "todo"),
+])
+def test_requests_phrased_like_questions_still_add(text, intent):
+    assert classify(text) == intent
+
+
+TODOS = [
+    {"task": "Pay rent", "deadline": "2024-11-13T23:59:59", "status": "not started"},
+    {"task": "Renew passport", "deadline": "2024-11-12T23:59:59", "status": "not started"},
+    {"task": "Call mom", "deadline": "2024-11-16T23:59:59", "status": "not started"},
+    {"task": "Book flights", "deadline": "2024-11-20T23:59:59", "status": "not started"},
+    {"task": "Read a book", "status": "not started"},
+    {"task": "Old thing", "deadline": "2024-11-13T23:59:59", "status": "done"},
+]
+
+
+def test_summary_today_includes_overdue_open_items():
+    assert summary_reply("what do I need to do today?", TODOS, WED) == (
+        "Here's what's due by today (Wednesday, November 13):\n"
+        "- \"Pay rent\" (due today)\n"
+        "- \"Renew passport\" (due Tuesday, November 12)")
+
+
+def test_summary_this_week_and_next():
+    reply = summary_reply("anything due this week?", TODOS, WED)
+    assert reply.startswith("Here's what's due this week (by Sunday, November 17):")
+    assert "Call mom" in reply and "Pay rent" in reply
+    assert "Book flights" not in reply and "Read a book" not in reply
+    assert "Old thing" not in reply
+    reply = summary_reply("anything due next week?", TODOS, WED)
+    assert reply == ("Here's what's due next week (Monday, November 18 to Sunday, November 24):\n"
+                     "- \"Book flights\" (due Wednesday, November 20)")
+
+
+def test_summary_whats_next_picks_the_earliest_open_deadline():
+    assert summary_reply("what's next?", TODOS, WED) == (
+        "Next up: \"Renew passport\" (due Tuesday, November 12). "
+        "You have 4 other open items.")
+    assert summary_reply("what's next?", [], WED).startswith("Your ToDo list is empty")
+
+
+def test_summary_all_open_items():
+    reply = summary_reply("What do I have to do?", TODOS, WED)
+    assert reply.startswith("You have 5 items on your ToDo list:")
