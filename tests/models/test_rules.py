@@ -164,6 +164,10 @@ def test_lead_in_words_are_not_part_of_the_task(text, task):
     ("Add todos: X; Y; Z", ["X", "Y", "Z"]),
     ("Get cash and pay nanny for 2 weeks", ["Get cash and pay nanny for 2 weeks"]),
     ("Buy milk and eggs", ["Buy milk and eggs"]),
+    ("Buy milk, eggs and bread", ["Buy milk, eggs and bread"]),
+    ("Email Sarah, Tom and Bob about the party", ["Email Sarah, Tom and Bob about the party"]),
+    ("Buy milk tomorrow, takes 10 minutes", ["Buy milk"]),
+    ("Add these todos: buy milk and eggs, call mom", ["Buy milk and eggs", "Call mom"]),
 ])
 def test_split_only_real_lists(text, tasks):
     assert _tasks(text) == tasks
