@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
+from engine.assistants import AssistantOps
 from engine.config import Settings
 from engine.errors import (
     BadRequest,
@@ -61,7 +62,7 @@ def _check_dict(value: object, name: str) -> dict[str, Any]:
     return value
 
 
-class Engine(ThreadOps):
+class Engine(AssistantOps, ThreadOps):
     """Open with `await Engine.open(settings)`; close with `await engine.close()`."""
 
     def __init__(self, services: Services, scheduler: Scheduler, closers: list[Any]) -> None:
@@ -136,52 +137,6 @@ class Engine(ThreadOps):
             lock = asyncio.Lock()
             self._locks[thread_id] = lock
         return lock
-
-    # -- assistants ------------------------------------------------------------------------
-
-    def _assistant(self, entry: GraphEntry) -> dict[str, Any]:
-        return {
-            "assistant_id": entry.assistant_id,
-            "graph_id": entry.graph_id,
-            "name": entry.graph_id,
-            "description": None,
-            "config": {},
-            "context": {},
-            "metadata": {"created_by": "system"},
-            "version": 1,
-            "created_at": _STARTED,
-            "updated_at": _STARTED,
-        }
-
-    def list_assistants(self) -> list[dict[str, Any]]:
-        return [self._assistant(e) for e in self.graphs.entries.values()]
-
-    def get_assistant(self, assistant_id: str) -> dict[str, Any]:
-        return self._assistant(self.graphs.resolve(assistant_id))
-
-    async def get_graph_schema(self, assistant_id: str) -> dict[str, Any]:
-        entry = self.graphs.resolve(assistant_id)
-        graph = entry.graph
-
-        def schema(getter: Any) -> Any:
-            try:
-                return getter().model_json_schema()
-            except Exception:
-                return None
-
-        return {
-            "graph_id": entry.graph_id,
-            "input_schema": schema(graph.get_input_schema),
-            "output_schema": schema(graph.get_output_schema),
-            "state_schema": schema(lambda: graph.get_input_schema()),
-            "config_schema": schema(lambda: graph.config_schema()),
-            # attribute lookups inside the lambda: a graph without them gets None, not a 500
-            "context_schema": schema(lambda: graph.get_context_schema()),
-        }
-
-    async def get_graph_drawing(self, assistant_id: str) -> dict[str, Any]:
-        entry = self.graphs.resolve(assistant_id)
-        return entry.graph.get_graph().to_json()
 
     # -- runs ------------------------------------------------------------------------------
 
@@ -505,7 +460,6 @@ class Engine(ThreadOps):
         return entry.graph if entry else None
 
 
-_STARTED = now_iso()
 
 
 async def _no_events() -> AsyncIterator[Event]:
