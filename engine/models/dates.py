@@ -11,11 +11,13 @@ only finds phrases and adds glue for what dateparser reads differently from peop
 - "this weekend" / "the weekend": the coming Sunday (today if it is Sunday);
   "next weekend": Sunday of next week.
 - "tomrrow"/"tmrw": tomorrow (the tutorial's typo).
+- "end of day" is today, "end of the week" the coming Sunday, "end of the month" its last day.
 Deadlines are the end of the day, 23:59:59, like the tutorial's `2024-11-30T23:59:59`.
 """
 
 from __future__ import annotations
 
+import calendar
 import re
 import warnings
 from dataclasses import dataclass
@@ -32,7 +34,8 @@ _MONTH = (
 _NUM = r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten)"
 _ORD = r"\d{1,2}(?:st|nd|rd|th)?"
 _DATE_CORE = (
-    rf"(?:(?:this|next|the)\s+weekend|weekend"
+    rf"(?:end\s+of\s+(?:the\s+)?(?:day(?:\s+today)?|week|month)"
+    rf"|(?:this|next|the)\s+weekend|weekend"
     rf"|(?:this|next|coming)\s+(?:{_WD})|(?:{_WD})"
     rf"|tomorrow|tomrrow|tmrw|today|tonight"
     rf"|next\s+(?:week|month)|(?:in|within)\s+{_NUM}\s+(?:days?|weeks?|months?)"
@@ -93,8 +96,13 @@ def resolve_date(core: str, now: datetime) -> datetime | None:
     """One date expression (without "by"/"on") → end-of-day deadline, or None."""
     phrase = " ".join(core.lower().split())
     phrase = re.sub(r"\b(tomrrow|tmrw)\b", "tomorrow", phrase)
-    if phrase == "tonight":
+    if phrase == "tonight" or phrase.startswith("end of day") or phrase == "end of the day":
         phrase = "today"
+    elif phrase in ("end of week", "end of the week"):
+        phrase = "this weekend"
+    elif phrase in ("end of month", "end of the month"):
+        last_day = calendar.monthrange(now.year, now.month)[1]
+        return end_of_day(now.replace(day=last_day))
     base = now
     if phrase in ("this weekend", "the weekend", "weekend"):
         phrase = "sunday"

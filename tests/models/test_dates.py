@@ -59,3 +59,19 @@ def test_describe_day():
     assert describe_day("2024-11-13T23:59:59", WED) == "today"
     assert describe_day("2024-11-14T23:59:59", WED) == "tomorrow"
     assert describe_day("2024-11-22T23:59:59", WED) == "Friday, November 22"
+
+
+@pytest.mark.parametrize(
+    ("text", "task", "deadline"),
+    [
+        ("I need to re-film lesson 5 by end of day today", "Re-film lesson 5", "2026-11-23"),
+        ("Call mom by end of the week", "Call mom", "2026-11-29"),
+        ("Finish the report by end of the month", "Finish the report", "2026-11-30"),
+    ],
+)
+def test_end_of_period_deadlines(text: str, task: str, deadline: str) -> None:
+    from engine.models.rules import plan_todo_changes
+
+    (op,) = plan_todo_changes(text, [], datetime(2026, 11, 23, 10))  # a Monday
+    assert op.fields["task"] == task
+    assert op.fields["deadline"] == f"{deadline}T23:59:59"
