@@ -17,7 +17,7 @@ import logging
 import signal
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
@@ -69,6 +69,13 @@ def _url(text: str) -> str:
     return text.rstrip("/")
 
 
+def _user_id(text: str) -> str:
+    # The store's namespace labels (where the todos live) cannot contain periods or be empty.
+    if not text or "." in text:
+        raise argparse.ArgumentTypeError(f"expected a non-empty id without '.', got {text!r}")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="doubletext",
@@ -76,7 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--url", type=_url, help="attach to a LangGraph server instead")
     parser.add_argument("--assistant", help="graph or assistant id (default: task_maistro)")
-    parser.add_argument("--user-id", help="user_id passed to the graph (todo namespaces)")
+    parser.add_argument(
+        "--user-id", type=_user_id, help="user_id passed to the graph (todo namespaces)"
+    )
     parser.add_argument("--db", type=Path, help="data directory of the embedded engine")
     parser.add_argument("--pace", type=_non_negative, help="offline model speed (1 = realistic)")
     parser.add_argument("--model", help="chat model of the embedded engine (default offline)")
@@ -185,11 +194,8 @@ def _demo(args: argparse.Namespace) -> int:
     )
 
 
-def _app(args: argparse.Namespace) -> int:
-    try:
-        from tui.app import run_app
-    except ImportError as exc:
-        return _fail(f"the chat app is not available: {exc}")
+def app_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword arguments `run_app` gets: only the options the person actually gave."""
     options = {
         "assistant": args.assistant,
         "user_id": args.user_id,
@@ -198,10 +204,18 @@ def _app(args: argparse.Namespace) -> int:
         "data_dir": args.db,
         "pace": args.pace,
     }
+    return {key: value for key, value in options.items() if value is not None}
+
+
+def _app(args: argparse.Namespace) -> int:
+    try:
+        from tui.app import run_app
+    except ImportError as exc:
+        return _fail(f"the chat app is not available: {exc}")
     from engine.errors import EngineError
 
     try:
-        result = run_app(args.url, **{k: v for k, v in options.items() if v is not None})
+        result = run_app(args.url, **app_options(args))
     except EngineError as exc:  # e.g. the embedded engine's database is unusable
         return _fail(exc.message)
     except OSError as exc:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -62,6 +61,7 @@ def test_corrupt_database(tmp_path: Path) -> None:
         (("serve", "--max-concurrency", "0"), "expected a number >= 1"),
         (("serve", "--config", "/nonexistent/langgraph.json"), "config file not found"),
         (("--url", "localhost:8123"), "expected an http(s):// URL"),
+        (("--user-id", "a.b"), "without '.'"),
         (("bogus",), "invalid choice"),
     ],
 )
@@ -76,29 +76,22 @@ def test_serve_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     assert "Traceback" not in "".join(server.output)
 
 
-def test_no_subcommand_opens_the_app_with_the_given_options(monkeypatch, tmp_path: Path) -> None:
-    calls: list[tuple] = []
-    fake = types.ModuleType("tui.app")
-    fake.run_app = lambda url, **kwargs: calls.append((url, kwargs))  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "tui.app", fake)
-    assert cli.main(["--db", str(tmp_path), "--pace", "0.5", "--user-id", "me"]) == 0
-    assert calls == [(None, {"user_id": "me", "data_dir": tmp_path, "pace": 0.5})]
-    calls.clear()
-    assert cli.main(["--url", "http://127.0.0.1:8123/", "--assistant", "slow"]) == 0
-    assert calls == [("http://127.0.0.1:8123", {"assistant": "slow"})]
+def test_no_subcommand_passes_only_the_given_options_to_the_app(tmp_path: Path) -> None:
+    given = ["--db", str(tmp_path), "--pace", "0.5", "--user-id", "me"]
+    args = cli.build_parser().parse_args(given)
+    assert args.url is None
+    assert cli.app_options(args) == {"user_id": "me", "data_dir": tmp_path, "pace": 0.5}
+    args = cli.build_parser().parse_args(["--url", "http://127.0.0.1:8123/", "--assistant", "slow"])
+    assert args.url == "http://127.0.0.1:8123"
+    assert cli.app_options(args) == {"assistant": "slow"}
 
 
-def test_app_startup_failure_is_one_line(monkeypatch, capsys) -> None:
-    from engine.errors import StorageError
-
-    def broken(url, **kwargs):
-        raise StorageError("database /x/engine.db is corrupt")
-
-    fake = types.ModuleType("tui.app")
-    fake.run_app = broken  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "tui.app", fake)
-    assert cli.main([]) == 1
-    assert capsys.readouterr().err == "doubletext: database /x/engine.db is corrupt\n"
+def test_app_on_a_corrupt_database_fails_with_one_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "engine.db").write_bytes(b"this is not a sqlite database" * 100)
+    result = run_cli("--db", str(data))
+    assert_one_line_failure(result, "cannot use database")
 
 
 def test_demo_against_the_embedded_engine_passes_every_contract() -> None:
