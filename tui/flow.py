@@ -220,4 +220,7 @@ class FlowMixin(_Base):
             self.todo_latest = changed
             self.todo_marks.update(dict.fromkeys(changed, label))
         self._todo_snapshot = {i["key"]: todo_fingerprint(i) for i in items}
-        self.query_one(TodoPanel).show(items, self.todo_marks, self.todo_latest)
+        rolled_back = {
+            r.run_id[-8:] for r in self.book.ordered_rows() if r.fate is Fate.ROLLED_BACK
+        }
+        self.query_one(TodoPanel).show(items, self.todo_marks, self.todo_latest, rolled_back)

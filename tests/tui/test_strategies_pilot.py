@@ -108,3 +108,32 @@ async def test_todo_panel_shows_what_each_run_changed(make_app) -> None:
         starred = [str(r[1]).lower() for r in rows if str(r[0]) == "★"]
         assert starred == ["buy milk"]
         assert all(str(r[4]) for r in rows)  # every todo names the run that changed it
+
+
+async def test_todo_written_by_a_rolled_back_run_is_flagged(make_app) -> None:
+    """Rollback removes run 1 and its messages, but the todo it already stored stays: ⚠."""
+    from tui.widgets.transcript import ToolActivity
+
+    # Slow enough that run 1's reply is still being written after its todo is stored.
+    app = make_app("task_maistro", configurable={"doubletext_pace": 3.0})
+    first = "I need to call the plumber tomorrow"
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await say(pilot, first)
+
+        def todo_stored() -> bool:
+            tools = turn(app, first).query(ToolActivity)
+            return fate_of(app, first) is Fate.RUNNING and any(
+                "New ToDo created" in str(t.title) for t in tools
+            )
+
+        await wait_until(pilot, todo_stored, 30, "run 1 to store its todo")
+        await pilot.press("f3")
+        await say(pilot, "I need to buy a bike")
+        await wait_until(pilot, lambda: idle(app) and len(app.book.rows) == 2, 30, "both runs")
+        assert fate_of(app, first) is Fate.ROLLED_BACK
+        await wait_until(pilot, lambda: len(todo_tasks(app)) == 2, 10, "two todos")
+        table = app.query_one(TodoPanel)
+        rows = {str(r[1]).lower(): r for r in map(table.get_row_at, range(table.row_count))}
+        assert str(rows["call the plumber"][0]) == "⚠"
+        assert str(rows["buy a bike"][0]) == "★"
