@@ -199,13 +199,15 @@ class Engine(AssistantOps, ThreadOps):
         temporary = thread_id is None
         if temporary:
             thread_id = str(uuid.uuid4())
-            await self.records.insert_thread(thread_id, {})
+            thread = await self.records.insert_thread(thread_id, {})
         else:
             thread_id = check_uuid(thread_id, "thread")
-            if await self.records.thread(thread_id) is None:
+            found = await self.records.thread(thread_id)
+            if found is None:
                 if if_not_exists != "create":
                     raise ThreadNotFound(thread_id)
-                await self.records.insert_thread(thread_id, {})
+                found = await self.records.insert_thread(thread_id, {})
+            thread = found
         assert thread_id is not None
         run_id = str(uuid.uuid4())
         run_config = self._run_config(config, thread_id, run_id, entry, checkpoint_id)
@@ -247,13 +249,12 @@ class Engine(AssistantOps, ThreadOps):
                 raise ThreadBusy()
             not_before = datetime.now(UTC).timestamp() + (after_seconds or 0)
             await self.records.insert_run(run, entry.graph_id, not_before)
-            thread = await self.records.thread(thread_id)
-            thread_meta = {**(thread or {}).get("metadata", {})}
-            thread_meta.setdefault("graph_id", entry.graph_id)
-            thread_meta.setdefault("assistant_id", entry.assistant_id)
-            await self.records.update_thread(
-                thread_id, status="busy", graph_id=entry.graph_id, metadata=thread_meta
-            )
+            # Like LangGraph, the first run names the thread's graph in its metadata.
+            first_graph = {"graph_id": entry.graph_id, "assistant_id": entry.assistant_id}
+            if first_graph.items() <= thread["metadata"].items():
+                await self.records.update_thread(thread_id, status="busy")
+            else:
+                await self.records.set_thread_graph(thread_id, entry.graph_id, first_graph)
             self.services.channels.open(run_id)
             if decision.cancel:
                 assert decision.action is not None

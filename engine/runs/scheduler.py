@@ -77,10 +77,6 @@ class Scheduler:
             claimed = await self.services.records.claim(
                 run_id, head.checkpoint_id, sorted(head.write_keys)
             )
-            if claimed:
-                row = await self.services.records.run_row(run_id) or row
-                # `attempt` in the claimed row is already counted; execute() expects the old one.
-                row = {**dict(row), "attempt": row["attempt"] - 1}
             task = asyncio.create_task(execute(self.services, row, execution, claimed))
             try:
                 await asyncio.shield(task)

@@ -44,21 +44,17 @@ class Head:
 
 async def thread_head(saver: AsyncSqliteSaver, thread_id: str) -> Head:
     async with saver.lock, saver.conn.execute(
-        "SELECT checkpoint_id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = '' "
-        "ORDER BY checkpoint_id DESC LIMIT 1",
+        "SELECT head.checkpoint_id, w.task_id, w.idx FROM (SELECT checkpoint_id FROM checkpoints"
+        " WHERE thread_id = ?1 AND checkpoint_ns = '' ORDER BY checkpoint_id DESC LIMIT 1) head"
+        " LEFT JOIN writes w ON w.thread_id = ?1 AND w.checkpoint_ns = ''"
+        " AND w.checkpoint_id = head.checkpoint_id",
         (thread_id,),
     ) as cursor:
-        row = await cursor.fetchone()
-    if row is None:
+        rows = await cursor.fetchall()
+    if not rows:
         return Head(None, frozenset())
-    checkpoint_id = row[0]
-    async with saver.lock, saver.conn.execute(
-        "SELECT task_id, idx FROM writes WHERE thread_id = ? AND checkpoint_ns = '' "
-        "AND checkpoint_id = ?",
-        (thread_id, checkpoint_id),
-    ) as cursor:
-        keys = frozenset((task, idx) for task, idx in await cursor.fetchall())
-    return Head(checkpoint_id, keys)
+    keys = frozenset((task, idx) for _, task, idx in rows if task is not None)
+    return Head(rows[0][0], keys)
 
 
 async def run_has_checkpoints(saver: AsyncSqliteSaver, thread_id: str, run_id: str) -> bool:

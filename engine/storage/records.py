@@ -71,12 +71,6 @@ class Records:
         row = await fetch_one(self.conn, "SELECT * FROM threads WHERE thread_id = ?", (thread_id,))
         return None if row is None else _thread_dict(row)
 
-    async def thread_graph(self, thread_id: str) -> str | None:
-        row = await fetch_one(
-            self.conn, "SELECT graph_id FROM threads WHERE thread_id = ?", (thread_id,)
-        )
-        return None if row is None else row[0]
-
     async def thread_has_next(self, thread_id: str) -> bool | None:
         row = await fetch_one(
             self.conn, "SELECT has_next FROM threads WHERE thread_id = ?", (thread_id,)
@@ -95,6 +89,16 @@ class Records:
         await self.conn.execute(
             f"UPDATE threads SET {assignments} WHERE thread_id = ?",
             (*columns.values(), thread_id),
+        )
+
+    async def set_thread_graph(
+        self, thread_id: str, graph_id: str, defaults: dict[str, Any]
+    ) -> None:
+        """Mark the thread busy and fill in graph keys its metadata lacks, in one statement."""
+        await self.conn.execute(
+            "UPDATE threads SET status = 'busy', graph_id = ?, updated_at = ?,"
+            " metadata = json_patch(?, metadata) WHERE thread_id = ?",
+            (graph_id, now_iso(), dumps_str(defaults), thread_id),
         )
 
     async def delete_thread(self, thread_id: str) -> None:
