@@ -231,10 +231,15 @@ def start_ours(
     start = time.perf_counter()
     proc = _spawn(argv, REPO, log_path, env)
     server = Server("ours", f"http://{HOST}:{port}", proc, port, workdir, db, None, log_path, owns)
+    return _await_ready(server, argv, start, timeout_s)
+
+
+def _await_ready(server: Server, argv: list[str], start: float, timeout_s: float) -> Server:
+    """Track a just-spawned server and wait for `/ok`; on failure stop it and show its log."""
     server.argv = argv
     _STARTED.append(server)
     try:
-        wait_ready(server.url, timeout_s, proc)
+        wait_ready(server.url, timeout_s, server.proc)
     except RuntimeError as exc:
         tail = server.log_tail()
         server.stop()
@@ -273,16 +278,7 @@ def start_reference(port: int | None = None, timeout_s: float = 60.0) -> Server:
     start = time.perf_counter()
     proc = _spawn(argv, workdir, log_path, env)
     server = Server("reference", f"http://{HOST}:{port}", proc, port, workdir, None, None, log_path)
-    server.argv = argv
-    _STARTED.append(server)
-    try:
-        wait_ready(server.url, timeout_s, proc)
-    except RuntimeError as exc:
-        tail = server.log_tail()
-        server.stop()
-        raise RuntimeError(f"{exc}\n--- server log ---\n{tail}") from exc
-    server.ready_s = time.perf_counter() - start
-    return server
+    return _await_ready(server, argv, start, timeout_s)
 
 
 def absolute_config(path: Path) -> dict:

@@ -135,14 +135,20 @@ async def test_run1_running(engine: Engine, strategy: str) -> None:
     assert (await engine.get_thread(tid))["status"] == "idle"
 
 
-async def test_interrupt_keeps_completed_node_of_two_step(engine: Engine) -> None:
-    tid = (await engine.create_thread())["thread_id"]
-    run1 = await engine.create_run(tid, assistant_id="two_step", input=human("hold:a"))
+async def two_step_held_in_second_node(engine: Engine, tid: str) -> dict[str, Any]:
+    """Start two_step with `hold:a`; return once its fast first node has been checkpointed."""
+    run = await engine.create_run(tid, assistant_id="two_step", input=human("hold:a"))
 
     async def step1_done() -> bool:
         return "step1 for: hold:a" in await messages(engine, tid)
 
     await wait_until(step1_done, what="the fast node to finish")
+    return run
+
+
+async def test_interrupt_keeps_completed_node_of_two_step(engine: Engine) -> None:
+    tid = (await engine.create_thread())["thread_id"]
+    run1 = await two_step_held_in_second_node(engine, tid)
     run2 = await engine.create_run(
         tid, assistant_id="two_step", input=human("next"), multitask_strategy="interrupt"
     )
@@ -163,12 +169,7 @@ async def test_rollback_of_two_step_keeps_nothing(engine: Engine) -> None:
         tid,
         (await engine.create_run(tid, assistant_id="two_step", input=human("zero")))["run_id"],
     )
-    run1 = await engine.create_run(tid, assistant_id="two_step", input=human("hold:a"))
-
-    async def step1_done() -> bool:
-        return "step1 for: hold:a" in await messages(engine, tid)
-
-    await wait_until(step1_done, what="the fast node to finish")
+    run1 = await two_step_held_in_second_node(engine, tid)
     run2 = await engine.create_run(
         tid, assistant_id="two_step", input=human("next"), multitask_strategy="rollback"
     )
