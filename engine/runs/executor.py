@@ -48,6 +48,13 @@ def error_payload(exc: BaseException) -> dict[str, str]:
     return {"error": type(exc).__name__, "message": str(exc)}
 
 
+def effective_durability(requested: str | None) -> str:
+    """`async` (LangGraph's default) runs as `sync`: a reported step is then on disk (crash
+    safety), and no background checkpoint save can land after a cancelled run was rolled back
+    (the stress test caught exactly that). `exit` keeps its meaning: one checkpoint at the end."""
+    return "exit" if requested == "exit" else "sync"
+
+
 def _graph_input(kwargs: dict[str, Any]) -> Any:
     command = kwargs.get("command")
     if command:
@@ -120,9 +127,7 @@ async def _stream_graph(services: Services, graph: Any, row: Any, kwargs: dict, 
     options: dict[str, Any] = {
         "stream_mode": graph_modes(modes) or ["values"],
         "subgraphs": bool(kwargs.get("subgraphs")),
-        # Sync by default: a reported step is on disk (crash safety), and no checkpoint save can
-        # land after a cancelled run was rolled back.
-        "durability": kwargs.get("durability") or "sync",
+        "durability": effective_durability(kwargs.get("durability")),
     }
     for key in ("interrupt_before", "interrupt_after", "context"):
         if kwargs.get(key) is not None:

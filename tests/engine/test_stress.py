@@ -6,6 +6,8 @@ import asyncio
 import os
 import random
 
+import pytest
+
 from engine.core import Engine
 from engine.errors import RunNotFound, ThreadBusy
 from engine.runs.status import TERMINAL
@@ -17,7 +19,10 @@ STRATEGIES = ["reject", "enqueue", "interrupt", "rollback"]
 THREADS, MESSAGES = 10, 12
 
 
-async def test_random_double_texting_keeps_invariants(engine: Engine) -> None:
+@pytest.mark.parametrize("durability", [None, "async", "exit"])
+async def test_random_double_texting_keeps_invariants(
+    engine: Engine, durability: str | None
+) -> None:
     seed = int(os.environ.get("DOUBLETEXT_STRESS_SEED", "20261123"))
     rng = random.Random(seed)
     threads = [(await engine.create_thread())["thread_id"] for _ in range(THREADS)]
@@ -31,7 +36,11 @@ async def test_random_double_texting_keeps_invariants(engine: Engine) -> None:
             text = f"jitter:{work:.3f}:{tid[:6]}-{index}"
             try:
                 run = await engine.create_run(
-                    tid, assistant_id="gated", input=human(text), multitask_strategy=strategy
+                    tid,
+                    assistant_id="gated",
+                    input=human(text),
+                    multitask_strategy=strategy,
+                    durability=durability,
                 )
             except ThreadBusy:
                 rejected += 1
