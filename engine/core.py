@@ -39,19 +39,13 @@ from engine.storage.checkpoints import open_saver
 from engine.storage.db import open_database
 from engine.storage.journal import JournalingStore, open_store
 from engine.storage.records import Records, now_iso
-from engine.threads import ThreadOps
+from engine.threads import ThreadOps, check_uuid
 
 __all__ = ["Engine", "Event"]
 
 _DURABILITY = (None, "sync", "async", "exit")
 MAX_AFTER_SECONDS = 7 * 24 * 3600
 
-
-def check_uuid(value: object, what: str) -> str:
-    try:
-        return str(uuid.UUID(str(value)))
-    except ValueError as exc:
-        raise InvalidInput(f"Invalid {what} ID: must be a UUID") from exc
 
 
 def _check_dict(value: object, name: str) -> dict[str, Any]:

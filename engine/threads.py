@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from engine.storage.records import Records
 
 
-def _uuid(value: object, what: str = "thread") -> str:
+def check_uuid(value: object, what: str = "thread") -> str:
+    """A canonical UUID string, or InvalidInput (the API's 422) naming what was malformed."""
     try:
         return str(uuid.UUID(str(value)))
     except ValueError as exc:
@@ -33,7 +34,7 @@ class ThreadOps:
         return self.services.records
 
     async def _thread_row(self, thread_id: str) -> dict[str, Any]:
-        thread_id = _uuid(thread_id)
+        thread_id = check_uuid(thread_id)
         thread = await self.records.thread(thread_id)
         if thread is None:
             raise ThreadNotFound(thread_id)
@@ -49,7 +50,7 @@ class ThreadOps:
             raise InvalidInput("if_exists must be 'raise' or 'do_nothing'")
         if metadata is not None and not isinstance(metadata, dict):
             raise InvalidInput("metadata must be an object")
-        thread_id = _uuid(thread_id) if thread_id is not None else str(uuid.uuid4())
+        thread_id = check_uuid(thread_id) if thread_id is not None else str(uuid.uuid4())
         existing = await self.records.thread(thread_id)
         if existing is not None:
             if if_exists == "do_nothing":

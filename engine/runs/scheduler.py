@@ -149,9 +149,6 @@ class Scheduler:
         except TimeoutError:
             log.error("run %s did not stop within %.0f s", execution.run_id, CANCEL_GRACE_S)
 
-    def is_executing(self, run_id: str) -> bool:
-        return run_id in self._executions
-
     # -- lifecycle -------------------------------------------------------------------------
 
     async def recover(self) -> None:

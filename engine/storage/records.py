@@ -6,7 +6,6 @@ layer only has to serialise them.
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -262,7 +261,3 @@ class Records:
             " ORDER BY MIN(seq)",
         )
         return [r[0] for r in rows]
-
-    @staticmethod
-    def epoch() -> float:
-        return time.time()
