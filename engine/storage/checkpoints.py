@@ -7,31 +7,27 @@ runs under `saver.lock`, which serialises the saver's one connection.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiosqlite
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-from engine.errors import StorageError
+from engine.storage.db import open_sqlite
 
 _RUN_ID = "json_extract(CAST(metadata AS TEXT), '$.run_id')"
 
 
 async def open_saver(path: Path) -> AsyncSqliteSaver:
-    try:
-        conn = await aiosqlite.connect(path, isolation_level=None)
-    except (OSError, sqlite3.Error) as exc:
-        raise StorageError(f"cannot open checkpoint database {path}: {exc}") from exc
-    saver = AsyncSqliteSaver(conn)
-    try:
-        await saver.setup()
+    savers: list[AsyncSqliteSaver] = []
+
+    async def prepare(conn: aiosqlite.Connection) -> None:
+        savers.append(AsyncSqliteSaver(conn))
+        await savers[0].setup()
         await conn.execute("PRAGMA synchronous=NORMAL")
-    except sqlite3.Error as exc:
-        await conn.close()
-        raise StorageError(f"cannot use checkpoint database {path}: {exc}") from exc
-    return saver
+
+    await open_sqlite(path, "checkpoint database", prepare)
+    return savers[0]
 
 
 @dataclass(frozen=True)

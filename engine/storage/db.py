@@ -8,7 +8,7 @@ input and status, and which store writes each run made.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -67,23 +67,37 @@ MIGRATIONS: list[str] = [
 ]
 
 
-async def open_database(path: Path) -> aiosqlite.Connection:
-    """Open (creating or migrating) the engine database, or raise one readable StorageError."""
+async def open_sqlite(
+    path: Path, what: str, prepare: Callable[[aiosqlite.Connection], Awaitable[None]]
+) -> aiosqlite.Connection:
+    """An autocommit connection to `path`, prepared; any failure is one readable StorageError.
+
+    Autocommit: a task cancelled mid-statement can never leave a transaction open.
+    """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(path, isolation_level=None)
     except (OSError, sqlite3.Error) as exc:
-        raise StorageError(f"cannot open database {path}: {exc}") from exc
+        raise StorageError(f"cannot open {what} {path}: {exc}") from exc
     try:
+        await prepare(conn)
+    except sqlite3.Error as exc:
+        await conn.close()
+        raise StorageError(f"cannot use {what} {path}: {exc}") from exc
+    return conn
+
+
+async def open_database(path: Path) -> aiosqlite.Connection:
+    """Open (creating or migrating) the engine database."""
+
+    async def prepare(conn: aiosqlite.Connection) -> None:
         conn.row_factory = aiosqlite.Row
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA synchronous=NORMAL")
         await conn.execute("PRAGMA busy_timeout=5000")
         await migrate(conn)
-    except sqlite3.Error as exc:
-        await conn.close()
-        raise StorageError(f"cannot use database {path}: {exc}") from exc
-    return conn
+
+    return await open_sqlite(path, "database", prepare)
 
 
 async def migrate(conn: aiosqlite.Connection) -> None:

@@ -8,7 +8,6 @@ the engine is configured to, lets a rollback undo them.
 from __future__ import annotations
 
 import contextvars
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,8 +18,8 @@ import aiosqlite
 from langgraph.store.base import BaseStore, GetOp, Op, PutOp, Result
 from langgraph.store.sqlite.aio import AsyncSqliteStore
 
-from engine.errors import StorageError
 from engine.serde import dumps_str, loads
+from engine.storage.db import open_sqlite
 
 
 @dataclass(frozen=True)
@@ -36,18 +35,15 @@ current_run: contextvars.ContextVar[RunScope | None] = contextvars.ContextVar(
 
 
 async def open_store(path: Path) -> AsyncSqliteStore:
-    try:
-        conn = await aiosqlite.connect(path, isolation_level=None)
-    except (OSError, sqlite3.Error) as exc:
-        raise StorageError(f"cannot open store database {path}: {exc}") from exc
-    store = AsyncSqliteStore(conn)
-    try:
+    stores: list[AsyncSqliteStore] = []
+
+    async def prepare(conn: aiosqlite.Connection) -> None:
         await conn.execute("PRAGMA journal_mode=WAL")
-        await store.setup()
-    except sqlite3.Error as exc:
-        await conn.close()
-        raise StorageError(f"cannot use store database {path}: {exc}") from exc
-    return store
+        stores.append(AsyncSqliteStore(conn))
+        await stores[0].setup()
+
+    await open_sqlite(path, "store database", prepare)
+    return stores[0]
 
 
 class JournalingStore(BaseStore):
