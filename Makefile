@@ -17,6 +17,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
@@ -30,7 +31,7 @@ serve: $(STAMP)
 	$(BIN)/doubletext serve
 
 screenshots: $(STAMP)
-	$(BIN)/python -m tui.screenshots screenshots
+	$(BIN)/python -m doubletext.screenshots screenshots
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -26,8 +26,8 @@ DEFAULT_FIGURES = "seq_run_ms,burst_runs_s,preempt_rb_ms"
 def profiled_command(out: Path) -> list[str]:
     renderer = "text" if out.suffix == ".txt" else "html"
     doubletext = servers.ours_command()
-    # `python -m tui.cli` or the console script (a Python file pyinstrument can run)
-    target = ["-m", "tui.cli"] if doubletext[0] == sys.executable else [doubletext[0]]
+    # `python -m doubletext` or the console script (a Python file pyinstrument can run)
+    target = ["-m", "doubletext"] if doubletext[0] == sys.executable else [doubletext[0]]
     return [sys.executable, "-m", "pyinstrument", "-r", renderer, "-o", str(out), *target]
 
 

@@ -3,7 +3,7 @@
 Two kinds of server are known:
 
 * ``ours``: ``doubletext serve --host 127.0.0.1 --port P --db DB --pace 0`` on a temporary data
-  dir (the console script in the running interpreter's ``bin/``, else ``python -m tui.cli``);
+  dir (the console script in the running interpreter's ``bin/``, else ``python -m doubletext``);
 * ``reference``: ``langgraph dev --no-browser`` serving the same ``langgraph.json``, run from a
   temporary working directory because it persists ``.langgraph_api/`` there.
 
@@ -164,7 +164,7 @@ def ours_command() -> list[str]:
     if script.exists():
         return [str(script)]
     found = shutil.which("doubletext")
-    return [found] if found else [sys.executable, "-m", "tui.cli"]
+    return [found] if found else [sys.executable, "-m", "doubletext"]
 
 
 def reference_command() -> list[str]:

@@ -29,9 +29,9 @@ from typing import Any
 
 from textual import events
 
+from doubletext.engine_thread import EngineThread
 from tui.app import DoubletextApp
 from tui.drive import ready, say, wait_until
-from tui.embedded import EngineThread
 from tui.widgets.composer import Composer
 
 SIZE = (140, 40)

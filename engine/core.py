@@ -47,7 +47,6 @@ _DURABILITY = (None, "sync", "async", "exit")
 MAX_AFTER_SECONDS = 7 * 24 * 3600
 
 
-
 def _check_dict(value: object, name: str) -> dict[str, Any]:
     if value is None:
         return {}
@@ -63,9 +62,7 @@ class Engine(AssistantOps, ThreadOps):
         self.services = services
         self.scheduler = scheduler
         self._closers = closers
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
-            weakref.WeakValueDictionary()
-        )
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     @classmethod
     async def open(cls, settings: Settings | None = None) -> Engine:
@@ -453,8 +450,6 @@ class Engine(AssistantOps, ThreadOps):
     def _graph_of(self, graph_id: str | None) -> Any:
         entry = self.graphs.entries.get(graph_id or "")
         return entry.graph if entry else None
-
-
 
 
 async def _no_events() -> AsyncIterator[Event]:

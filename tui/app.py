@@ -332,33 +332,16 @@ class DoubletextApp(FlowMixin, App[None]):
 
 
 def run_app(
-    url: str | None,
+    url: str,
     assistant: str = "task_maistro",
     user_id: str = "Test-Double-Texting",
     *,
     api_key: str | None = None,
     model: str | None = None,
-    data_dir: Path | None = None,
-    config_path: Path | None = None,
-    pace: float | None = None,
+    engine_label: str | None = None,
 ) -> None:
-    """Open the TUI on `url`, or on the embedded engine (started in-process) when url is None."""
-    if url is not None:
-        DoubletextApp(url, assistant, user_id, api_key=api_key, model=model).run()
-        return
-    from tui.embedded import EngineThread
-
-    engine = EngineThread(data_dir=data_dir, config_path=config_path, pace=pace, model=model)
-    engine.start()
-    try:
-        app = DoubletextApp(
-            engine.url,
-            assistant,
-            user_id,
-            api_key=None,
-            engine_label=f"embedded {engine.data_dir}",
-            model=model or "offline",
-        )
-        app.run()
-    finally:
-        engine.stop()
+    """Open the TUI on the LangGraph server at `url` (the composition root starts an embedded
+    engine first when the person gave no `--url`)."""
+    DoubletextApp(
+        url, assistant, user_id, api_key=api_key, engine_label=engine_label, model=model
+    ).run()

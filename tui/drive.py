@@ -1,6 +1,6 @@
 """Driving a live app with Pilot: wait for states instead of sleeping and hoping.
 
-Shared by the tests, `python -m tui.screenshots` and `bench/tui_bench.py`.
+Shared by the tests, `python -m doubletext.screenshots` and `bench/tui_bench.py`.
 """
 
 from __future__ import annotations

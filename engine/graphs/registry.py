@@ -40,7 +40,7 @@ def read_graph_specs(config_path: Path) -> dict[str, str]:
         raise ConfigError(f"cannot read {config_path}: {exc}") from exc
     graphs = data.get("graphs") if isinstance(data, dict) else None
     if not isinstance(graphs, dict) or not graphs:
-        raise ConfigError(f"{config_path} has no \"graphs\" object")
+        raise ConfigError(f'{config_path} has no "graphs" object')
     specs: dict[str, str] = {}
     for name, spec in graphs.items():
         if isinstance(spec, dict):

@@ -39,8 +39,10 @@ from engine.models.rules import (
     plan_todo_changes,
 )
 
-DEFAULT_ROLE = ("You are a helpful task management assistant. You help you create, organize, "
-                "and manage the user's ToDo list.")
+DEFAULT_ROLE = (
+    "You are a helpful task management assistant. You help you create, organize, "
+    "and manage the user's ToDo list."
+)
 
 
 @dataclass(kw_only=True)
@@ -54,8 +56,11 @@ class Configuration:
     @classmethod
     def from_runnable_config(cls, config: RunnableConfig | None = None) -> Configuration:
         configurable = (config or {}).get("configurable") or {}
-        values = {f.name: os.environ.get(f.name.upper(), configurable.get(f.name))
-                  for f in fields(cls) if f.init}
+        values = {
+            f.name: os.environ.get(f.name.upper(), configurable.get(f.name))
+            for f in fields(cls)
+            if f.init
+        }
         return cls(**{k: v for k, v in values.items() if v})
 
 
@@ -71,22 +76,31 @@ class Profile(BaseModel):
     name: str | None = Field(description="The user's name", default=None)
     location: str | None = Field(description="The user's location", default=None)
     job: str | None = Field(description="The user's job", default=None)
-    connections: list[str] = Field(default_factory=list, description="Personal connections of "
-                                   "the user, such as family members, friends, or coworkers")
+    connections: list[str] = Field(
+        default_factory=list,
+        description="Personal connections of "
+        "the user, such as family members, friends, or coworkers",
+    )
     interests: list[str] = Field(default_factory=list, description="Interests that the user has")
 
 
 class ToDo(BaseModel):
     task: str = Field(description="The task to be completed.")
     time_to_complete: int | None = Field(
-        default=None, description="Estimated time to complete the task (minutes).")
+        default=None, description="Estimated time to complete the task (minutes)."
+    )
     deadline: datetime | None = Field(
-        default=None, description="When the task needs to be completed by (if applicable)")
-    solutions: list[str] = Field(default_factory=list, description="List of specific, actionable "
-                                 "solutions (e.g., specific ideas, service providers, or concrete "
-                                 "options relevant to completing the task)")
+        default=None, description="When the task needs to be completed by (if applicable)"
+    )
+    solutions: list[str] = Field(
+        default_factory=list,
+        description="List of specific, actionable "
+        "solutions (e.g., specific ideas, service providers, or concrete "
+        "options relevant to completing the task)",
+    )
     status: Literal["not started", "in progress", "done", "archived"] = Field(
-        default="not started", description="Current status of the task")
+        default="not started", description="Current status of the task"
+    )
 
 
 class TodoChange(BaseModel):
@@ -188,15 +202,19 @@ def route_message(
     if not tool_calls:
         return END
     update_type = tool_calls[0]["args"].get("update_type")
-    targets = {"user": "update_profile", "todo": "update_todos",
-               "instructions": "update_instructions"}
+    targets = {
+        "user": "update_profile",
+        "todo": "update_todos",
+        "instructions": "update_instructions",
+    }
     if update_type not in targets:
         raise ValueError(f"unknown update_type {update_type!r}")
     return targets[update_type]  # type: ignore[return-value]
 
 
-async def _llm_todo_ops(model: BaseChatModel, state: MessagesState,
-                        existing: list[tuple[str, dict[str, Any]]]) -> list[TodoOp]:
+async def _llm_todo_ops(
+    model: BaseChatModel, state: MessagesState, existing: list[tuple[str, dict[str, Any]]]
+) -> list[TodoOp]:
     """A real model's ToDo edits, as the same ops the offline rules produce."""
     listing = "\n".join(f"{key}: {value}" for key, value in existing) or "(none)"
     prompt = EXTRACT_INSTRUCTION.format(existing=listing, time=datetime.now().isoformat())
@@ -243,7 +261,8 @@ def make_builder(model: BaseChatModel | None = None) -> StateGraph:
         if isinstance(llm, OfflineChatModel):
             # Pure, but dateparser may read files: off the event loop (see offline._astream).
             ops = await asyncio.to_thread(
-                plan_todo_changes, _last_human(state), existing, llm.current_time())
+                plan_todo_changes, _last_human(state), existing, llm.current_time()
+            )
         else:
             ops = await _llm_todo_ops(llm, state, existing)
         values = dict(existing)
@@ -256,7 +275,8 @@ def make_builder(model: BaseChatModel | None = None) -> StateGraph:
                 value = ToDo(**{**values[op.key], **op.fields}).model_dump(mode="json")
                 await store.aput(ns, op.key, value)
                 blocks.append(
-                    f"Document {op.key} updated:\nPlan: {op.plan}\nAdded content: {op.added}")
+                    f"Document {op.key} updated:\nPlan: {op.plan}\nAdded content: {op.added}"
+                )
             elif op.kind == "delete" and op.key in values:
                 await store.adelete(ns, op.key)
                 blocks.append(f"Document {op.key} deleted:\nPlan: {op.plan}")
@@ -264,8 +284,9 @@ def make_builder(model: BaseChatModel | None = None) -> StateGraph:
                 blocks.append(f"Document {op.key} unchanged:\n{op.plan}")
         return _tool_reply(state, "\n\n".join(blocks))
 
-    async def update_profile(state: MessagesState, config: RunnableConfig,
-                             store: BaseStore) -> dict:
+    async def update_profile(
+        state: MessagesState, config: RunnableConfig, store: BaseStore
+    ) -> dict:
         llm = _model(config, model)
         ns = _namespace("profile", config)
         found = await store.asearch(ns, limit=1)
@@ -275,13 +296,15 @@ def make_builder(model: BaseChatModel | None = None) -> StateGraph:
         else:
             extractor = llm.with_structured_output(Profile).with_config(tags=["nostream"])
             result = await extractor.ainvoke(
-                [SystemMessage(PROFILE_INSTRUCTION.format(profile=old)), *state["messages"][:-1]])
+                [SystemMessage(PROFILE_INSTRUCTION.format(profile=old)), *state["messages"][:-1]]
+            )
             new = Profile.model_validate(result).model_dump(mode="json")
         await store.aput(ns, key, Profile(**new).model_dump(mode="json"))
         return _tool_reply(state, "updated profile")
 
-    async def update_instructions(state: MessagesState, config: RunnableConfig,
-                                  store: BaseStore) -> dict:
+    async def update_instructions(
+        state: MessagesState, config: RunnableConfig, store: BaseStore
+    ) -> dict:
         llm = _model(config, model)
         ns = _namespace("instructions", config)
         existing = await store.aget(ns, "user_instructions")
@@ -290,9 +313,12 @@ def make_builder(model: BaseChatModel | None = None) -> StateGraph:
             memory = merge_instructions(old, _last_human(state))
         else:
             result = await llm.with_config(tags=["nostream"]).ainvoke(
-                [SystemMessage(CREATE_INSTRUCTIONS.format(current_instructions=old)),
-                 *state["messages"][:-1],
-                 HumanMessage("Please update the instructions based on the conversation")])
+                [
+                    SystemMessage(CREATE_INSTRUCTIONS.format(current_instructions=old)),
+                    *state["messages"][:-1],
+                    HumanMessage("Please update the instructions based on the conversation"),
+                ]
+            )
             memory = result.text
         await store.aput(ns, "user_instructions", {"memory": memory})
         return _tool_reply(state, "updated instructions")

@@ -56,8 +56,20 @@ _DURATION_RE = re.compile(
     rf"|\b(?P<n3>\d+)[- ](?P<u3>minute|hour)\s+(?:task|job)\b)",
     re.IGNORECASE,
 )
-_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-          "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
 
 
 @dataclass(frozen=True)
@@ -75,7 +87,9 @@ def _parse(phrase: str, base: datetime) -> datetime | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return dateparser.parse(
-            phrase, languages=["en"], settings=settings  # type: ignore[arg-type]
+            phrase,
+            languages=["en"],
+            settings=settings,  # type: ignore[arg-type]
         )
 
 

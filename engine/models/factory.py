@@ -57,7 +57,7 @@ def parse_pace(value: Any) -> float:
 def make_chat_model(
     spec: str = "offline", *, pace: float = 1.0, now: Callable[[], datetime] | None = None
 ) -> BaseChatModel:
-    """"offline" → `OfflineChatModel(pace, now)`; "provider:name" → `init_chat_model(spec)`.
+    """ "offline" → `OfflineChatModel(pace, now)`; "provider:name" → `init_chat_model(spec)`.
 
     Raises `ModelConfigError` (one clear line) for an unknown provider, a missing package or a
     missing API key.

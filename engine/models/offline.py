@@ -93,10 +93,17 @@ class OfflineChatModel(BaseChatModel):
         intent = classify(human) if human else "chat"
         names = {t.get("function", {}).get("name") for t in tools or []}
         if intent in ("todo", "user", "instructions") and "UpdateMemory" in names:
-            return AIMessage(content="", tool_calls=[{
-                "name": "UpdateMemory", "args": {"update_type": intent},
-                "id": self._call_id(messages), "type": "tool_call",
-            }])
+            return AIMessage(
+                content="",
+                tool_calls=[
+                    {
+                        "name": "UpdateMemory",
+                        "args": {"update_type": intent},
+                        "id": self._call_id(messages),
+                        "type": "tool_call",
+                    }
+                ],
+            )
         if intent == "summary":
             return AIMessage(content=summary_reply(human, parse_prompt_todos(system), now))
         return AIMessage(content=chat_reply(human))
@@ -113,20 +120,41 @@ class OfflineChatModel(BaseChatModel):
         for piece in re.findall(r"\s*\S+", message.text):
             yield AIMessageChunk(content=piece)
         for call in message.tool_calls:
-            yield AIMessageChunk(content="", tool_call_chunks=[
-                {"name": call["name"], "args": "", "id": call["id"], "index": 0,
-                 "type": "tool_call_chunk"}])
+            yield AIMessageChunk(
+                content="",
+                tool_call_chunks=[
+                    {
+                        "name": call["name"],
+                        "args": "",
+                        "id": call["id"],
+                        "index": 0,
+                        "type": "tool_call_chunk",
+                    }
+                ],
+            )
             args = json.dumps(call["args"])
             for piece in re.findall(r".{1,8}", args, re.S):
-                yield AIMessageChunk(content="", tool_call_chunks=[
-                    {"name": None, "args": piece, "id": None, "index": 0,
-                     "type": "tool_call_chunk"}])
+                yield AIMessageChunk(
+                    content="",
+                    tool_call_chunks=[
+                        {
+                            "name": None,
+                            "args": piece,
+                            "id": None,
+                            "index": 0,
+                            "type": "tool_call_chunk",
+                        }
+                    ],
+                )
 
     # -- LangChain hooks ------------------------------------------------------------------------
 
     def _stream(
-        self, messages: list[BaseMessage], stop: list[str] | None = None,
-        run_manager: Any = None, **kwargs: Any,
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         message = self.decide(messages, kwargs.get("tools"))
         for i, chunk in enumerate(self._chunks(message)):
@@ -135,8 +163,11 @@ class OfflineChatModel(BaseChatModel):
             yield ChatGenerationChunk(message=chunk)
 
     async def _astream(
-        self, messages: list[BaseMessage], stop: list[str] | None = None,
-        run_manager: Any = None, **kwargs: Any,
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         # dateparser may touch the filesystem (locale data, local timezone): keep it off the loop
         # (langgraph dev's blockbuster rejects blocking calls in async nodes).
@@ -147,8 +178,11 @@ class OfflineChatModel(BaseChatModel):
             yield ChatGenerationChunk(message=chunk)
 
     def _generate(
-        self, messages: list[BaseMessage], stop: list[str] | None = None,
-        run_manager: Any = None, **kwargs: Any,
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
     ) -> ChatResult:
         for _ in self._stream(messages, stop, **kwargs):
             pass  # same pacing as streaming
@@ -156,8 +190,11 @@ class OfflineChatModel(BaseChatModel):
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     async def _agenerate(
-        self, messages: list[BaseMessage], stop: list[str] | None = None,
-        run_manager: Any = None, **kwargs: Any,
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
     ) -> ChatResult:
         chunks = [chunk.message async for chunk in self._astream(messages, stop, **kwargs)]
         message = sum(chunks[1:], chunks[0]) if chunks else AIMessageChunk(content="")

@@ -106,10 +106,12 @@ def split_items(text: str) -> list[str]:
     for part in parts:
         for chunk in re.split(r"\s+and (?:also |another(?: one)? to |remind me to )", part):
             chunk = LEADIN_RE.sub("", chunk)  # "No wait, …": the comma is not a list
-            m = re.match(rf"^(.*?\b(?:{TODO_WORDS}|things|items)\b\s*(?:to|:)?\s*)(.+)$", chunk,
-                         re.I)
-            header = bool(m and re.search(r"\b(?:todos|to-dos|tasks|things|items)\b|:",
-                                          m.group(1), re.I))
+            m = re.match(
+                rf"^(.*?\b(?:{TODO_WORDS}|things|items)\b\s*(?:to|:)?\s*)(.+)$", chunk, re.I
+            )
+            header = bool(
+                m and re.search(r"\b(?:todos|to-dos|tasks|things|items)\b|:", m.group(1), re.I)
+            )
             body = m.group(2) if m and header else chunk
             out += _split_list(body, listed=header) if re.search(r",|\band\b", body) else [chunk]
     return out

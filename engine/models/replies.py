@@ -96,8 +96,11 @@ def _profile_reply(human_text: str) -> str:
 
 
 _WEEK_RE = re.compile(r"\b(this|next)\s+week\b", re.I)
-_NEXT_RE = re.compile(r"\bwhat(?:'s| is)?\s+(?:up\s+)?next\b|\b(?:do|start with|tackle)\s+"
-                      r"(?:next|first)\b|\bnext up\b", re.I)
+_NEXT_RE = re.compile(
+    r"\bwhat(?:'s| is)?\s+(?:up\s+)?next\b|\b(?:do|start with|tackle)\s+"
+    r"(?:next|first)\b|\bnext up\b",
+    re.I,
+)
 
 
 def _day(when: date) -> str:
@@ -114,8 +117,11 @@ def _period(human_text: str, now: datetime) -> tuple[str, str, str] | None:
     if week := _WEEK_RE.search(human_text):
         monday = now.date() - timedelta(days=now.weekday())
         if week.group(1).lower() == "this":
-            return f"this week (by {_day(monday + timedelta(days=6))})", "", (
-                monday + timedelta(days=6)).isoformat()
+            return (
+                f"this week (by {_day(monday + timedelta(days=6))})",
+                "",
+                (monday + timedelta(days=6)).isoformat(),
+            )
         start, end = monday + timedelta(days=7), monday + timedelta(days=13)
         return f"next week ({_day(start)} to {_day(end)})", start.isoformat(), end.isoformat()
     m = DATE_RE.search(human_text)
@@ -166,6 +172,8 @@ def chat_reply(human_text: str) -> str:
     if re.search(r"\b(?:bye|goodbye|see you)\b", t):
         return "Bye for now! Your ToDo list will be here when you get back."
     if re.search(r"^(?:hi|hello|hey|yo|good (?:morning|afternoon|evening))\b", t):
-        return ("Hi! I'm your task assistant. Tell me what you need to get done and I'll keep "
-                "your ToDo list up to date.")
+        return (
+            "Hi! I'm your task assistant. Tell me what you need to get done and I'll keep "
+            "your ToDo list up to date."
+        )
     return "I can add, update, complete or summarize your ToDos. What would you like to do?"

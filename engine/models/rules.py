@@ -91,13 +91,62 @@ _VERBS_RE = re.compile(
     r"|scrap|forget about|drop|take|off|as|i've|i have|i|just|is|are|now)\b",
     re.IGNORECASE,
 )
-_STOP = frozenset({
-    "a", "an", "the", "to", "for", "with", "and", "or", "of", "in", "on", "at", "by", "my", "his",
-    "her", "their", "our", "your", "this", "that", "it", "is", "be", "do", "add", "create", "todo",
-    "to-do", "task", "tasks", "list", "item", "new", "please", "me", "mark", "done", "as", "from",
-    "off", "delete", "remove", "change", "move", "deadline", "due", "date", "set", "update", "one",
-    "about",
-})
+_STOP = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "to",
+        "for",
+        "with",
+        "and",
+        "or",
+        "of",
+        "in",
+        "on",
+        "at",
+        "by",
+        "my",
+        "his",
+        "her",
+        "their",
+        "our",
+        "your",
+        "this",
+        "that",
+        "it",
+        "is",
+        "be",
+        "do",
+        "add",
+        "create",
+        "todo",
+        "to-do",
+        "task",
+        "tasks",
+        "list",
+        "item",
+        "new",
+        "please",
+        "me",
+        "mark",
+        "done",
+        "as",
+        "from",
+        "off",
+        "delete",
+        "remove",
+        "change",
+        "move",
+        "deadline",
+        "due",
+        "date",
+        "set",
+        "update",
+        "one",
+        "about",
+    }
+)
 
 
 @dataclass
@@ -188,8 +237,10 @@ def _patch(value: dict, fields: dict, correction: bool) -> TodoOp:
         plans.append(f'renamed {subject} to "{new_task}"')
         subject = "its"
     of = "its" if subject == "its" else f"the {{}} of {subject}"
-    for name, label, unit in (("deadline", "deadline", ""), ("time_to_complete", "time estimate",
-                                                              " minutes")):
+    for name, label, unit in (
+        ("deadline", "deadline", ""),
+        ("time_to_complete", "time estimate", " minutes"),
+    ):
         if fields.get(name) and fields[name] != value.get(name):
             patch[name] = fields[name]
             shown = str(fields[name])[:10] if name == "deadline" else fields[name]
@@ -249,8 +300,9 @@ def plan_todo_changes(text: str, existing: list[tuple[str, dict]], now: datetime
                 continue  # "delete the dentist todo" with no such todo: nothing to do
         item = parse_item(clause, now)
         if _RESCHEDULE_RE.search(clause) and not _ADD_RE.search(clause):
-            hit = match_todo(re.sub(_RESCHEDULE_RE.pattern, " ", item["task"], flags=re.I), todos,
-                             loose=True)
+            hit = match_todo(
+                re.sub(_RESCHEDULE_RE.pattern, " ", item["task"], flags=re.I), todos, loose=True
+            )
             if hit:
                 request(hit, {k: v for k, v in item.items() if k != "task"})
                 last = hit
@@ -277,16 +329,28 @@ def plan_todo_changes(text: str, existing: list[tuple[str, dict]], now: datetime
 def parse_profile(text: str) -> dict[str, Any]:
     """Profile facts in one message → partial Profile fields."""
     out: dict[str, Any] = {}
-    name = re.search(r"\b(?:my name(?:'s| is)|i(?:'m| am) called|call me)\s+"
-                     r"((?-i:[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?))", text, re.I)
+    name = re.search(
+        r"\b(?:my name(?:'s| is)|i(?:'m| am) called|call me)\s+"
+        r"((?-i:[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?))",
+        text,
+        re.I,
+    )
     if name:
         out["name"] = name.group(1).strip().title()
-    loc = re.search(r"\bi(?:'m| am)? (?:live|living|based|from)\s+(?:in\s+)?"
-                    r"([A-Z][\w .'-]*?)(?=[,.!?]|\s+and\b|$)", text, re.I)
+    loc = re.search(
+        r"\bi(?:'m| am)? (?:live|living|based|from)\s+(?:in\s+)?"
+        r"([A-Z][\w .'-]*?)(?=[,.!?]|\s+and\b|$)",
+        text,
+        re.I,
+    )
     if loc:
         out["location"] = loc.group(1).strip()
-    job = re.search(r"\b(?:i work as|my job is|i(?:'m| am))\s+an?\s+"
-                    r"([\w -]+?)(?=[,.!?]|\s+and\b|\s+at\b|$)", text, re.I)
+    job = re.search(
+        r"\b(?:i work as|my job is|i(?:'m| am))\s+an?\s+"
+        r"([\w -]+?)(?=[,.!?]|\s+and\b|\s+at\b|$)",
+        text,
+        re.I,
+    )
     if job and re.search(_PROFILE_RE, job.group(0)) and "called" not in job.group(0).lower():
         out["job"] = job.group(1).strip()
     work = re.search(r"\bi work (?:at|for)\s+([\w &.'-]+?)(?=[,.!?]|\s+and\b|$)", text, re.I)
@@ -296,9 +360,12 @@ def parse_profile(text: str) -> dict[str, Any]:
     if likes:
         parts = re.split(r",\s*(?:and\s+)?|\s+and\s+", likes.group(1))
         out["interests"] = [i.strip() for i in parts if i.strip()]
-    rel = re.search(r"\bmy (wife|husband|partner|son|daughter|friend|boss|brother|sister|mom"
-                    r"|dad|mother|father)(?:'s name)? is(?: called| named)?\s+((?-i:[A-Z][\w'-]*))",
-                    text, re.I)
+    rel = re.search(
+        r"\bmy (wife|husband|partner|son|daughter|friend|boss|brother|sister|mom"
+        r"|dad|mother|father)(?:'s name)? is(?: called| named)?\s+((?-i:[A-Z][\w'-]*))",
+        text,
+        re.I,
+    )
     if rel:
         out["connections"] = [f"{rel.group(2).title()} ({rel.group(1).lower()})"]
     return out

@@ -18,9 +18,7 @@ def dangling_tool_calls(messages: Sequence[AnyMessage]) -> list[ToolMessage]:
     for index in range(len(messages) - 1, -1, -1):
         message = messages[index]
         if isinstance(message, AIMessage) and message.tool_calls:
-            answered = {
-                m.tool_call_id for m in messages[index + 1 :] if isinstance(m, ToolMessage)
-            }
+            answered = {m.tool_call_id for m in messages[index + 1 :] if isinstance(m, ToolMessage)}
             return [
                 ToolMessage(
                     content=CANCELLED_TOOL_TEXT,

@@ -39,13 +39,17 @@ class Head:
 
 
 async def thread_head(saver: AsyncSqliteSaver, thread_id: str) -> Head:
-    async with saver.lock, saver.conn.execute(
-        "SELECT head.checkpoint_id, w.task_id, w.idx FROM (SELECT checkpoint_id FROM checkpoints"
-        " WHERE thread_id = ?1 AND checkpoint_ns = '' ORDER BY checkpoint_id DESC LIMIT 1) head"
-        " LEFT JOIN writes w ON w.thread_id = ?1 AND w.checkpoint_ns = ''"
-        " AND w.checkpoint_id = head.checkpoint_id",
-        (thread_id,),
-    ) as cursor:
+    async with (
+        saver.lock,
+        saver.conn.execute(
+            "SELECT head.checkpoint_id, w.task_id, w.idx FROM"
+            " (SELECT checkpoint_id FROM checkpoints WHERE thread_id = ?1 AND checkpoint_ns = ''"
+            " ORDER BY checkpoint_id DESC LIMIT 1) head"
+            " LEFT JOIN writes w ON w.thread_id = ?1 AND w.checkpoint_ns = ''"
+            " AND w.checkpoint_id = head.checkpoint_id",
+            (thread_id,),
+        ) as cursor,
+    ):
         rows = await cursor.fetchall()
     if not rows:
         return Head(None, frozenset())
@@ -54,10 +58,13 @@ async def thread_head(saver: AsyncSqliteSaver, thread_id: str) -> Head:
 
 
 async def run_has_checkpoints(saver: AsyncSqliteSaver, thread_id: str, run_id: str) -> bool:
-    async with saver.lock, saver.conn.execute(
-        f"SELECT 1 FROM checkpoints WHERE thread_id = ? AND {_RUN_ID} = ? LIMIT 1",
-        (thread_id, run_id),
-    ) as cursor:
+    async with (
+        saver.lock,
+        saver.conn.execute(
+            f"SELECT 1 FROM checkpoints WHERE thread_id = ? AND {_RUN_ID} = ? LIMIT 1",
+            (thread_id, run_id),
+        ) as cursor,
+    ):
         return await cursor.fetchone() is not None
 
 

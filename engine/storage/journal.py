@@ -107,9 +107,7 @@ class JournalingStore(BaseStore):
     async def undo(self, run_id: str) -> int:
         """Restore every value a run overwrote (newest first); returns how many were undone."""
         entries = await self.entries(run_id)
-        ops = [
-            PutOp(tuple(e["namespace"]), e["key"], e["previous"]) for e in reversed(entries)
-        ]
+        ops = [PutOp(tuple(e["namespace"]), e["key"], e["previous"]) for e in reversed(entries)]
         if ops:
             await self.inner.abatch(ops)
         await self.forget(run_id)

@@ -18,7 +18,7 @@ URL_LINE = re.compile(r"serving on (http://\S+)")
 
 def serve_command(data_dir: Path, *extra: str, pace: str = "0") -> list[str]:
     return [
-        sys.executable, "-m", "tui.cli", "serve",
+        sys.executable, "-m", "doubletext", "serve",
         "--port", "0", "--db", str(data_dir), "--pace", pace, *extra,
     ]  # fmt: skip
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from doubletext import cli
 from tests.api.serve import REPO, ServeProcess
-from tui import cli
 
 
 def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "tui.cli", *args],
+        [sys.executable, "-m", "doubletext", *args],
         cwd=REPO, capture_output=True, text=True, timeout=timeout,
     )  # fmt: skip
 
@@ -80,7 +80,8 @@ def test_no_subcommand_passes_only_the_given_options_to_the_app(tmp_path: Path) 
     given = ["--db", str(tmp_path), "--pace", "0.5", "--user-id", "me"]
     args = cli.build_parser().parse_args(given)
     assert args.url is None
-    assert cli.app_options(args) == {"user_id": "me", "data_dir": tmp_path, "pace": 0.5}
+    assert cli.app_options(args) == {"user_id": "me"}
+    assert cli.engine_options(args) == {"data_dir": tmp_path, "pace": 0.5}
     args = cli.build_parser().parse_args(["--url", "http://127.0.0.1:8123/", "--assistant", "slow"])
     assert args.url == "http://127.0.0.1:8123"
     assert cli.app_options(args) == {"assistant": "slow"}

@@ -36,8 +36,13 @@ async def graph(tmp_path, store):
 
 def config(thread: str, user: str = "Test-Double-Texting", **extra: Any) -> dict:
     return {
-        "configurable": {"thread_id": thread, "user_id": user, "now": NOW,
-                         "doubletext_pace": 0, **extra},
+        "configurable": {
+            "thread_id": thread,
+            "user_id": user,
+            "now": NOW,
+            "doubletext_pace": 0,
+            **extra,
+        },
         "recursion_limit": 25,
     }
 

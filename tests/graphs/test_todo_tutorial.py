@@ -29,20 +29,27 @@ async def test_reject_scenario(graph, store):
     assert result.content == "New ToDo created:\nContent: {'task': 'Mount dresser to the wall'}"
     assert "Mount dresser to the wall" in reply.content
     assert [t["task"] for t in await todos(store)] == [
-        "Follow-up with DI Repairs", "Mount dresser to the wall"]
+        "Follow-up with DI Repairs",
+        "Mount dresser to the wall",
+    ]
 
 
 async def test_enqueue_scenario(graph, store):
     _, result, reply = _shape(await send(graph, "t2", "Send Erik his t-shirt gift this weekend."))
-    assert result.content == ("New ToDo created:\nContent: {'task': 'Send Erik his t-shirt gift', "
-                              "'deadline': '2024-11-17T23:59:59'}")
-    assert reply.content == ('I\'ve added "Send Erik his t-shirt gift" (due Sunday, November 17) '
-                             "to your ToDo list.")
+    assert result.content == (
+        "New ToDo created:\nContent: {'task': 'Send Erik his t-shirt gift', "
+        "'deadline': '2024-11-17T23:59:59'}"
+    )
+    assert reply.content == (
+        'I\'ve added "Send Erik his t-shirt gift" (due Sunday, November 17) to your ToDo list.'
+    )
     # The queued second run sees the first in history but must not re-apply it.
     turn = await send(graph, "t2", "Get cash and pay nanny for 2 weeks. Do this by Friday.")
     _, result, reply = _shape(turn)
-    assert result.content == ("New ToDo created:\nContent: {'task': 'Get cash and pay nanny for 2 "
-                              "weeks', 'deadline': '2024-11-15T23:59:59'}")
+    assert result.content == (
+        "New ToDo created:\nContent: {'task': 'Get cash and pay nanny for 2 "
+        "weeks', 'deadline': '2024-11-15T23:59:59'}"
+    )
     assert "Friday, November 15" in reply.content
     stored = await todos(store)
     assert [(t["task"], t["deadline"]) for t in stored] == [
@@ -57,28 +64,40 @@ async def test_interrupt_scenario(graph, store):
     turn = await send(graph, "t3", "Give me a summary of my ToDos due tomrrow.")
     assert len(turn) == 2 and not turn[1].tool_calls
     assert turn[1].content == "Nothing on your ToDo list is due tomorrow (Thursday, November 14)."
-    _, result, reply = _shape(await send(
-        graph, "t3", "Never mind, create a ToDo to Order Ham for Thanksgiving by next Friday."))
-    assert result.content == ("New ToDo created:\nContent: {'task': 'Order Ham for Thanksgiving', "
-                              "'deadline': '2024-11-22T23:59:59'}")
-    assert reply.content == ('I\'ve added "Order Ham for Thanksgiving" (due Friday, November 22) '
-                             "to your ToDo list.")
+    _, result, reply = _shape(
+        await send(
+            graph, "t3", "Never mind, create a ToDo to Order Ham for Thanksgiving by next Friday."
+        )
+    )
+    assert result.content == (
+        "New ToDo created:\nContent: {'task': 'Order Ham for Thanksgiving', "
+        "'deadline': '2024-11-22T23:59:59'}"
+    )
+    assert reply.content == (
+        'I\'ve added "Order Ham for Thanksgiving" (due Friday, November 22) to your ToDo list.'
+    )
 
 
 async def test_interrupt_scenario_summary_lists_due_items(graph, store):
     await send(graph, "t3a", "Add a ToDo to call the plumber tomorrow, takes 15 minutes.")
     turn = await send(graph, "t3b", "Give me a summary of my ToDos due tomrrow.")
-    assert turn[-1].content == ("Here's what's due tomorrow (Thursday, November 14):\n"
-                                '- "Call the plumber" (about 15 minutes)')
+    assert turn[-1].content == (
+        "Here's what's due tomorrow (Thursday, November 14):\n"
+        '- "Call the plumber" (about 15 minutes)'
+    )
 
 
 async def test_rollback_scenario_fresh(graph, store):
-    _, result, reply = _shape(await send(
-        graph, "t4", "Actually, add a ToDo to drop by Yoga in person on Sunday."))
-    assert result.content == ("New ToDo created:\nContent: {'task': 'Drop by Yoga in person', "
-                              "'deadline': '2024-11-17T23:59:59'}")
+    _, result, reply = _shape(
+        await send(graph, "t4", "Actually, add a ToDo to drop by Yoga in person on Sunday.")
+    )
+    assert result.content == (
+        "New ToDo created:\nContent: {'task': 'Drop by Yoga in person', "
+        "'deadline': '2024-11-17T23:59:59'}"
+    )
     assert [(t["task"], t["deadline"]) for t in await todos(store)] == [
-        ("Drop by Yoga in person", "2024-11-17T23:59:59")]
+        ("Drop by Yoga in person", "2024-11-17T23:59:59")
+    ]
     assert "Sunday, November 17" in reply.content
 
 
@@ -86,16 +105,22 @@ async def test_rollback_scenario_patches_earlier_yoga_todo(graph, store):
     # The rolled-back first run may already have stored its todo (same user, other thread).
     turn = await send(graph, "t5a", "Add a ToDo to call to make appointment at Yoga.")
     _, result, _ = _shape(turn)
-    assert result.content == ("New ToDo created:\nContent: "
-                              "{'task': 'Call to make appointment at Yoga'}")
-    _, result, reply = _shape(await send(
-        graph, "t5b", "Actually, add a ToDo to drop by Yoga in person on Sunday."))
+    assert result.content == (
+        "New ToDo created:\nContent: {'task': 'Call to make appointment at Yoga'}"
+    )
+    _, result, reply = _shape(
+        await send(graph, "t5b", "Actually, add a ToDo to drop by Yoga in person on Sunday.")
+    )
     key = (await graph.store.asearch(("todo", "general", "Test-Double-Texting")))[0].key
     assert result.content == (
-        f"Document {key} updated:\nPlan: Renamed \"Call to make appointment at Yoga\" to \"Drop by "
-        "Yoga in person\" and set its deadline to 2024-11-17.\n"
-        "Added content: Drop by Yoga in person")
-    assert reply.content == ('I\'ve renamed "Call to make appointment at Yoga" to "Drop by Yoga in '
-                             'person" and set its deadline to Sunday, November 17.')
+        f'Document {key} updated:\nPlan: Renamed "Call to make appointment at Yoga" to "Drop by '
+        'Yoga in person" and set its deadline to 2024-11-17.\n'
+        "Added content: Drop by Yoga in person"
+    )
+    assert reply.content == (
+        'I\'ve renamed "Call to make appointment at Yoga" to "Drop by Yoga in '
+        'person" and set its deadline to Sunday, November 17.'
+    )
     assert [(t["task"], t["deadline"]) for t in await todos(store)] == [
-        ("Drop by Yoga in person", "2024-11-17T23:59:59")]
+        ("Drop by Yoga in person", "2024-11-17T23:59:59")
+    ]

@@ -16,12 +16,14 @@ from tests.graphs.conftest import config, send, todos
 async def test_several_todos_update_not_duplicate_and_done(graph, store):
     turn = await send(graph, "v1", "Add these todos: buy milk, call mom and book the dentist")
     assert turn[2].content.count("New ToDo created:") == 3
-    assert turn[3].content == ('I\'ve added 3 tasks: "Buy milk", "Call mom" and "Book the '
-                               'dentist" to your ToDo list.')
+    assert turn[3].content == (
+        'I\'ve added 3 tasks: "Buy milk", "Call mom" and "Book the dentist" to your ToDo list.'
+    )
     # Same task again with a deadline and an estimate: patched, not duplicated.
     turn = await send(graph, "v1", "Add a todo to buy milk tomorrow, it takes 10 minutes")
     assert turn[2].content.startswith("Document ") and " updated:\nPlan: Set the deadline of" in (
-        turn[2].content)
+        turn[2].content
+    )
     stored = await todos(store)
     assert len(stored) == 3
     milk = next(t for t in stored if t["task"] == "Buy milk")
@@ -40,11 +42,13 @@ async def test_reschedule_delete_and_summary(graph, store):
     assert "Sunday" not in turn[3].content and "Friday, November 22" in turn[3].content
     assert (await todos(store))[0]["deadline"] == "2024-11-22T23:59:59"
     turn = await send(graph, "v2", "What's on my list?")
-    assert turn[-1].content == ('You have 1 item on your ToDo list:\n- "Renew the passport" '
-                                "(due Friday, November 22)")
+    assert turn[-1].content == (
+        'You have 1 item on your ToDo list:\n- "Renew the passport" (due Friday, November 22)'
+    )
     turn = await send(graph, "v2", "Delete the passport todo")
-    assert turn[2].content.endswith('deleted:\nPlan: Removed "Renew the passport" from the ToDo '
-                                    "list.")
+    assert turn[2].content.endswith(
+        'deleted:\nPlan: Removed "Renew the passport" from the ToDo list.'
+    )
     assert await todos(store) == []
     turn = await send(graph, "v2", "what's on my list")
     assert "empty" in turn[-1].content
@@ -82,7 +86,8 @@ async def test_stream_messages_tokens_and_tool_call(graph):
     chunks: dict[str, list[AIMessageChunk]] = {}
     async for message, meta in graph.astream(
         {"messages": [HumanMessage("Add a ToDo to follow-up with DI Repairs.")]},
-        config("s1"), stream_mode="messages",
+        config("s1"),
+        stream_mode="messages",
     ):
         if isinstance(message, AIMessageChunk):
             assert meta["langgraph_node"] == "task_mAIstro"
@@ -97,8 +102,9 @@ async def test_stream_messages_tokens_and_tool_call(graph):
 
 async def test_history_after_interrupt_mid_tool_call_is_accepted(tmp_path, graph, store):
     # Stop between task_mAIstro (tool call emitted) and update_todos, as an interrupt would.
-    paused = graph.builder.compile(checkpointer=graph.checkpointer, store=store,
-                                   interrupt_before=["update_todos"])
+    paused = graph.builder.compile(
+        checkpointer=graph.checkpointer, store=store, interrupt_before=["update_todos"]
+    )
     cfg = config("i1")
     await paused.ainvoke({"messages": [HumanMessage("Add a ToDo to fix the bike.")]}, cfg)
     state = await paused.aget_state(cfg)
@@ -106,8 +112,14 @@ async def test_history_after_interrupt_mid_tool_call_is_accepted(tmp_path, graph
     call = state.values["messages"][-1].tool_calls[0]
     # What the engine does on interrupt: answer every open call, as task_mAIstro.
     await paused.aupdate_state(
-        cfg, {"messages": [ToolMessage("Cancelled: interrupted by a new message",
-                                       tool_call_id=call["id"])]}, as_node="task_mAIstro")
+        cfg,
+        {
+            "messages": [
+                ToolMessage("Cancelled: interrupted by a new message", tool_call_id=call["id"])
+            ]
+        },
+        as_node="task_mAIstro",
+    )
     assert (await paused.aget_state(cfg)).next == ()
     assert await todos(store) == []
     turn = await send(graph, "i1", "Add a ToDo to order a new bike lamp.")
@@ -119,8 +131,9 @@ async def test_history_after_interrupt_mid_tool_call_is_accepted(tmp_path, graph
 
 
 async def test_injected_model_reads_clock_from_run_config(graph, store):
-    pinned = make_builder(OfflineChatModel(pace=0)).compile(checkpointer=graph.checkpointer,
-                                                            store=store)
+    pinned = make_builder(OfflineChatModel(pace=0)).compile(
+        checkpointer=graph.checkpointer, store=store
+    )
     cfg = {"configurable": {"thread_id": "c1", "user_id": "u", "now": "2024-11-15T08:00:00"}}
     out = await pinned.ainvoke({"messages": [HumanMessage("Add a todo to pay rent tomorrow")]}, cfg)
     assert out["messages"][-1].content == 'I\'ve added "Pay rent" (due tomorrow) to your ToDo list.'
@@ -128,11 +141,13 @@ async def test_injected_model_reads_clock_from_run_config(graph, store):
 
 
 def test_route_message_ends_without_tool_calls():
-    ai = AIMessage("", tool_calls=[{"name": "UpdateMemory", "args": {"update_type": "user"},
-                                    "id": "call_x"}])
+    ai = AIMessage(
+        "", tool_calls=[{"name": "UpdateMemory", "args": {"update_type": "user"}, "id": "call_x"}]
+    )
     assert route_message({"messages": [ai]}, {}) == "update_profile"
     assert route_message({"messages": [ToolMessage("Cancelled: x", tool_call_id="c")]}, {}) == (
-        "__end__")
+        "__end__"
+    )
     assert route_message({"messages": [AIMessage("hi")]}, {}) == "__end__"
 
 
@@ -140,8 +155,12 @@ def test_registered_for_langgraph_dev():
     spec = json.loads((Path(__file__).parents[2] / "langgraph.json").read_text())
     assert spec["graphs"]["task_maistro"] == "./engine/graphs/todo.py:graph"
     assert exported_graph.checkpointer is None and exported_graph.store is None
-    assert set(exported_graph.nodes) >= {"task_mAIstro", "update_todos", "update_profile",
-                                         "update_instructions"}
+    assert set(exported_graph.nodes) >= {
+        "task_mAIstro",
+        "update_todos",
+        "update_profile",
+        "update_instructions",
+    }
 
 
 async def test_questions_about_the_list_are_answered_not_added(graph, store):
@@ -155,12 +174,15 @@ async def test_questions_about_the_list_are_answered_not_added(graph, store):
     ]
     turn = await send(graph, "q1", "what do I need to do today?")
     assert len(turn) == 2 and not turn[1].tool_calls  # a summary: no UpdateMemory call
-    assert turn[1].content == ("Here's what's due by today (Wednesday, November 13):\n"
-                               '- "Pay rent" (due today)')
+    assert turn[1].content == (
+        "Here's what's due by today (Wednesday, November 13):\n- \"Pay rent\" (due today)"
+    )
     turn = await send(graph, "q1", "anything due this week?")
-    assert turn[1].content == ("Here's what's due this week (by Sunday, November 17):\n"
-                               '- "Pay rent" (due today)\n'
-                               '- "Re-film Module 6, lesson 5" (due Saturday, November 16)')
+    assert turn[1].content == (
+        "Here's what's due this week (by Sunday, November 17):\n"
+        '- "Pay rent" (due today)\n'
+        '- "Re-film Module 6, lesson 5" (due Saturday, November 16)'
+    )
     turn = await send(graph, "q1", "What do I have to do?")
     assert not turn[1].tool_calls and turn[1].content.startswith("You have 3 items")
     turn = await send(graph, "q1", "what's next?")

@@ -11,21 +11,24 @@ from engine.models.dates import describe_day, find_date, find_duration
 WED = datetime(2024, 11, 13, 10, 0)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("by Friday", "2024-11-15"),
-    ("this weekend", "2024-11-17"),
-    ("next weekend", "2024-11-24"),
-    ("next Friday", "2024-11-22"),
-    ("on Sunday", "2024-11-17"),
-    ("tomorrow", "2024-11-14"),
-    ("due tomrrow", "2024-11-14"),
-    ("today", "2024-11-13"),
-    ("by Nov 30th", "2024-11-30"),
-    ("on 30 November 2024", "2024-11-30"),
-    ("before 2024-12-01", "2024-12-01"),
-    ("in 3 days", "2024-11-16"),
-    ("next week", "2024-11-20"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("by Friday", "2024-11-15"),
+        ("this weekend", "2024-11-17"),
+        ("next weekend", "2024-11-24"),
+        ("next Friday", "2024-11-22"),
+        ("on Sunday", "2024-11-17"),
+        ("tomorrow", "2024-11-14"),
+        ("due tomrrow", "2024-11-14"),
+        ("today", "2024-11-13"),
+        ("by Nov 30th", "2024-11-30"),
+        ("on 30 November 2024", "2024-11-30"),
+        ("before 2024-12-01", "2024-12-01"),
+        ("in 3 days", "2024-11-16"),
+        ("next week", "2024-11-20"),
+    ],
+)
 def test_deadlines_are_end_of_day(text, expected):
     found = find_date(f"Do the thing {text}.", WED)
     assert found is not None
@@ -46,10 +49,17 @@ def test_not_dates():
     assert find_date("drop by Yoga in person", WED) is None
 
 
-@pytest.mark.parametrize(("text", "minutes"), [
-    ("it takes 30 minutes", 30), ("takes 2 hours", 120), ("(45 min)", 45),
-    ("a 20-minute task", 20), ("should take half an hour", 30), ("for 2 weeks", None),
-])
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        ("it takes 30 minutes", 30),
+        ("takes 2 hours", 120),
+        ("(45 min)", 45),
+        ("a 20-minute task", 20),
+        ("should take half an hour", 30),
+        ("for 2 weeks", None),
+    ],
+)
 def test_durations(text, minutes):
     found = find_duration(text)
     assert (found[0] if found else None) == minutes

@@ -17,18 +17,23 @@ def test_offline_default(monkeypatch):
     assert isinstance(model_from_config(None), OfflineChatModel)
 
 
-@pytest.mark.parametrize(("spec", "package", "extra"), [
-    ("openai:gpt-4o-mini", "langchain-openai", "openai"),
-    ("anthropic:claude-3-5-haiku-latest", "langchain-anthropic", "anthropic"),
-    ("ollama:llama3.2", "langchain-ollama", "ollama"),
-])
+@pytest.mark.parametrize(
+    ("spec", "package", "extra"),
+    [
+        ("openai:gpt-4o-mini", "langchain-openai", "openai"),
+        ("anthropic:claude-3-5-haiku-latest", "langchain-anthropic", "anthropic"),
+        ("ollama:llama3.2", "langchain-ollama", "ollama"),
+    ],
+)
 def test_missing_provider_package_is_one_line(spec, package, extra):
     if importlib.util.find_spec(package.replace("-", "_")):
         pytest.skip(f"{package} is installed here")
     with pytest.raises(ModelConfigError) as err:
         make_chat_model(spec)
-    assert str(err.value) == f"model {spec!r} needs the package {package}: pip install " \
-                             f"'doubletext[{extra}]'"
+    assert (
+        str(err.value) == f"model {spec!r} needs the package {package}: pip install "
+        f"'doubletext[{extra}]'"
+    )
     assert "\n" not in str(err.value)
 
 
@@ -37,8 +42,9 @@ def test_model_from_env(monkeypatch):
     with pytest.raises(ModelConfigError, match="unknown model 'nonsense'"):
         model_from_config({})
     # configurable wins over the environment
-    assert isinstance(model_from_config({"configurable": {"doubletext_model": "offline"}}),
-                      OfflineChatModel)
+    assert isinstance(
+        model_from_config({"configurable": {"doubletext_model": "offline"}}), OfflineChatModel
+    )
 
 
 def test_bad_pace():

@@ -37,8 +37,10 @@ async def test_astream_tool_call_chunks_aggregate():
 async def test_astream_text_tokens_and_plain_reply_after_tool():
     history = [
         HumanMessage("Add a ToDo to buy milk."),
-        AIMessage("", tool_calls=[{"name": "UpdateMemory", "args": {"update_type": "todo"},
-                                   "id": "call_1"}]),
+        AIMessage(
+            "",
+            tool_calls=[{"name": "UpdateMemory", "args": {"update_type": "todo"}, "id": "call_1"}],
+        ),
         ToolMessage("New ToDo created:\nContent: {'task': 'Buy milk'}", tool_call_id="call_1"),
     ]
     bound = _model().bind_tools([UpdateMemory])
@@ -61,8 +63,10 @@ def test_sync_invoke_and_determinism():
 async def test_cancelled_tool_call_history_is_accepted():
     history = [
         HumanMessage("Give me a summary of my ToDos due tomrrow."),
-        AIMessage("", tool_calls=[{"name": "UpdateMemory", "args": {"update_type": "todo"},
-                                   "id": "call_1"}]),
+        AIMessage(
+            "",
+            tool_calls=[{"name": "UpdateMemory", "args": {"update_type": "todo"}, "id": "call_1"}],
+        ),
         ToolMessage("Cancelled: interrupted", tool_call_id="call_1"),
         HumanMessage("Never mind, create a ToDo to Order Ham for Thanksgiving by next Friday."),
     ]
@@ -72,7 +76,8 @@ async def test_cancelled_tool_call_history_is_accepted():
 
 async def test_summary_uses_prompt_and_clock():
     system = SystemMessage(
-        "<todo>\n{'task': 'Pay rent', 'deadline': '2024-11-14T23:59:59'}\n</todo>")
+        "<todo>\n{'task': 'Pay rent', 'deadline': '2024-11-14T23:59:59'}\n</todo>"
+    )
     reply = await _model().ainvoke([system, HumanMessage("What's due tomorrow?")])
     assert reply.content == "Here's what's due tomorrow (Thursday, November 14):\n- \"Pay rent\""
 

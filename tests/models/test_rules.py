@@ -17,24 +17,27 @@ EXISTING = [
 ]
 
 
-@pytest.mark.parametrize(("text", "intent"), [
-    ("Add a ToDo to follow-up with DI Repairs.", "todo"),
-    ("Add a ToDo to mount dresser to the wall.", "todo"),
-    ("Send Erik his t-shirt gift this weekend.", "todo"),
-    ("Get cash and pay nanny for 2 weeks. Do this by Friday.", "todo"),
-    ("Give me a summary of my ToDos due tomrrow.", "summary"),
-    ("Never mind, create a ToDo to Order Ham for Thanksgiving by next Friday.", "todo"),
-    ("Add a ToDo to call to make appointment at Yoga.", "todo"),
-    ("Actually, add a ToDo to drop by Yoga in person on Sunday.", "todo"),
-    ("what's on my list?", "summary"),
-    ("My name is Lance", "user"),
-    ("I live in San Francisco", "user"),
-    ("I work as a nurse", "user"),
-    ("When adding todos, always include a local business", "instructions"),
-    ("hi", "chat"),
-    ("thanks!", "chat"),
-    ("mark the dresser one as done", "todo"),
-])
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Add a ToDo to follow-up with DI Repairs.", "todo"),
+        ("Add a ToDo to mount dresser to the wall.", "todo"),
+        ("Send Erik his t-shirt gift this weekend.", "todo"),
+        ("Get cash and pay nanny for 2 weeks. Do this by Friday.", "todo"),
+        ("Give me a summary of my ToDos due tomrrow.", "summary"),
+        ("Never mind, create a ToDo to Order Ham for Thanksgiving by next Friday.", "todo"),
+        ("Add a ToDo to call to make appointment at Yoga.", "todo"),
+        ("Actually, add a ToDo to drop by Yoga in person on Sunday.", "todo"),
+        ("what's on my list?", "summary"),
+        ("My name is Lance", "user"),
+        ("I live in San Francisco", "user"),
+        ("I work as a nurse", "user"),
+        ("When adding todos, always include a local business", "instructions"),
+        ("hi", "chat"),
+        ("thanks!", "chat"),
+        ("mark the dresser one as done", "todo"),
+    ],
+)
 def test_classify(text, intent):
     assert classify(text) == intent
 
@@ -44,10 +47,20 @@ def _ops(text, existing=()):
 
 
 def test_plan_creates_with_deadline_and_estimate():
-    assert _ops("Buy milk tomorrow, takes 10 minutes") == [("create", None, {
-        "task": "Buy milk", "deadline": "2024-11-14T23:59:59", "time_to_complete": 10})]
-    assert _ops("Get cash and pay nanny for 2 weeks. Do this by Friday.") == [("create", None, {
-        "task": "Get cash and pay nanny for 2 weeks", "deadline": "2024-11-15T23:59:59"})]
+    assert _ops("Buy milk tomorrow, takes 10 minutes") == [
+        (
+            "create",
+            None,
+            {"task": "Buy milk", "deadline": "2024-11-14T23:59:59", "time_to_complete": 10},
+        )
+    ]
+    assert _ops("Get cash and pay nanny for 2 weeks. Do this by Friday.") == [
+        (
+            "create",
+            None,
+            {"task": "Get cash and pay nanny for 2 weeks", "deadline": "2024-11-15T23:59:59"},
+        )
+    ]
 
 
 def test_plan_several_items():
@@ -58,24 +71,30 @@ def test_plan_several_items():
 
 def test_plan_patches_instead_of_duplicating():
     assert _ops("Add a ToDo to mount dresser to the wall by Friday", EXISTING) == [
-        ("update", "k2", {"deadline": "2024-11-15T23:59:59"})]
+        ("update", "k2", {"deadline": "2024-11-15T23:59:59"})
+    ]
     assert _ops("Get cash and pay nanny for 2 weeks. Do this by Friday.", EXISTING) == [
-        ("unchanged", "k3", {})]
+        ("unchanged", "k3", {})
+    ]
     assert _ops("Actually, add a ToDo to drop by Yoga in person on Sunday.", EXISTING) == [
-        ("update", "k1", {"task": "Drop by Yoga in person", "deadline": "2024-11-17T23:59:59"})]
+        ("update", "k1", {"task": "Drop by Yoga in person", "deadline": "2024-11-17T23:59:59"})
+    ]
     # Without a correction word, one shared word is not enough to call it the same task.
     assert _ops("Add a ToDo to buy a yoga mat", EXISTING)[0][0] == "create"
 
 
 def test_plan_done_delete_reschedule():
     assert _ops("I finished mounting the dresser", EXISTING) == [
-        ("update", "k2", {"status": "done"})]
+        ("update", "k2", {"status": "done"})
+    ]
     assert _ops("delete the yoga todo", EXISTING) == [("delete", "k1", {})]
     assert _ops("delete the dentist todo", EXISTING) == []
     assert _ops("change the deadline of the nanny task to Nov 30", EXISTING) == [
-        ("update", "k3", {"deadline": "2024-11-30T23:59:59"})]
+        ("update", "k3", {"deadline": "2024-11-30T23:59:59"})
+    ]
     assert _ops("Move the yoga appointment to next Friday", EXISTING) == [
-        ("update", "k1", {"deadline": "2024-11-22T23:59:59"})]
+        ("update", "k1", {"deadline": "2024-11-22T23:59:59"})
+    ]
 
 
 def test_match_todo():
@@ -85,30 +104,39 @@ def test_match_todo():
 
 def test_parse_profile():
     assert parse_profile("My name is Lance and I live in San Francisco") == {
-        "name": "Lance", "location": "San Francisco"}
+        "name": "Lance",
+        "location": "San Francisco",
+    }
     assert parse_profile("I'm a nurse and I love hiking and jazz") == {
-        "job": "nurse", "interests": ["hiking", "jazz"]}
+        "job": "nurse",
+        "interests": ["hiking", "jazz"],
+    }
     assert parse_profile("my wife is called Jane") == {"connections": ["Jane (wife)"]}
 
 
 def test_replies_from_tool_messages():
     new = "New ToDo created:\nContent: {'task': 'A', 'deadline': '2024-11-15T23:59:59'}"
     assert reply_after_tool([new], "", WED) == (
-        'I\'ve added "A" (due Friday, November 15) to your ToDo list.')
+        'I\'ve added "A" (due Friday, November 15) to your ToDo list.'
+    )
     upd = 'Document k updated:\nPlan: Marked "B" as done.\nAdded content: done'
     assert reply_after_tool([f"{new}\n\n{upd}"], "", WED) == (
-        'I\'ve added "A" (due Friday, November 15) to your ToDo list. I\'ve marked "B" as done.')
+        'I\'ve added "A" (due Friday, November 15) to your ToDo list. I\'ve marked "B" as done.'
+    )
     assert reply_after_tool([""], "", WED).startswith("I couldn't find")
     assert reply_after_tool(["Cancelled: x"], "", WED).startswith("That update was cancelled")
 
 
 def test_summary_from_prompt_todos():
-    prompt = ("<todo>\n{'task': 'A', 'deadline': '2024-11-14T23:59:59', 'status': 'not started'}\n"
-              "{'task': 'B', 'deadline': None, 'status': 'done'}\n</todo>")
+    prompt = (
+        "<todo>\n{'task': 'A', 'deadline': '2024-11-14T23:59:59', 'status': 'not started'}\n"
+        "{'task': 'B', 'deadline': None, 'status': 'done'}\n</todo>"
+    )
     todos = parse_prompt_todos(prompt)
     assert [t["task"] for t in todos] == ["A", "B"]
     assert summary_reply("summary of my todos due tomrrow", todos, WED) == (
-        "Here's what's due tomorrow (Thursday, November 14):\n- \"A\"")
+        "Here's what's due tomorrow (Thursday, November 14):\n- \"A\""
+    )
     assert summary_reply("what's on my list", todos, WED).startswith("You have 1 item")
 
 
@@ -116,77 +144,103 @@ def _tasks(text, existing=()):
     return [op.fields.get("task") for op in plan_todo_changes(text, list(existing), WED)]
 
 
-@pytest.mark.parametrize(("text", "task"), [
-    ("Add a todo: book the dentist", "Book the dentist"),
-    ("add a todo book the dentist", "Book the dentist"),
-    ("todo: book the dentist", "Book the dentist"),
-    ("Todo book the dentist", "Book the dentist"),
-    ("Add: book the dentist", "Book the dentist"),
-    ("add book the dentist", "Book the dentist"),
-    ("remind me to book the dentist", "Book the dentist"),
-    ("Remind me: book the dentist", "Book the dentist"),
-    ("create a todo to book the dentist", "Book the dentist"),
-    ("Please add a task - book the dentist", "Book the dentist"),
-    # "make"/"schedule" are only a command when a todo word follows.
-    ("Make dinner reservations for Saturday", "Make dinner reservations"),
-    ("make a todo to book the dentist", "Book the dentist"),
-])
+@pytest.mark.parametrize(
+    ("text", "task"),
+    [
+        ("Add a todo: book the dentist", "Book the dentist"),
+        ("add a todo book the dentist", "Book the dentist"),
+        ("todo: book the dentist", "Book the dentist"),
+        ("Todo book the dentist", "Book the dentist"),
+        ("Add: book the dentist", "Book the dentist"),
+        ("add book the dentist", "Book the dentist"),
+        ("remind me to book the dentist", "Book the dentist"),
+        ("Remind me: book the dentist", "Book the dentist"),
+        ("create a todo to book the dentist", "Book the dentist"),
+        ("Please add a task - book the dentist", "Book the dentist"),
+        # "make"/"schedule" are only a command when a todo word follows.
+        ("Make dinner reservations for Saturday", "Make dinner reservations"),
+        ("make a todo to book the dentist", "Book the dentist"),
+    ],
+)
 def test_add_prefixes_are_not_part_of_the_task(text, task):
     assert _tasks(text) == [task]
 
 
-@pytest.mark.parametrize(("text", "task"), [
-    ("No wait, I need to buy a bike", "Buy a bike"),
-    ("I also need to update audioUX", "Update audioUX"),
-    ("Oh, and also call mom", "Call mom"),
-    ("Actually, call the bank", "Call the bank"),
-    ("Never mind, water the plants", "Water the plants"),
-    ("Also pick up the dry cleaning", "Pick up the dry cleaning"),
-    ("I need to renew my passport", "Renew my passport"),
-    ("I have to file taxes", "File taxes"),
-    ("I should call grandma", "Call grandma"),
-    ("I've got to fix the sink", "Fix the sink"),
-    ("don't forget to water the plants", "Water the plants"),
-    ("Oh and don't forget to feed the cat", "Feed the cat"),
-])
+@pytest.mark.parametrize(
+    ("text", "task"),
+    [
+        ("No wait, I need to buy a bike", "Buy a bike"),
+        ("I also need to update audioUX", "Update audioUX"),
+        ("Oh, and also call mom", "Call mom"),
+        ("Actually, call the bank", "Call the bank"),
+        ("Never mind, water the plants", "Water the plants"),
+        ("Also pick up the dry cleaning", "Pick up the dry cleaning"),
+        ("I need to renew my passport", "Renew my passport"),
+        ("I have to file taxes", "File taxes"),
+        ("I should call grandma", "Call grandma"),
+        ("I've got to fix the sink", "Fix the sink"),
+        ("don't forget to water the plants", "Water the plants"),
+        ("Oh and don't forget to feed the cat", "Feed the cat"),
+    ],
+)
 def test_lead_in_words_are_not_part_of_the_task(text, task):
     assert _tasks(text) == [task]
 
 
-@pytest.mark.parametrize(("text", "tasks"), [
-    ("re-film Module 6, lesson 5", ["Re-film Module 6, lesson 5"]),
-    ("Add a todo: re-film Module 6, lesson 5", ["Re-film Module 6, lesson 5"]),
-    ("Add todos: re-film Module 6, lesson 5; call mom", ["Re-film Module 6, lesson 5", "Call mom"]),
-    ("Write the report, section 3 and the appendix",
-     ["Write the report, section 3 and the appendix"]),
-    ("buy milk, call mom and pay rent", ["Buy milk", "Call mom", "Pay rent"]),
-    ("Add todos: buy milk; call mom; pay rent", ["Buy milk", "Call mom", "Pay rent"]),
-    ("Add todos: X; Y; Z", ["X", "Y", "Z"]),
-    ("Get cash and pay nanny for 2 weeks", ["Get cash and pay nanny for 2 weeks"]),
-    ("Buy milk and eggs", ["Buy milk and eggs"]),
-    ("Buy milk, eggs and bread", ["Buy milk, eggs and bread"]),
-    ("Email Sarah, Tom and Bob about the party", ["Email Sarah, Tom and Bob about the party"]),
-    ("Buy milk tomorrow, takes 10 minutes", ["Buy milk"]),
-    ("Add these todos: buy milk and eggs, call mom", ["Buy milk and eggs", "Call mom"]),
-])
+@pytest.mark.parametrize(
+    ("text", "tasks"),
+    [
+        ("re-film Module 6, lesson 5", ["Re-film Module 6, lesson 5"]),
+        ("Add a todo: re-film Module 6, lesson 5", ["Re-film Module 6, lesson 5"]),
+        (
+            "Add todos: re-film Module 6, lesson 5; call mom",
+            ["Re-film Module 6, lesson 5", "Call mom"],
+        ),
+        (
+            "Write the report, section 3 and the appendix",
+            ["Write the report, section 3 and the appendix"],
+        ),
+        ("buy milk, call mom and pay rent", ["Buy milk", "Call mom", "Pay rent"]),
+        ("Add todos: buy milk; call mom; pay rent", ["Buy milk", "Call mom", "Pay rent"]),
+        ("Add todos: X; Y; Z", ["X", "Y", "Z"]),
+        ("Get cash and pay nanny for 2 weeks", ["Get cash and pay nanny for 2 weeks"]),
+        ("Buy milk and eggs", ["Buy milk and eggs"]),
+        ("Buy milk, eggs and bread", ["Buy milk, eggs and bread"]),
+        ("Email Sarah, Tom and Bob about the party", ["Email Sarah, Tom and Bob about the party"]),
+        ("Buy milk tomorrow, takes 10 minutes", ["Buy milk"]),
+        ("Add these todos: buy milk and eggs, call mom", ["Buy milk and eggs", "Call mom"]),
+    ],
+)
 def test_split_only_real_lists(text, tasks):
     assert _tasks(text) == tasks
 
 
-@pytest.mark.parametrize("text", [
-    "What do I have to do?", "what do I need to do today?", "anything due this week?",
-    "show me my todos", "what's next?", "What should I do next?", "Do I have anything due today?",
-    "Is there anything left to do?", "what's on my plate this week?",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What do I have to do?",
+        "what do I need to do today?",
+        "anything due this week?",
+        "show me my todos",
+        "what's next?",
+        "What should I do next?",
+        "Do I have anything due today?",
+        "Is there anything left to do?",
+        "what's on my plate this week?",
+    ],
+)
 def test_questions_about_the_list_are_summaries(text):
     assert classify(text) == "summary"
 
 
-@pytest.mark.parametrize(("text", "intent"), [
-    ("Can you add a todo to buy milk?", "todo"),
-    ("I need to do the laundry", "todo"),
-    ("No wait, I need to buy a bike", "todo"),
-])
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Can you add a todo to buy milk?", "todo"),
+        ("I need to do the laundry", "todo"),
+        ("No wait, I need to buy a bike", "todo"),
+    ],
+)
 def test_requests_phrased_like_questions_still_add(text, intent):
     assert classify(text) == intent
 
@@ -204,8 +258,9 @@ TODOS = [
 def test_summary_today_includes_overdue_open_items():
     assert summary_reply("what do I need to do today?", TODOS, WED) == (
         "Here's what's due by today (Wednesday, November 13):\n"
-        "- \"Pay rent\" (due today)\n"
-        "- \"Renew passport\" (due Tuesday, November 12)")
+        '- "Pay rent" (due today)\n'
+        '- "Renew passport" (due Tuesday, November 12)'
+    )
 
 
 def test_summary_this_week_and_next():
@@ -215,14 +270,16 @@ def test_summary_this_week_and_next():
     assert "Book flights" not in reply and "Read a book" not in reply
     assert "Old thing" not in reply
     reply = summary_reply("anything due next week?", TODOS, WED)
-    assert reply == ("Here's what's due next week (Monday, November 18 to Sunday, November 24):\n"
-                     "- \"Book flights\" (due Wednesday, November 20)")
+    assert reply == (
+        "Here's what's due next week (Monday, November 18 to Sunday, November 24):\n"
+        '- "Book flights" (due Wednesday, November 20)'
+    )
 
 
 def test_summary_whats_next_picks_the_earliest_open_deadline():
     assert summary_reply("what's next?", TODOS, WED) == (
-        "Next up: \"Renew passport\" (due Tuesday, November 12). "
-        "You have 4 other open items.")
+        'Next up: "Renew passport" (due Tuesday, November 12). You have 4 other open items.'
+    )
     assert summary_reply("what's next?", [], WED).startswith("Your ToDo list is empty")
 
 

@@ -34,7 +34,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
         import engine.api.embedded  # noqa: F401
     except ImportError:
         pytest.skip("engine.api.embedded not available and DOUBLETEXT_TUI_TEST_URL unset")
-    from tui.embedded import EngineThread
+    from doubletext.engine_thread import EngineThread
 
     server = EngineThread(data_dir=tmp_path_factory.mktemp("engine"), pace=0.02).start()
     try:

@@ -49,8 +49,9 @@ class TodoPanel(DataTable):
             if orphan:
                 flag, run_style = Text("⚠", style="bold red"), "strike red"
             else:
-                flag, run_style = Text("★" if mark else "", style="yellow"), (
-                    "yellow" if mark else "dim"
+                flag, run_style = (
+                    Text("★" if mark else "", style="yellow"),
+                    ("yellow" if mark else "dim"),
                 )
             self.add_row(
                 flag,

@@ -187,7 +187,7 @@ def _stop_on_signals(server: object) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from tui.demo import run_demo
+    from doubletext.demo import run_demo
 
     return asyncio.run(
         run_demo(url=args.demo_url, pace=args.demo_pace, graph=args.graph, data_dir=args.demo_db)
@@ -201,9 +201,13 @@ def app_options(args: argparse.Namespace) -> dict[str, Any]:
         "user_id": args.user_id,
         "api_key": args.api_key,
         "model": args.model,
-        "data_dir": args.db,
-        "pace": args.pace,
     }
+    return {key: value for key, value in options.items() if value is not None}
+
+
+def engine_options(args: argparse.Namespace) -> dict[str, Any]:
+    """What the embedded engine is started with: only the options the person actually gave."""
+    options = {"data_dir": args.db, "pace": args.pace, "model": args.model}
     return {key: value for key, value in options.items() if value is not None}
 
 
@@ -215,12 +219,19 @@ def _app(args: argparse.Namespace) -> int:
     from engine.errors import EngineError
 
     try:
-        result = run_app(args.url, **app_options(args))
+        if args.url is not None:
+            run_app(args.url, **app_options(args))
+            return 0
+        from doubletext.engine_thread import EngineThread
+
+        with EngineThread(**engine_options(args)) as engine:
+            options = app_options(args) | {"api_key": None, "model": args.model or "offline"}
+            run_app(engine.url, engine_label=f"embedded {engine.data_dir}", **options)
     except EngineError as exc:  # e.g. the embedded engine's database is unusable
         return _fail(exc.message)
     except OSError as exc:
         return _fail(str(exc))
-    return result if isinstance(result, int) else 0
+    return 0
 
 
 if __name__ == "__main__":

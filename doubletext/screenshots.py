@@ -1,4 +1,4 @@
-"""`python -m tui.screenshots DIR`: drive the app with Pilot on the embedded engine, save SVGs.
+"""`python -m doubletext.screenshots DIR`: drive the app with Pilot on the embedded engine.
 
 Each scene is a real double-texting situation against the todo assistant and the offline model
 (paced so replies visibly stream); pictures are taken once `wait_until` sees the state they are
@@ -14,9 +14,9 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
+from doubletext.engine_thread import EngineThread
 from tui.app import DoubletextApp
 from tui.drive import fate_of, idle, ready, say, turn, wait_until
-from tui.embedded import EngineThread
 from tui.runstate import Fate
 
 SIZE = (140, 38)
