@@ -157,6 +157,23 @@ async def history_post(request: Request) -> Response:
     return JSONResponse(history)
 
 
+async def copy_thread(request: Request) -> Response:
+    return JSONResponse(await engine_of(request).copy_thread(_thread_id(request)))
+
+
+async def side_effects(request: Request) -> Response:
+    """Ours: the store writes of a thread's runs (`run_status` null: the run is gone)."""
+    thread_id = _thread_id(request)
+    run_id = path_uuid(request, "run_id", "run") if "run_id" in request.path_params else None
+    entries = await engine_of(request).side_effects(
+        thread_id,
+        run_id,
+        limit=query_int(request, "limit", 1000, minimum=1, maximum=10_000),
+        offset=query_int(request, "offset", 0),
+    )
+    return JSONResponse(entries)
+
+
 routes = [
     Route("/threads", create_thread, methods=["POST"]),
     Route("/threads/search", search_threads, methods=["POST"]),
@@ -170,4 +187,7 @@ routes = [
     Route("/threads/{thread_id}/state/{checkpoint_id}", get_state, methods=["GET"]),
     Route("/threads/{thread_id}/history", history_get, methods=["GET"]),
     Route("/threads/{thread_id}/history", history_post, methods=["POST"]),
+    Route("/threads/{thread_id}/copy", copy_thread, methods=["POST"]),
+    Route("/threads/{thread_id}/side_effects", side_effects, methods=["GET"]),
+    Route("/threads/{thread_id}/runs/{run_id}/side_effects", side_effects, methods=["GET"]),
 ]
