@@ -170,7 +170,7 @@ def _verify(path: Path, spec: DataFile) -> None:
     try:
         first = conn.execute("PRAGMA quick_check(1)").fetchone()
         if first is None or first[0] != "ok":
-            detail = first[0] if first else "no answer"
+            detail = str(first[0]).replace("*** in database main ***", "").strip() if first else "?"
             raise StorageError(f"{problem}: it is damaged ({detail}); restore a backup or move it")
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         present = {
