@@ -128,6 +128,9 @@ class ThreadOps:
     ) -> list[dict[str, Any]]:
         if status is not None and status not in ("idle", "busy", "interrupted", "error"):
             raise InvalidInput("status must be one of idle, busy, interrupted, error")
+        for key in metadata or {}:  # a key becomes a quoted JSON path in SQL
+            if '"' in key or "\x00" in key:
+                raise InvalidInput(f"metadata filter key {key!r} cannot contain '\"' or NUL")
         if values:
             found = await self.records.search_threads(metadata, status, None, 0)
             found = [t for t in found if _matches(t.get("values"), values)]
