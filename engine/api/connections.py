@@ -63,6 +63,10 @@ class GuardedH11Protocol(H11Protocol):
         super().connection_made(transport)
         self._await_request()
         over = len(self.connections) - self.limits.max_connections
+        if over > 0:  # closed ones stay in the set until their connection_lost: don't count them
+            over = sum(not c.transport.is_closing() for c in self.connections) - (
+                self.limits.max_connections
+            )
         for victim in list(self.limits.waiting):
             if over <= 0:
                 break
