@@ -92,7 +92,9 @@ class AssistantOps:
     def _graph(self, graph_id: Any) -> GraphEntry:
         entry = self.graphs.entries.get(graph_id) if isinstance(graph_id, str) else None
         if entry is None:
-            raise NotFound(f"Graph '{graph_id}' not found. Expected one of: {self.graphs.names}")
+            raise NotFound(
+                f"Graph '{graph_id}' not found. Expected one of: {sorted(self.graphs.names)}"
+            )
         return entry
 
     async def register_system_assistants(self) -> None:
@@ -292,7 +294,7 @@ class AssistantOps:
             "graph_id": assistant["graph_id"],
             "input_schema": schema(graph.get_input_jsonschema),
             "output_schema": schema(graph.get_output_jsonschema),
-            "state_schema": schema(lambda: graph.get_input_jsonschema()),
+            "state_schema": schema(lambda: _state_schema(graph)),
             "config_schema": schema(lambda: _configurable_schema(graph)),
             # attribute lookups inside the lambda: a graph without them gets None, not a 500
             "context_schema": schema(lambda: graph.get_context_jsonschema()),
@@ -306,6 +308,21 @@ class AssistantOps:
             if isinstance(data, dict):
                 data.pop("id", None)
         return drawing
+
+
+def _state_schema(graph: Any) -> dict[str, Any]:
+    """One optional field per channel the graph streams, typed by what the channel accepts."""
+    from pydantic import create_model
+
+    fields: dict[str, Any] = {}
+    for name in graph.stream_channels_list:
+        kind = graph.channels[name].UpdateType
+        try:
+            create_model(name, value=(kind, None)).model_json_schema()
+        except Exception:  # a type pydantic cannot describe
+            kind = Any
+        fields[name] = (kind, None)
+    return create_model(graph.get_name("State"), **fields).model_json_schema()
 
 
 def _configurable_schema(graph: Any) -> dict[str, Any]:

@@ -214,9 +214,11 @@ class Engine(AssistantOps, ThreadOps):
             thread = found
         assert thread_id is not None
         run_id = str(uuid7())
+        # Like LangGraph, a run names its graph and assistant in the thread's metadata.
+        first_graph = {"graph_id": entry.graph_id, "assistant_id": assistant["assistant_id"]}
         run_metadata = merged_metadata(
             assistant,
-            thread["metadata"],
+            {**thread["metadata"], **first_graph},
             _check_dict(config.get("metadata"), "config.metadata"),
             metadata,
         )
@@ -268,8 +270,6 @@ class Engine(AssistantOps, ThreadOps):
                 raise ThreadBusy()
             not_before = datetime.now(UTC).timestamp() + (after_seconds or 0)
             await self.records.insert_run(run, entry.graph_id, not_before)
-            # Like LangGraph, the first run names the thread's graph in its metadata.
-            first_graph = {"graph_id": entry.graph_id, "assistant_id": assistant["assistant_id"]}
             if first_graph.items() <= thread["metadata"].items():
                 await self.records.update_thread(thread_id, status="busy")
             else:

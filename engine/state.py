@@ -50,13 +50,18 @@ def _task(task: Any) -> dict[str, Any]:
 def snapshot_to_dict(snapshot: StateSnapshot) -> dict[str, Any]:
     checkpoint = _checkpoint_ref(snapshot.config)
     parent = _checkpoint_ref(snapshot.parent_config)
+    metadata = to_jsonable(snapshot.metadata)
+    if isinstance(metadata, dict) and checkpoint and "thread_id" not in metadata:
+        # LangGraph's SQLite saver leaves the thread id out of checkpoint metadata; the
+        # reference's saver keeps it there, and clients read it.
+        metadata["thread_id"] = checkpoint["thread_id"]
     return {
         "values": to_jsonable(snapshot.values),
         "next": list(snapshot.next),
         "tasks": [_task(t) for t in snapshot.tasks],
         "checkpoint": checkpoint,
         "parent_checkpoint": parent,
-        "metadata": to_jsonable(snapshot.metadata),
+        "metadata": metadata,
         "created_at": snapshot.created_at,
         "interrupts": interrupts_json(snapshot.interrupts),
         "checkpoint_id": checkpoint["checkpoint_id"] if checkpoint else None,

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from engine import errors
 from engine.api.deps import engine_of
 from engine.api.responses import JSONResponse
 from engine.api.validation import Fields, invalid, query_bool, read_fields
@@ -124,7 +125,10 @@ async def get_assistant(request: Request) -> Response:
 
     200: Assistant · 404: unknown assistant · 422: neither a UUID nor a graph name
     """
-    return JSONResponse(await engine_of(request).get_assistant(_id(request)))
+    try:
+        return JSONResponse(await engine_of(request).get_assistant(_id(request)))
+    except errors.NotFound:
+        raise errors.NotFound("Not Found") from None  # the reference's body for a missing one
 
 
 async def versions(request: Request) -> Response:

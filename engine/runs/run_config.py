@@ -95,7 +95,8 @@ def run_config(
         thread_id=thread_id,
         graph_id=assistant["graph_id"],
         assistant_id=assistant["assistant_id"],
-        user_id=given.get("user_id") or base_configurable.get("user_id"),
+        # "" is the reference's user id for an unauthenticated request
+        user_id=given.get("user_id") or base_configurable.get("user_id") or "",
     )
     return {
         **copy.deepcopy(assistant_config),

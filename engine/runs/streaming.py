@@ -81,8 +81,6 @@ async def graph_stream(
         ):
             yield _unpack(item, subgraphs)
         return
-    if "debug" not in modes:
-        modes.append("debug")  # as the reference: its root chunks are filtered out below
     events = graph.astream_events(
         graph_input, config, version="v2", stream_mode=modes, subgraphs=subgraphs, **options
     )

@@ -98,10 +98,10 @@ class Records:
     async def set_thread_graph(
         self, thread_id: str, graph_id: str, defaults: dict[str, Any]
     ) -> None:
-        """Mark the thread busy and fill in graph keys its metadata lacks, in one statement."""
+        """Mark the thread busy and set the graph keys of its metadata, in one statement."""
         await self.conn.execute(
             "UPDATE threads SET status = 'busy', graph_id = ?, updated_at = ?,"
-            " metadata = json_patch(?, metadata) WHERE thread_id = ?",
+            " metadata = json_patch(metadata, ?) WHERE thread_id = ?",
             (graph_id, now_iso(), dumps_str(defaults), thread_id),
         )
 
