@@ -10,12 +10,15 @@ version; `set_latest_version` makes an older one current again. As on the refere
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import uuid
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import BadRequest, Conflict, InvalidInput, NotFound, UnknownAssistant
 from engine.graphs.registry import GraphEntry, GraphRegistry
+from engine.serde import to_jsonable
 from engine.storage.assistants import AssistantRecords
 from engine.storage.records import now_iso
 
@@ -35,7 +38,7 @@ def _object(value: Any, name: str) -> dict[str, Any]:
         return {}
     if not isinstance(value, dict):
         raise InvalidInput(f"'{name}' must be an object")
-    return copy.deepcopy(value)
+    return to_jsonable(value)  # a copy; too-deep input is a 422
 
 
 def _settings(config: Any, context: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -49,9 +52,9 @@ def _settings(config: Any, context: Any) -> tuple[dict[str, Any], dict[str, Any]
     if configurable and context:
         raise BadRequest(_BOTH)
     if configurable:
-        context = copy.deepcopy(configurable)
+        context = to_jsonable(configurable)
     elif context:
-        config["configurable"] = copy.deepcopy(context)
+        config["configurable"] = to_jsonable(context)
     return config, context
 
 
@@ -76,6 +79,10 @@ class AssistantOps:
     graphs: GraphRegistry
     _assistant_store: AssistantRecords | None = None
     _assistant_lock: asyncio.Lock | None = None
+    # Current assistants by id. Every write goes through `_writing`, which bumps the generation
+    # before and after; a read caches only if no write overlapped it.
+    _assistant_cache: dict[str, dict[str, Any]] | None = None
+    _assistant_generation: int = 0
 
     @property
     def assistant_records(self) -> AssistantRecords:
@@ -83,11 +90,33 @@ class AssistantOps:
             self._assistant_store = AssistantRecords(self.services.records.conn)
         return self._assistant_store
 
-    def _write_lock(self) -> asyncio.Lock:
-        """One writer at a time, so version numbers never collide."""
+    @contextlib.asynccontextmanager
+    async def _writing(self) -> AsyncIterator[None]:
+        """One writer at a time, so version numbers never collide; the cache is dropped."""
         if self._assistant_lock is None:
             self._assistant_lock = asyncio.Lock()
-        return self._assistant_lock
+        async with self._assistant_lock:
+            self._invalidate()
+            try:
+                yield
+            finally:
+                self._invalidate()
+
+    def _invalidate(self) -> None:
+        self._assistant_generation += 1
+        self._assistant_cache = None
+
+    async def _current(self, assistant_id: str) -> dict[str, Any] | None:
+        """The current version (every run creation looks one up, so reads are cached)."""
+        cached = (self._assistant_cache or {}).get(assistant_id)
+        if cached is None:
+            generation = self._assistant_generation
+            cached = await self.assistant_records.get(assistant_id)
+            if cached is not None and generation == self._assistant_generation:
+                if self._assistant_cache is None:
+                    self._assistant_cache = {}
+                self._assistant_cache[assistant_id] = cached
+        return copy.deepcopy(cached)
 
     def _graph(self, graph_id: Any) -> GraphEntry:
         entry = self.graphs.entries.get(graph_id) if isinstance(graph_id, str) else None
@@ -130,7 +159,7 @@ class AssistantOps:
 
     async def get_assistant(self, assistant_id: str) -> dict[str, Any]:
         canonical = self._assistant_uuid(assistant_id)
-        found = await self.assistant_records.get(canonical)
+        found = await self._current(canonical)
         if found is None or found["graph_id"] not in self.graphs.entries:
             raise NotFound(f"Assistant {canonical} not found")
         return found
@@ -177,7 +206,7 @@ class AssistantOps:
             "version": 1,
             "description": description,
         }
-        async with self._write_lock():
+        async with self._writing():
             existing = await self.assistant_records.get(canonical)
             if existing is not None:
                 if if_exists == "do_nothing":
@@ -201,7 +230,7 @@ class AssistantOps:
         config, context = _settings(config, context)
         if graph_id is not None:
             self._graph(graph_id)
-        async with self._write_lock():
+        async with self._writing():
             current = await self.get_assistant(assistant_id)
             updated = {
                 **current,
@@ -234,7 +263,7 @@ class AssistantOps:
         if delete_threads:
             for thread in await records.search_threads({"assistant_id": canonical}, None, None, 0):
                 await self.delete_thread(thread["thread_id"])  # type: ignore[attr-defined]
-        async with self._write_lock():
+        async with self._writing():
             await self.assistant_records.delete(canonical)
 
     async def search_assistants(
@@ -273,7 +302,7 @@ class AssistantOps:
 
     async def set_latest_version(self, assistant_id: str, version: int) -> dict[str, Any]:
         canonical = self._assistant_uuid(assistant_id)
-        async with self._write_lock():
+        async with self._writing():
             if await self.assistant_records.get(canonical) is None:
                 raise NotFound(f"Assistant {canonical} not found")
             if not await self.assistant_records.set_latest(canonical, version, now_iso()):

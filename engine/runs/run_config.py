@@ -1,6 +1,7 @@
 """The config a run is stored and executed with, shaped as the LangGraph Agent Server does.
 
-Pure functions (no I/O): `run_config` builds what is stored with the run when it is accepted,
+Pure functions (no I/O; copies go through `to_jsonable`, so input nested too deeply to store is
+a 422 here): `run_config` builds what is stored with the run when it is accepted,
 `execution_config` adds what is only known when an attempt starts. LangGraph copies the
 primitive `configurable` and `metadata` values into every checkpoint's metadata and into
 `messages` stream metadata, so these keys are what clients see there: `run_attempt`,
@@ -9,10 +10,11 @@ primitive `configurable` and `metadata` values into every checkpoint's metadata 
 
 from __future__ import annotations
 
-import copy
 import os
 from importlib import metadata as dist_metadata
 from typing import Any
+
+from engine.serde import to_jsonable
 
 # Keys the server owns in `configurable`: a request cannot override them.
 RUN_KEYS = ("run_id", "thread_id", "graph_id", "assistant_id", "user_id")
@@ -53,7 +55,7 @@ def run_context(
     """The run's `context`: the assistant's, then the request's (or its `configurable`, which
     the reference mirrors into `context` when no context is given)."""
     given = request_context if request_context else request_config.get("configurable") or {}
-    return {**(assistant.get("context") or {}), **copy.deepcopy(given)}
+    return {**(assistant.get("context") or {}), **to_jsonable(given)}
 
 
 def run_config(
@@ -74,9 +76,9 @@ def run_config(
     assistant_config = assistant.get("config") or {}
     base_configurable = assistant_config.get("configurable") or {}
     given = (
-        copy.deepcopy(request_context)
+        to_jsonable(request_context)
         if request_context
-        else copy.deepcopy(request_config.get("configurable") or {})
+        else to_jsonable(request_config.get("configurable") or {})
     )
     configurable: dict[str, Any] = {
         **base_configurable,
@@ -99,8 +101,8 @@ def run_config(
         user_id=given.get("user_id") or base_configurable.get("user_id") or "",
     )
     return {
-        **copy.deepcopy(assistant_config),
-        **copy.deepcopy(request_config),
+        **to_jsonable(assistant_config),
+        **to_jsonable(request_config),
         "configurable": configurable,
         "metadata": metadata,
     }
