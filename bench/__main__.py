@@ -14,6 +14,10 @@ Load and faults (our server unless ``--url``/``--reference``)::
     python -m bench kill9 [--threads 50 --messages 20]
     python -m bench fuzz
     python -m bench profile [--only burst_runs_s] [--out /tmp/profile.html]
+
+API parity (re-record the reference's answers into tests/parity/fixture.json)::
+
+    python -m bench record-parity [--url URL] [--only assistants,batch]
 """
 
 from __future__ import annotations
@@ -185,6 +189,10 @@ def main(argv: list[str] | None = None) -> int:
     # SIGTERM (e.g. from `timeout`) unwinds normally, so spawned servers are stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["record-parity"]:
+        from bench import parity
+
+        return parity.main(argv[1:])
     args = _parser().parse_args(argv)
     if args.command:
         return run_tool(args)

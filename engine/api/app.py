@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from engine import errors
-from engine.api import assistants, runs, store, system, threads
+from engine.api import assistants, batch, openapi, runs, store, system, threads
 from engine.api.middleware import (
     DEFAULT_MAX_BODY,
     ApiKeyMiddleware,
@@ -88,7 +88,9 @@ def create_app(
             *assistants.routes,
             *threads.routes,
             *runs.routes,
+            *batch.routes,
             *store.routes,
+            *openapi.routes,
         ],
         middleware=middleware,
         exception_handlers={
