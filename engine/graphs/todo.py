@@ -15,7 +15,6 @@ as in the original), plus `doubletext_model`, `doubletext_pace`, `now` (see engi
 
 from __future__ import annotations
 
-import asyncio
 import os
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -31,13 +30,8 @@ from pydantic import BaseModel, Field
 
 from engine.models.factory import model_from_config
 from engine.models.offline import OfflineChatModel
-from engine.models.rules import (
-    TodoOp,
-    merge_instructions,
-    merge_profile,
-    parse_profile,
-    plan_todo_changes,
-)
+from engine.models.profile import merge_profile, parse_profile
+from engine.models.rules import TodoOp, context_from, merge_instructions, plan_todo_changes
 
 DEFAULT_ROLE = (
     "You are a helpful task management assistant. You help you create, organize, "
@@ -259,9 +253,10 @@ def make_builder(model: BaseChatModel | None = None) -> StateGraph:
         ns = _namespace("todo", config)
         existing = await _todos(store, config)
         if isinstance(llm, OfflineChatModel):
-            # Pure, but dateparser may read files: off the event loop (see offline._astream).
-            ops = await asyncio.to_thread(
-                plan_todo_changes, _last_human(state), existing, llm.current_time()
+            # Pure and fast (no file access), so it runs on the event loop.
+            history = [(m.type, m.text) for m in state["messages"][:-1]]
+            ops = plan_todo_changes(
+                _last_human(state), existing, llm.current_time(), context_from(history)
             )
         else:
             ops = await _llm_todo_ops(llm, state, existing)
@@ -282,6 +277,8 @@ def make_builder(model: BaseChatModel | None = None) -> StateGraph:
                 blocks.append(f"Document {op.key} deleted:\nPlan: {op.plan}")
             elif op.kind == "unchanged":
                 blocks.append(f"Document {op.key} unchanged:\n{op.plan}")
+            elif op.kind == "note":  # nothing stored: a question or remark for the user
+                blocks.append(f"No change:\n{op.plan}")
         return _tool_reply(state, "\n\n".join(blocks))
 
     async def update_profile(

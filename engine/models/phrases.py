@@ -39,15 +39,17 @@ TAIL_RE = re.compile(
 # Imperative verbs a todo usually starts with; only used to tell "buy milk, call mom" (a list)
 # from "re-film Module 6, lesson 5" (one task). Unknown verbs just mean "don't split here".
 _VERB_TEXT = """
-    add answer apply arrange ask attend back bake book borrow bring buy call cancel change
-    charge check clean clear collect confirm contact cook copy create cut deliver deposit do
-    download drop dust edit email empty feed fetch file fill film finish fix follow get give
-    go grab hang help hire install invite iron join learn leave look mail make meet message
-    mop move mow order organize pack paint pay phone pick plan plant post prepare print
-    prune read record refill register remember renew rent repair replace reply reserve
-    return review ring schedule see sell send set shop sign sort start study submit sweep
-    take talk text throw tidy transfer update upload vacuum visit walk wash watch water wrap
-    write
+    add answer apply arrange ask attend back backup bake bathe book borrow bring brush buy call
+    cancel change charge check clean clear collect confirm contact cook copy create cut defrost
+    deliver deposit do download drink drop dust eat edit email empty exercise feed fetch file
+    fill film finish fix fold follow get give go grab hang help hire hoover install invite iron
+    jog join learn leave look mail make meditate meet message mop mount move mow order
+    organise organize pack paint pay phone pick plan plant polish post practice practise prepare
+    print prune put quit rake read record recycle refill register remember renew rent repair
+    replace reply research reserve respond return review ring run schedule scrub see sell send
+    set shop shovel sign sort start stop study submit sweep swim take talk tell test text thank
+    throw tidy transfer trim try unsubscribe update upload vacuum visit wake walk wash watch
+    water wrap write
 """
 VERBS = frozenset(_VERB_TEXT.split())
 _CONTINUATION_RE = re.compile(
