@@ -7,7 +7,9 @@ against a whole clause (lower-cased, polite lead-ins such as "please" or "can yo
 - `word` is that word; `a|b|c` any one of them; `_` joins words into one choice
   (`get_rid_of`); a trailing `?` makes the choice optional;
 - `{ref}` names an existing todo, `{new}` is new task text, `{when}` a date phrase, `{query}`
-  the words of a search.
+  the words of a search;
+- a leading `!` marks a phrasing that is a change even when it begins like a new task would
+  ("move the dentist to Friday" is a reschedule, never a new task "Move the dentist").
 
 The matcher only finds which templates fit and what fills the slots; whether `{ref}` really names
 a todo and `{when}` a date is the planner's call (`rules`).
@@ -69,7 +71,7 @@ CHANGES: dict[str, str] = {
         {ref} <done>
     """,
     "start": """
-        <i> just|now|already? started|begun|starting|beginning working|work? on? {ref}
+        <i> just|now|already? started|began|begun|starting|beginning working|work? on? {ref}
         <i> now|currently? working_on|doing|on {ref}
         working_on {ref}
         mark|set|put|move|change|update|turn {ref} as|to|into? <started>
@@ -85,6 +87,7 @@ CHANGES: dict[str, str] = {
         {ref} is|are|was|has_been|got cancelled|canceled|off|not_needed|not_happening|called_off
     """,
     "reschedule": """
+        !<move> {ref} back|out|forward? to|until|till {when}
         <move> {ref} back|out|forward? <to>? {when}
         <move>|update|extend|adjust the? <deadline> of|for|on? {ref} <to>? {when}
         {ref} is|are now? due|<moved>|happening <to>? {when}
@@ -129,8 +132,8 @@ QUESTION_KINDS: tuple[tuple[str, str], ...] = (
 QUESTION_START = re.compile(
     r"^(?:what|what's|whats|what're|which|how|when|where|is|are|am i|was|were|do i|do we|does|"
     r"did|have i|has|any|anything|show|list|give me|tell me|read me|read out|summari[sz]e|"
-    r"summary|overview|display|let me see|remind me (?:what|of what|of my)|can i see|"
-    r"could i see|may i see|go over|walk me through|recap|check my)\b",
+    r"summary|overview|display|let me see|find|search|look for|look up|can i see|could i see|"
+    r"may i see|go over|walk me through|recap|check my|remind me (?:what|of what|of my))\b",
     re.IGNORECASE,
 )
 _POLITE = re.compile(
@@ -155,12 +158,13 @@ class Reading:
     strict: bool  # the phrasing cannot be a new task ("mark X done"), unlike "start X"
 
 
-def normalize(clause: str) -> str:
-    """Single spaces, straight quotes, no polite lead-ins or trailing "please" (case is kept, so
-    `{new}` keeps the user's capitals; templates match case-insensitively)."""
+def normalize(clause: str, *, tail: bool = True) -> str:
+    """Single spaces, straight quotes, no polite lead-ins or (with `tail`) trailing "please" or
+    "from my list". Case is kept, so `{new}` keeps the user's capitals; templates match
+    case-insensitively."""
     text = " ".join(clause.replace("’", "'").split()).strip(" .!?,;:")
     text = _POLITE.sub("", text)
-    return _TAIL.sub("", text).strip(" .!?,;:")
+    return (_TAIL.sub("", text) if tail else text).strip(" .!?,;:")
 
 
 def _word(choice: str) -> str:
@@ -181,7 +185,8 @@ def compile_template(template: str, shortest: int = 1) -> re.Pattern[str]:
             low = shortest if not any("(?P<" in p for p in parts) else 1
             body = rf"(?P<{token.strip('{}')}>.{{{low},}}?)"
         else:
-            body = "(?:" + "|".join(_word(c) for c in token.split("|")) + ")"
+            choices = sorted(token.split("|"), key=len, reverse=True)  # "should_be_called" first
+            body = "(?:" + "|".join(_word(c) for c in choices) + ")"
         parts.append(f"(?:{body} )?" if optional else f"{body} ")
     return re.compile("^" + "".join(parts) + "$", re.IGNORECASE)
 
@@ -212,9 +217,11 @@ def change_readings(text: str) -> Iterator[Reading]:
     """Every way the change table reads a normalized clause, in table order."""
     first = text.split(" ", 1)[0].lower()
     for intent, templates in CHANGES.items():
-        for template in templates.strip().splitlines():
+        for line in templates.strip().splitlines():
+            template = line.strip().removeprefix("!")
+            strict = line.strip().startswith("!") or first not in _TENTATIVE_FIRST
             for slots in _fits(template, text):
-                yield Reading(intent, slots, strict=first not in _TENTATIVE_FIRST)
+                yield Reading(intent, slots, strict=strict)
 
 
 def search_query(text: str) -> str | None:

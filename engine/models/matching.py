@@ -135,7 +135,13 @@ def shares_words(ref: str, task: str) -> bool:
 def mentions(query: str, todos: Sequence[Todo]) -> list[Todo]:
     """Todos that mention any content word of `query` (for "anything about Denver?")."""
     words, numbers = _split(tokens(query))
-    return [t for t in todos if (words | numbers) & tokens(str(t[1].get("task", "")))]
+    found = []
+    for todo in todos:
+        task_words, task_numbers = _split(tokens(str(todo[1].get("task", ""))))
+        clash = _numbers_clash(numbers, task_numbers, exact=False)
+        if (words & task_words and not clash) or (not words and numbers & task_numbers):
+            found.append(todo)
+    return found
 
 
 def has_content(text: str) -> bool:

@@ -34,6 +34,7 @@ from langchain_core.runnables.config import ensure_config
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from engine.models import replies
+from engine.models.matching import resolve
 from engine.models.rules import context_from, plan_todo_changes, proposal_task, route
 
 THINK_S = 1.0  # pause before the first chunk at pace 1.0 (a hosted model's time to first token)
@@ -115,7 +116,9 @@ class OfflineChatModel(BaseChatModel):
         if intent == "question":
             return AIMessage(content=replies.answer_question(human, todos, now))
         if intent == "maybe":
-            return AIMessage(content=replies.proposal_reply(proposal_task(human, now)))
+            task = proposal_task(human, now)
+            known = [v for _, v in resolve(task, [(str(i), t) for i, t in enumerate(todos)])]
+            return AIMessage(content=replies.proposal_reply(task, known))
         if intent == "no":
             return AIMessage(content=replies.declined_reply())
         if intent == "unclear":

@@ -24,8 +24,9 @@ _ARTICLE = r"(?:(?:a|an|another|the|these|some|me\s+a)\s+)?(?:new\s+)?"
 _ITEM = r"(?:todo|to-do|task|item|reminder)s?\b"
 ADD_PREFIX_RE = re.compile(
     r"^(?:(?:can|could|would|will) you\s+)?(?:please\s+)?(?:also\s+)?(?:"
-    rf"(?:add|create|new)\b\s*{_ARTICLE}(?:{_ITEM}\s*)?(?:item\b\s*)?"
+    rf"(?:add|create)\b\s*{_ARTICLE}(?:{_ITEM}\s*)?(?:item\b\s*)?"
     r"(?:(?:to|for|about)\s+|[:\-–]\s*)?"
+    rf"|new\s+{_ITEM}\s*(?:(?:to|for|about)\s+|[:\-–]\s*)?"
     rf"|(?:make|put|set up|schedule)\s+{_ARTICLE}{_ITEM}\s*(?:(?:to|for|about)\s+|[:\-–]\s*)?"
     r"|remind me(?:\s+to\s+|\s*:\s*)|(?:don't|do not) forget(?:\s+to\s+|\s*:\s*)"
     r"|(?:i(?:'ve|'d)?\s+)?(?:(?:also|really|still|just)\s+)?"
@@ -64,7 +65,7 @@ def clean_task(text: str) -> str:
     text = LEADIN_RE.sub("", text)
     text = LEADIN_RE.sub("", ADD_PREFIX_RE.sub("", text)).strip()
     text = TAIL_RE.sub("", text)
-    text = re.sub(r"\s+", " ", text).strip(" ,;:.!-")
+    text = re.sub(r"\s+", " ", text).strip(" ,;:.!?-")
     text = re.sub(r"\s+(?:and|,)$", "", text)
     return text[:1].upper() + text[1:]
 

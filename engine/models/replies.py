@@ -44,14 +44,16 @@ def _days(text: str, now: datetime) -> str:
     return re.sub(r"\d{4}-\d{2}-\d{2}(?:T[\d:]+)?", lambda m: describe_day(m.group(0), now), text)
 
 
-def _todo_phrase(fields: dict[str, Any], now: datetime, due: bool = True) -> str:
+def _todo_phrase(
+    fields: dict[str, Any], now: datetime, due: bool = True, status: bool = False
+) -> str:
     text = f'"{fields.get("task", "")}"'
     extras = []
     if due and fields.get("deadline"):
         extras.append(f"due {describe_day(str(fields['deadline']), now)}")
     if fields.get("time_to_complete"):
         extras.append(f"about {fields['time_to_complete']} minutes")
-    if fields.get("status") in ("in progress", "done"):
+    if fields.get("status") in ("in progress", "done") or (status and fields.get("status")):
         extras.append(str(fields["status"]))
     return text + (f" ({', '.join(extras)})" if extras else "")
 
@@ -162,7 +164,7 @@ def _by_deadline(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def answer_question(human_text: str, todos: list[dict[str, Any]], now: datetime) -> str:
     """Answer a question about the list: a search, or one of `intents.QUESTION_KINDS`."""
-    text = intents.normalize(human_text)
+    text = intents.normalize(human_text, tail=False)  # "is milk on my list?" needs its tail
     query = intents.search_query(text)
     if query is not None:
         return search_reply(query, todos, now)
@@ -192,9 +194,11 @@ def search_reply(query: str, todos: list[dict[str, Any]], now: datetime) -> str:
     """ "Do I have anything about Denver?" → the todos that mention it."""
     found = [v for _, v in mentions(query, [(str(i), t) for i, t in enumerate(todos)])]
     what = re.sub(r"^(?:the|my|a|an)\s+", "", query.strip(" ?"), flags=re.I)
+    what = re.sub(r"\s+(?:todo|to-do|task|item|reminder|one)s?$", "", what, flags=re.I)
     if not found:
         return f'Nothing on your ToDo list mentions "{what}".'
-    return f'{_count(found, "item")} on your ToDo list mention "{what}":\n{_lines(found, now)}'
+    lines = "\n".join(f"- {_todo_phrase(t, now, status=True)}" for t in found)
+    return f'Found {_count(found, "item")} about "{what}":\n{lines}'
 
 
 def summary_reply(
@@ -251,8 +255,11 @@ UNCLEAR = (
 )
 
 
-def proposal_reply(task: str) -> str:
-    """The question asked before adding a short phrase that may or may not be a task."""
+def proposal_reply(task: str, known: list[dict[str, Any]]) -> str:
+    """The question asked about a short phrase that may or may not be a task: "milk"."""
+    if known:
+        names = " or ".join(f'"{t.get("task")}"' for t in known[:2])
+        return f"Do you mean {names}? I can mark it done, move it, rename it or delete it."
     return f'Should I add "{task}" to your ToDo list?'
 
 

@@ -67,7 +67,9 @@ _MODIFIER_RE = re.compile(
 )
 _STATEMENT_RE = re.compile(
     r"^(?:i|i'm|im|i've|i'd|i'll|you|you're|we|we're|he|she|it|it's|they|they're|there|there's"
-    r"|this|that|that's|here|who|why|maybe|well)\b|\b(?:is|are|was|were|am|seems?|looks?|feels?)\b",
+    r"|this|that|that's|here|who|why|maybe|well)\b|\b(?:is|are|was|were|am|been|seems?|seemed"
+    r"|looks?|looked|feels?|felt|went|goes|had|has|have|did|does|got|will|would|can|could|might"
+    r"|must|think|thought|know|knew|likes?|loves?|wants?|\w+n't)\b",
     re.IGNORECASE,
 )
 PRONOUNS = frozenset(
@@ -450,8 +452,9 @@ class _Planner:
     def _same(self, task: str) -> Todo | None:
         """An existing todo this new one repeats (or, after "Actually, …", corrects)."""
         for todo in self.todos:
-            if same_task(task, str(todo[1].get("task", ""))):
-                return todo
+            finished = todo[1].get("status") in ("done", "archived")
+            if not finished and same_task(task, str(todo[1].get("task", ""))):
+                return todo  # a finished one is not a duplicate: "buy milk" again is new
         if self.correction:
             ranked = [m.todo for m in rank(task, self.todos)]
             return next((t for t in ranked if shares_words(task, str(t[1].get("task")))), None)
