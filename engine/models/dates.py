@@ -50,6 +50,11 @@ _NUM = (
     r"|ten|eleven|twelve)"
 )
 _UNIT = r"(?:minute|hour|day|week|month|year)"
+_ORDINAL_TEXT = """first second third fourth fifth sixth seventh eighth ninth tenth eleventh
+    twelfth thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"""
+_ORDINAL_WORDS = _ORDINAL_TEXT.split()
+_ORDINAL_WORDS += [f"twenty-{w}" for w in _ORDINAL_WORDS[:9]] + ["thirtieth", "thirty-first"]
+_DAY_WORD = "|".join(sorted(_ORDINAL_WORDS, key=len, reverse=True))
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>\d{4})"
 _ORD = r"(?P<day>\d{1,2})(?:st|nd|rd|th)"
@@ -105,7 +110,7 @@ def _next_occurrence(now: datetime, **rule: int) -> datetime | None:
 
 
 def _day_of_month(m: re.Match[str], now: datetime) -> datetime | None:
-    day = int(m["day"])
+    day = int(m["day"]) if m["day"].isdigit() else _ORDINAL_WORDS.index(m["day"]) + 1
     return _next_occurrence(now, bymonthday=day) if 1 <= day <= 31 else None
 
 
@@ -153,6 +158,7 @@ FORMS: tuple[tuple[str, Resolver], ...] = (
     (rf"(?P<mon>{_MONTH})\.? {_DAY}(?:,? {_YEAR})?", _month_day),
     (rf"(?:the )?{_DAY} (?:of )?(?P<mon>{_MONTH})(?:,? {_YEAR})?", _month_day),
     (rf"(?:the )?{_ORD}(?: of (?:the|this) month)?", _day_of_month),
+    (rf"the (?P<day>{_DAY_WORD})(?: of (?:the|this) month)?", _day_of_month),
     (r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}(?:/\d{2,4})?", _numeric),
 )
 
@@ -173,7 +179,7 @@ TIME_RE = re.compile(
     r"|(?<![\d/-])\d{1,2}:\d{2}(?![\d:])|noon|midday|midnight)(?=\W|$)",
     re.IGNORECASE,
 )
-_ORDINAL_RE = re.compile(r"(?:the\s+)?\d+(?:st|nd|rd|th)", re.IGNORECASE)
+_ORDINAL_RE = re.compile(rf"(?:the\s+)?(?:\d+(?:st|nd|rd|th)|{_DAY_WORD})", re.IGNORECASE)
 _WORD_AFTER_RE = re.compile(r"\s+(?!(?:at|and|or|so|then|please|instead|too|as|by)\b)[a-z]", re.I)
 _CLOCK_WORDS = {"noon": "12:00", "midday": "12:00", "midnight": "23:59:59"}
 
@@ -206,6 +212,15 @@ def resolve_date(core: str, now: datetime) -> datetime | None:
         if m:
             return resolve(m, now)
     return None
+
+
+_SHIFT_RE = re.compile(rf"(?:by\s+)?(?P<n>{_NUM})\s+(?P<unit>{_UNIT})s?", re.IGNORECASE)
+
+
+def parse_shift(text: str) -> relativedelta | None:
+    """An amount of time to move a deadline by: "a week", "by 2 days", "three hours"."""
+    m = _SHIFT_RE.fullmatch(" ".join(text.lower().split()))
+    return relativedelta(**{m["unit"] + "s": _number(m["n"])}) if m else None
 
 
 def _clock(text: str, day: datetime) -> datetime | None:

@@ -6,8 +6,9 @@ against a whole clause (lower-cased, polite lead-ins such as "please" or "can yo
 
 - `word` is that word; `a|b|c` any one of them; `_` joins words into one choice
   (`get_rid_of`); a trailing `?` makes the choice optional;
-- `{ref}` names an existing todo, `{new}` is new task text, `{when}` a date phrase, `{query}`
-  the words of a search;
+- `{ref}` names an existing todo, `{new}` is new task text, `{when}` a date phrase, `{shift}`
+  an amount of time ("a week"), `{query}` the words of a search, `{deed}` something done in the
+  past tense that names a todo whole ("booked the Denver flights");
 - a leading `!` marks a phrasing that is a change even when it begins like a new task would
   ("move the dentist to Friday" is a reschedule, never a new task "Move the dentist").
 
@@ -28,6 +29,8 @@ WORDS: dict[str, str] = {
     "list": "list|todos|to-dos|tasks|todo_list|to-do_list|items",
     "i": "i|i've|i_have|i'm|i_am|we|we've|we_have|we're|we_are",
     "to": "to|until|till|for|on|by",
+    "everything": "everything|all|what|what's|stuff|the_stuff|the_ones|things",
+    "already": "i've|i_have|that's|that_is|that_are|we've|already",
     "deadline": "deadline|due_date|date|due_time|time",
     "moved": "moved|pushed|postponed|rescheduled|delayed|shifted|bumped",
     "move": "move|push|postpone|reschedule|shift|bump|delay|defer|change|set|make|put|push_back",
@@ -46,11 +49,16 @@ CHANGES: dict[str, str] = {
     "clear_done": """
         <clear>|archive|clean_up|clean_out|tidy_up all|every? of? the|my? <done>|old <list>|ones?
         clean_up|tidy_up|tidy my|the <list>
+        <clear> <everything> <already>? <done>
     """,
     "clear_all": """
         <clear> all|everything of|on|in? my|the? whole|entire? todo|to-do? <list>?
         <clear> my|the whole|entire? todo|to-do? <list>
         start_over|start_fresh|start_from_scratch
+    """,
+    "complete_all": """
+        mark|check|tick|set everything|all|all_of_them|it_all as|to? <done>
+        <i> finished|done|completed|did everything|it_all
     """,
     "reopen": """
         reopen|re-open|unmark|uncheck|untick|undo|restore|revive {ref}
@@ -69,6 +77,7 @@ CHANGES: dict[str, str] = {
         finished|completed|done {ref}
         {ref} is|are|was|were|has_been|have_been now|all|finally|already? <done>|sorted|handled
         {ref} <done>
+        <i> just|already|finally? {deed}
     """,
     "start": """
         <i> just|now|already? started|began|begun|starting|beginning working|work? on? {ref}
@@ -88,6 +97,7 @@ CHANGES: dict[str, str] = {
     """,
     "reschedule": """
         !<move> {ref} back|out|forward? to|until|till {when}
+        !<move> {ref} back|out|forward? by? {shift}
         <move> {ref} back|out|forward? <to>? {when}
         <move>|update|extend|adjust the? <deadline> of|for|on? {ref} <to>? {when}
         {ref} is|are now? due|<moved>|happening <to>? {when}
@@ -115,6 +125,8 @@ SEARCHES = """
     is|are|was|were {query} <done>|<started>|due|still_open
     what_about|what's_the_status_of|what_is_the_status_of|status_of|how's|how_is|how_are {query}
     when|when's is|are? {query} due
+    what's|what_is|when's|when_is the? <deadline> of|for|on {query}
+    what did|do i|we say|write|add|put|note|write_down about {query}
     when_do|when_does|when_did {query} need_to_be_done|have_to_be_done|be_due|due
     show|show_me|list|give_me|tell_me_about everything|all|anything|todos|tasks? <about> {query}
 """
@@ -199,7 +211,7 @@ def _fits(template: str, text: str) -> Iterator[dict[str, str]]:
     """
     shortest = 1
     while m := compile_template(template, shortest).match(text + " "):
-        slots = {k: v.strip() for k, v in m.groupdict().items() if v}
+        slots = {k: v.strip(" \"'") for k, v in m.groupdict().items() if v}
         yield slots
         if not m.groupdict():
             return

@@ -28,12 +28,15 @@ ADD_PREFIX_RE = re.compile(
     r"(?:(?:to|for|about)\s+|[:\-–]\s*)?"
     rf"|new\s+{_ITEM}\s*(?:(?:to|for|about)\s+|[:\-–]\s*)?"
     rf"|(?:make|put|set up|schedule)\s+{_ARTICLE}{_ITEM}\s*(?:(?:to|for|about)\s+|[:\-–]\s*)?"
-    r"|remind me(?:\s+to\s+|\s*:\s*)|(?:don't|do not) forget(?:\s+to\s+|\s*:\s*)"
+    r"|remind me(?:\s+to\s+|\s*:\s*|\s+about\s+)"
+    r"|(?:don't|do not) (?:let me )?forget(?:\s+to\s+|\s*:\s*|\s+(?:about\s+)?)"
     r"|(?:i(?:'ve|'d)?\s+)?(?:(?:also|really|still|just)\s+)?"
     r"(?:(?:need|have|got|ought)\s+to|must|should|gotta)\s+"
     rf"|{_ITEM}\s*[:\-–]?\s*)",
     re.IGNORECASE,
 )
+# "I have a dentist appointment on Friday": the task is "dentist appointment".
+HAVE_RE = re.compile(r"^(?:i|we)(?:'ve| have)?\s+(?:got\s+|have\s+)?(?:an?|my)\s+", re.I)
 TAIL_RE = re.compile(
     r"\s*\b(?:to|on|onto|in)\s+(?:my|the)\s+(?:todo\s+|to-do\s+|task\s+)?(?:list|todos?)\b", re.I
 )
@@ -64,8 +67,8 @@ def clean_task(text: str) -> str:
     """A todo phrase without lead-ins, add-commands or "to my list"; first letter upper-case."""
     text = LEADIN_RE.sub("", text)
     text = LEADIN_RE.sub("", ADD_PREFIX_RE.sub("", text)).strip()
-    text = TAIL_RE.sub("", text)
-    text = re.sub(r"\s+", " ", text).strip(" ,;:.!?-")
+    text = TAIL_RE.sub("", HAVE_RE.sub("", text))
+    text = re.sub(r"\s+", " ", text).strip(" ,;:.!?-\"'")
     text = re.sub(r"\s+(?:and|,)$", "", text)
     return text[:1].upper() + text[1:]
 

@@ -22,6 +22,7 @@ _UPDATED_RE = re.compile(r"^Document \S+ updated:\nPlan: (.*?)\nAdded content: .
 _PLAN_RE = re.compile(r"^Document \S+ (?:unchanged|deleted):\n(?:Plan: )?(.*)$", re.S)
 _NOTE_RE = re.compile(r"^No change:\n(.*)$", re.S)
 _REMOVED_RE = re.compile(r'^Removed "(.*)" from the ToDo list\.$', re.S)
+_MARKED_RE = re.compile(r'^Marked "([^"]*)" as ([a-z ]+)\.$')
 _OPEN = ("not started", "in progress")
 
 
@@ -70,7 +71,8 @@ def reply_after_tool(tool_texts: list[str], human_text: str, now: datetime) -> s
     """The plain-text answer after the update node(s) answered the tool call."""
     created: list[str] = []
     removed: list[str] = []
-    sentences: list[str] = []
+    marked: dict[str, list[str]] = {}  # status -> tasks: one sentence per status, in its place
+    sentences: list[str | tuple[str]] = []
     for text in tool_texts:
         if text.startswith("Cancelled"):
             sentences.append("That update was cancelled, so nothing changed.")
@@ -85,7 +87,13 @@ def reply_after_tool(tool_texts: list[str], human_text: str, now: datetime) -> s
                 except (ValueError, SyntaxError):
                     created.append("a new task")
             elif m := _UPDATED_RE.match(block):
-                sentences.append(_sentence(_days(m.group(1).strip(), now)))
+                plan = m.group(1).strip()
+                if status := _MARKED_RE.match(plan):
+                    if status.group(2) not in marked:
+                        sentences.append((status.group(2),))
+                    marked.setdefault(status.group(2), []).append(f'"{status.group(1)}"')
+                else:
+                    sentences.append(_sentence(_days(plan, now)))
             elif m := _PLAN_RE.match(block):
                 plan = _days(m.group(1).strip(), now)
                 if gone := _REMOVED_RE.match(plan):
@@ -96,14 +104,18 @@ def reply_after_tool(tool_texts: list[str], human_text: str, now: datetime) -> s
                     sentences.append(f"{plan} Nothing to change.")
             elif m := _NOTE_RE.match(block):
                 sentences.append(m.group(1).strip())
+    said = [
+        s if isinstance(s, str) else f"I've marked {_join(marked[s[0]])} as {s[0]}."
+        for s in sentences
+    ]
     if removed:
-        sentences.insert(0, f"I've removed {_join(removed)} from your ToDo list.")
+        said.insert(0, f"I've removed {_join(removed)} from your ToDo list.")
     if created:
         noun = "" if len(created) == 1 else f"{len(created)} tasks: "
-        sentences.insert(0, f"I've added {noun}{_join(created)} to your ToDo list.")
-    if not sentences:
+        said.insert(0, f"I've added {noun}{_join(created)} to your ToDo list.")
+    if not said:
         return "I couldn't find a matching item on your ToDo list, so nothing changed."
-    return " ".join(sentences)
+    return " ".join(said)
 
 
 def _profile_reply(human_text: str) -> str:

@@ -19,8 +19,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 from engine.models import intents
-from engine.models.dates import END_OF_DAY, find_date, find_duration
+from engine.models.dates import END_OF_DAY, find_date, find_duration, parse_shift
 from engine.models.matching import (
+    IRREGULAR,
     Todo,
     has_content,
     rank,
@@ -31,6 +32,7 @@ from engine.models.matching import (
 )
 from engine.models.phrases import (
     ADD_PREFIX_RE,
+    HAVE_RE,
     LEADIN_RE,
     TODO_WORDS,
     clean_task,
@@ -50,7 +52,13 @@ _INSTRUCTIONS_RE = re.compile(
 _CHAT_RE = re.compile(
     r"^(?:hi|hello|hey|yo|good (?:morning|afternoon|evening)|thanks?(?: you)?|thx|ty|ok(?:ay)?"
     r"|cool|great|nice|awesome|perfect|bye|goodbye|see you|how are you|who are you|lol|haha"
-    r"|hmm+|what can you do|help|yes|yeah|yep|no|nope)\b",
+    r"|hmm+|what can you do|help|yes|yeah|yep|no|nope|sure|fine|alright|all right|got it|undo"
+    r"|whatever|nothing|idk|test|testing)\b",
+    re.IGNORECASE,
+)
+_SMALL_TALK_RE = re.compile(
+    r"^(?:how are you|who are you|what can you do|what do you do|what are you|help(?: me)?"
+    r"|can you help(?: me)?|how does this work|how do (?:i|you) use (?:you|this))\W*$",
     re.IGNORECASE,
 )
 _YES_RE = re.compile(
@@ -157,9 +165,11 @@ def reads_as_task(text: str, now: datetime) -> bool:
     if explicit_add(text) or starts_with_verb(text):
         return True
     plain = _polite(text)
+    date = find_date(plain, now)
+    if date and HAVE_RE.match(plain):  # "I have a dentist appointment on the 12th"
+        return has_content(HAVE_RE.sub("", date.cut(plain)))
     if _STATEMENT_RE.search(plain):
         return False
-    date = find_date(plain, now)
     return bool(date and has_content(date.cut(plain)))
 
 
@@ -180,13 +190,15 @@ def route(text: str, now: datetime, context: Context = Context()) -> Route:
         return "instructions"
     if explicit_add(t):
         return "todo"
+    if _SMALL_TALK_RE.match(t):
+        return "chat"
     if intents.QUESTION_START.match(intents.normalize(t)):
         return "question"
     plain = _polite(t)
     if any(_valid(r, now) for r in intents.change_readings(plain)) or re.search(
         rf"\b{TODO_WORDS}\b", t, re.I
     ):
-        return "todo" if not t.endswith("?") else "question"
+        return "todo"
     if t.endswith("?"):
         return "question"
     if PROFILE_RE.search(t):
@@ -201,9 +213,16 @@ def route(text: str, now: datetime, context: Context = Context()) -> Route:
 def _valid(reading: intents.Reading, now: datetime) -> bool:
     """Slots that can mean what they stand for: a ref naming something, a date that is a date."""
     ref = reading.slots.get("ref")
+    if reading.intent == "complete" and "deed" in reading.slots:
+        ref = None  # checked against the todos by the planner
     if ref is not None and (_LIST_WORD.search(ref) or not (has_content(ref) or _pronoun(ref))):
         return False
     if "new" in reading.slots and not has_content(reading.slots["new"]):
+        return False
+    if "shift" in reading.slots and parse_shift(reading.slots["shift"]) is None:
+        return False
+    deed = reading.slots.get("deed", "")
+    if deed and not _past_tense(deed.split()[0]):
         return False
     if "when" in reading.slots:
         when = reading.slots["when"]
@@ -211,6 +230,15 @@ def _valid(reading: intents.Reading, now: datetime) -> bool:
         if date is None or tokens(date.cut(when)) - {"instead"}:
             return False
     return True
+
+
+def _ref(reading: intents.Reading) -> str:
+    return reading.slots.get("ref") or reading.slots.get("deed", "")
+
+
+def _past_tense(word: str) -> bool:
+    word = word.lower()
+    return word in IRREGULAR or (word.endswith("ed") and len(word) > 4)
 
 
 def parse_item(text: str, now: datetime) -> dict[str, Any]:
@@ -349,7 +377,9 @@ class _Planner:
             first, rest = text.rsplit(", ", 1)
             if any(_pronoun(r.slots.get("ref")) for r in intents.change_readings(rest)):
                 head, tail = first, rest
-        readings = [r for r in intents.change_readings(tail) if _valid(r, self.now)]
+        readings = [
+            r for r in intents.change_readings(tail) if _valid(r, self.now) and self._whole(r)
+        ]
         if not readings:
             return False
         intent = readings[0].intent
@@ -357,10 +387,14 @@ class _Planner:
         if intent in ("clear_done", "clear_all"):
             self.clear(done_only=intent == "clear_done")
             return True
+        if intent == "complete_all":
+            for todo in [t for t in self.todos if t[1].get("status") not in ("done", "archived")]:
+                self.request(todo, {"status": "done"})
+            return True
         best: tuple[tuple[float, float, int], intents.Reading, Todo] | None = None
         ambiguous: list[Todo] = []
         for reading in readings:
-            ref = reading.slots["ref"]
+            ref = _ref(reading)
             found = self._candidates(ref, head)
             if len(found) == 1:
                 ranked = next((m for m in rank(ref, found)), None)
@@ -372,7 +406,7 @@ class _Planner:
         if best is not None:
             self.apply(best[1], best[2])
             return True
-        ref = readings[0].slots["ref"]
+        ref = _ref(readings[0])
         if several := self._several(ref):
             for todo in several:
                 self.apply(readings[0], todo)
@@ -387,6 +421,15 @@ class _Planner:
         else:
             self.notes.append(f'I couldn\'t find "{_named(ref)}" on your ToDo list.')
         return True
+
+    def _whole(self, reading: intents.Reading) -> bool:
+        """A `{deed}` counts only when every word of it is in exactly one todo: "I booked the
+        Denver flights" completes "Book flights to Denver"; "I loved the movie" is no change."""
+        deed = reading.slots.get("deed")
+        if deed is None:
+            return True
+        found = resolve(deed, self.todos)
+        return len(found) == 1 and all(m.found == 1.0 for m in rank(deed, found))
 
     def _several(self, ref: str) -> list[Todo]:
         """ "milk and eggs" → both, when each part names exactly one todo."""
@@ -410,6 +453,12 @@ class _Planner:
             self.todos = [t for t in self.todos if t[0] != key]
         elif reading.intent == "rename":
             self.request(todo, {"task": clean_task(reading.slots["new"]), "__rename__": True})
+        elif reading.intent == "reschedule" and "shift" in reading.slots:
+            shift = parse_shift(reading.slots["shift"])
+            assert shift is not None  # checked by _valid
+            base = value.get("deadline") or datetime.combine(self.now.date(), END_OF_DAY)
+            moved = datetime.fromisoformat(str(base)) + shift
+            self.request(todo, {"deadline": moved.isoformat()})
         elif reading.intent == "reschedule":
             self.request(todo, {"deadline": self._when(reading.slots["when"], value)})
 
