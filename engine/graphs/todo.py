@@ -229,6 +229,19 @@ async def _llm_todo_ops(
     return ops
 
 
+def tool_block(op: TodoOp) -> str:
+    """What `update_todos` reports for one applied op (task_maistro's tool-message formats)."""
+    if op.kind == "create":
+        return f"New ToDo created:\nContent: {op.fields}"
+    if op.kind == "update":
+        return f"Document {op.key} updated:\nPlan: {op.plan}\nAdded content: {op.added}"
+    if op.kind == "delete":  # the store item is deleted, not just marked
+        return f"Document {op.key} deleted:\nPlan: {op.plan}"
+    if op.kind == "unchanged":
+        return f"Document {op.key} unchanged:\n{op.plan}"
+    return f"No change:\n{op.plan}"  # a note: nothing stored, a question or remark for the user
+
+
 def make_builder(model: BaseChatModel | None = None) -> StateGraph:
     """The task_maistro graph; `model` pins the chat model, else each run picks via its config."""
 
@@ -265,20 +278,14 @@ def make_builder(model: BaseChatModel | None = None) -> StateGraph:
         for op in ops:
             if op.kind == "create":
                 await store.aput(ns, str(uuid6()), ToDo(**op.fields).model_dump(mode="json"))
-                blocks.append(f"New ToDo created:\nContent: {op.fields}")
             elif op.kind == "update" and op.key in values:
                 value = ToDo(**{**values[op.key], **op.fields}).model_dump(mode="json")
                 await store.aput(ns, op.key, value)
-                blocks.append(
-                    f"Document {op.key} updated:\nPlan: {op.plan}\nAdded content: {op.added}"
-                )
             elif op.kind == "delete" and op.key in values:
                 await store.adelete(ns, op.key)
-                blocks.append(f"Document {op.key} deleted:\nPlan: {op.plan}")
-            elif op.kind == "unchanged":
-                blocks.append(f"Document {op.key} unchanged:\n{op.plan}")
-            elif op.kind == "note":  # nothing stored: a question or remark for the user
-                blocks.append(f"No change:\n{op.plan}")
+            elif op.kind in ("update", "delete"):
+                continue  # the todo is gone (another thread changed the list meanwhile)
+            blocks.append(tool_block(op))
         return _tool_reply(state, "\n\n".join(blocks))
 
     async def update_profile(

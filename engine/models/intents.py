@@ -225,8 +225,14 @@ _TENTATIVE_FIRST = frozenset({"start", "begin", "cancel", "drop", "skip", "chang
                               "fix", "update", "edit", "correct", "lose"})  # fmt: skip
 
 
-def change_readings(text: str) -> Iterator[Reading]:
-    """Every way the change table reads a normalized clause, in table order."""
+@lru_cache(maxsize=1024)
+def change_readings(text: str) -> tuple[Reading, ...]:
+    """Every way the change table reads a normalized clause, in table order (cached: the model
+    and the graph's update node read the same message)."""
+    return tuple(_change_readings(text))
+
+
+def _change_readings(text: str) -> Iterator[Reading]:
     first = text.split(" ", 1)[0].lower()
     for intent, templates in CHANGES.items():
         for line in templates.strip().splitlines():

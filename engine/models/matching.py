@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 Todo = tuple[str, dict[str, Any]]  # (store key, ToDo value)
@@ -52,8 +53,9 @@ def _stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("e") else word
 
 
+@lru_cache(maxsize=8192)
 def tokens(text: str) -> frozenset[str]:
-    """Content words (stemmed) and numbers (as digits) of a phrase."""
+    """Content words (stemmed) and numbers (as digits) of a phrase (cached: tasks recur)."""
     out = set()
     for raw in re.findall(r"[a-z0-9][a-z0-9'-]*", text.lower().replace("’", "'")):
         word = raw.removesuffix("'s").strip("'-")
