@@ -30,7 +30,8 @@ from langgraph.store.memory import InMemoryStore
 from engine.graphs.todo import ToDo, UpdateMemory, builder, tool_block
 from engine.models import intents, matching
 from engine.models.offline import OfflineChatModel, parse_now
-from engine.models.rules import context_from, plan_todo_changes
+from engine.models.planner import plan_todo_changes
+from engine.models.rules import context_from
 from tests.graphs.corpus import CORPUS, NOW, SETUPS, Row
 
 TARGET_MS = 1.0

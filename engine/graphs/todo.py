@@ -30,8 +30,9 @@ from pydantic import BaseModel, Field
 
 from engine.models.factory import model_from_config
 from engine.models.offline import OfflineChatModel
+from engine.models.planner import TodoOp, plan_todo_changes
 from engine.models.profile import merge_profile, parse_profile
-from engine.models.rules import TodoOp, context_from, merge_instructions, plan_todo_changes
+from engine.models.rules import context_from, merge_instructions
 
 DEFAULT_ROLE = (
     "You are a helpful task management assistant. You help you create, organize, "

@@ -35,7 +35,8 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from engine.models import replies
 from engine.models.matching import resolve
-from engine.models.rules import context_from, plan_todo_changes, proposal_task, route
+from engine.models.planner import plan_todo_changes, proposal_task
+from engine.models.rules import context_from, route
 
 THINK_S = 1.0  # pause before the first chunk at pace 1.0 (a hosted model's time to first token)
 TOKEN_S = 0.07  # pause between chunks at pace 1.0 (~14 chunks/s, roughly one word each)

@@ -80,7 +80,7 @@ def test_describe_day():
     ],
 )
 def test_end_of_period_deadlines(text: str, task: str, deadline: str) -> None:
-    from engine.models.rules import plan_todo_changes
+    from engine.models.planner import plan_todo_changes
 
     (op,) = plan_todo_changes(text, [], datetime(2026, 11, 23, 10))  # a Monday
     assert op.fields["task"] == task

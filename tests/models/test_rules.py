@@ -7,6 +7,7 @@ from datetime import datetime
 import pytest
 
 from engine.models.matching import resolve
+from engine.models.planner import plan_todo_changes
 from engine.models.profile import parse_profile
 from engine.models.replies import (
     answer_question,
@@ -14,7 +15,7 @@ from engine.models.replies import (
     reply_after_tool,
     summary_reply,
 )
-from engine.models.rules import plan_todo_changes, route
+from engine.models.rules import route
 
 WED = datetime(2024, 11, 13, 10, 0)
 EXISTING = [
