@@ -155,8 +155,8 @@ _POLITE = re.compile(
     re.IGNORECASE,
 )
 _TAIL = re.compile(
-    r"(?:\s+(?:please|pls|thanks|thank you|for me|now|right now|asap|thx|ty)"
-    r"|\s+(?:from|in|on)\s+(?:my|the)\s+(?:todo\s+|to-do\s+)?(?:list|todos|to-dos|tasks))+$",
+    r"(?:,?\s+(?:please|pls|thanks|thank you|for me|now|right now|asap|thx|ty)"
+    r"|,?\s+(?:from|in|on)\s+(?:my|the)\s+(?:todo\s+|to-do\s+)?(?:list|todos|to-dos|tasks))+$",
     re.IGNORECASE,
 )
 
