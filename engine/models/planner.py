@@ -75,13 +75,15 @@ def _shown(deadline: str) -> str:
     return deadline[:10] if deadline.endswith(END_OF_DAY.isoformat()) else deadline[:16]
 
 
-def _patch(key: str, value: dict, fields: dict, correction: bool) -> TodoOp:
-    """What differs between an existing todo and requested fields → one update/unchanged op."""
+def _patch(key: str, value: dict, fields: dict) -> TodoOp:
+    """What differs between an existing todo and requested fields → one update/unchanged op.
+
+    A "task" in `fields` is a rename (asked for, or a correction: "Actually, …")."""
     patch: dict[str, Any] = {}
     plans: list[str] = []
     subject = f'"{value.get("task", "")}"'
     new_task = fields.get("task", "")
-    if new_task and (fields.get("__rename__") or correction) and new_task != value.get("task"):
+    if new_task and new_task != value.get("task"):
         patch["task"] = new_task
         plans.append(f'renamed {subject} to "{new_task}"')
         subject = "its"
@@ -99,15 +101,21 @@ def _patch(key: str, value: dict, fields: dict, correction: bool) -> TodoOp:
         patch["status"] = status
         plans.append(f"marked {subject} as {status}".replace("marked its", "marked it"))
     if not patch:
-        task = value.get("task")
-        said = {
-            None: f'"{task}" is already on your ToDo list.',
-            "not started": f'"{task}" is not done yet.',
-        }.get(status, f'"{task}" is already {status}.')
+        task = f'"{value.get("task")}"'
+        if not status:
+            said = f"{task} is already on your ToDo list."
+        elif status == "not started":
+            said = f"{task} is not done yet."
+        else:
+            said = f"{task} is already {status}."
         return TodoOp("unchanged", key, plan=said)
     plan = " and ".join(plans) + "."
     added = str(next(iter(patch.values())))
     return TodoOp("update", key, fields=patch, plan=plan[:1].upper() + plan[1:], added=added)
+
+
+def _without_task(fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in fields.items() if k != "task"}
 
 
 def _named(ref: str) -> str:
@@ -142,14 +150,15 @@ class _Planner:
         ops = [TodoOp("create", None, fields=item) for item in self.created]
         for key, fields in self.updates.items():
             if key not in self.deleted:
-                ops.append(_patch(key, self.existing[key], fields, self.correction))
+                ops.append(_patch(key, self.existing[key], fields))
         ops += [TodoOp("delete", key, plan=plan) for key, plan in self.deleted.items()]
         return ops + [TodoOp("note", plan=note) for note in self.notes]
 
     def request(self, todo: Todo, fields: dict[str, Any]) -> None:
+        """Ask for changes to a todo; "task" in `fields` renames it."""
         key, value = todo
         if any(value is c for c in self.created):
-            value.update({k: v for k, v in fields.items() if k != "task" or self.correction})
+            value.update(fields)  # created in this message: still just fields
         else:
             self.updates.setdefault(key, {}).update(fields)
         self.last = todo
@@ -162,7 +171,7 @@ class _Planner:
             return
         if _MODIFIER_RE.search(clause) and (target := self.last or self._recent()):
             fields = parse_item(clause, self.now)
-            self.request(target, {k: v for k, v in fields.items() if k != "task"})
+            self.request(target, _without_task(fields))
             return
         if not explicit_add(clause) and self.change(polite(clause), clause):
             return
@@ -269,7 +278,7 @@ class _Planner:
                 self.created.remove(value)
             self.todos = [t for t in self.todos if t[0] != key]
         elif reading.intent == "rename":
-            self.request(todo, {"task": clean_task(reading.slots["new"]), "__rename__": True})
+            self.request(todo, {"task": clean_task(reading.slots["new"])})
         elif reading.intent == "reschedule" and "shift" in reading.slots:
             shift = parse_shift(reading.slots["shift"])
             assert shift is not None  # checked by _valid
@@ -307,9 +316,8 @@ class _Planner:
                 self.notes.append("What should I add to your ToDo list?")
             return
         hit = self._same(item["task"])
-        if hit:
-            keep = {k: v for k, v in item.items() if k != "task" or self.correction}
-            self.request(hit, keep)
+        if hit:  # the same task again patches it; after "Actually, …" it is also renamed
+            self.request(hit, item if self.correction else _without_task(item))
             return
         self.created.append(item)
         self.last = (f"new-{len(self.created)}", item)
