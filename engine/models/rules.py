@@ -192,9 +192,7 @@ def route(text: str, now: datetime, context: Context = NO_CONTEXT) -> Route:
 
 def valid_reading(reading: intents.Reading, now: datetime) -> bool:
     """Slots that can mean what they stand for: a ref naming something, a date that is a date."""
-    ref = reading.slots.get("ref")
-    if reading.intent == "complete" and "deed" in reading.slots:
-        ref = None  # checked against the todos by the planner
+    ref = reading.slots.get("ref")  # (a `deed` is checked against the todos by the planner)
     if ref is not None and (_LIST_WORD.search(ref) or not (has_content(ref) or pronoun(ref))):
         return False
     if "new" in reading.slots and not has_content(reading.slots["new"]):
