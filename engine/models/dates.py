@@ -110,8 +110,14 @@ def _next_occurrence(now: datetime, **rule: int) -> datetime | None:
 
 
 def _day_of_month(m: re.Match[str], now: datetime) -> datetime | None:
-    day = int(m["day"]) if m["day"].isdigit() else _ORDINAL_WORDS.index(m["day"]) + 1
+    digits = m["day"].rstrip("stndrh")
+    day = int(digits) if digits.isdigit() else _ORDINAL_WORDS.index(m["day"]) + 1
     return _next_occurrence(now, bymonthday=day) if 1 <= day <= 31 else None
+
+
+def _next_month_day(m: re.Match[str], now: datetime) -> datetime | None:
+    first = now + relativedelta(months=+1, day=1)
+    return _day_of_month(m, first)
 
 
 def _month_day(m: re.Match[str], now: datetime) -> datetime | None:
@@ -155,6 +161,7 @@ FORMS: tuple[tuple[str, Resolver], ...] = (
     (r"next (?P<unit>week|month|year)", _plus_one),
     (rf"(?:in|within) (?P<n>{_NUM}|half an?) (?P<unit>{_UNIT})s?", _relative),
     (rf"(?P<n>{_NUM}) (?P<unit>{_UNIT})s? from now", _relative),
+    (rf"(?:the )?(?P<day>\d{{1,2}}(?:st|nd|rd|th)?|{_DAY_WORD}) of next month", _next_month_day),
     (rf"(?P<mon>{_MONTH})\.? {_DAY}(?:,? {_YEAR})?", _month_day),
     (rf"(?:the )?{_DAY} (?:of )?(?P<mon>{_MONTH})(?:,? {_YEAR})?", _month_day),
     (rf"(?:the )?{_ORD}(?: of (?:the|this) month)?", _day_of_month),
@@ -181,7 +188,11 @@ TIME_RE = re.compile(
 )
 _ORDINAL_RE = re.compile(rf"(?:the\s+)?(?:\d+(?:st|nd|rd|th)|{_DAY_WORD})", re.IGNORECASE)
 _WORD_AFTER_RE = re.compile(r"\s+(?!(?:at|and|or|so|then|please|instead|too|as|by)\b)[a-z]", re.I)
-_CLOCK_WORDS = {"noon": "12:00", "midday": "12:00", "midnight": "23:59:59"}
+_CLOCK_WORDS = {
+    "noon": "12:00", "midday": "12:00", "midnight": "23:59:59",
+    "morning": "9:00", "afternoon": "15:00", "evening": "18:00", "night": "20:00",
+}  # fmt: skip
+_PART_OF_DAY_RE = re.compile(r"\s+(?:in the\s+)?(?P<clock>morning|afternoon|evening|night)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -246,6 +257,8 @@ def find_date(text: str, now: datetime) -> DatePhrase | None:
     clock = TIME_RE.search(text)
     if clock and date and date[0].start() <= clock.start() < date[0].end():
         clock = None
+    if date and clock is None:  # "tomorrow morning", "Friday afternoon"
+        clock = _PART_OF_DAY_RE.match(text, date[0].end())
     if date is None and clock is None:
         return None
     if date is not None and (clock is None or date[1].time() != END_OF_DAY):

@@ -8,7 +8,8 @@ against a whole clause (lower-cased, polite lead-ins such as "please" or "can yo
   (`get_rid_of`); a trailing `?` makes the choice optional;
 - `{ref}` names an existing todo, `{new}` is new task text, `{when}` a date phrase, `{shift}`
   an amount of time ("a week"), `{query}` the words of a search, `{deed}` something done in the
-  past tense that names a todo whole ("booked the Denver flights");
+  past tense that names a todo whole ("booked the Denver flights"), and likewise `{thing}` and
+  `{verbed}` (one word: "the Denver flights are booked");
 - a leading `!` marks a phrasing that is a change even when it begins like a new task would
   ("move the dentist to Friday" is a reschedule, never a new task "Move the dentist").
 
@@ -22,6 +23,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+
+ONE_WORD_SLOTS = frozenset({"verbed"})
 
 # Word groups a template can name as `<group>`.
 WORDS: dict[str, str] = {
@@ -78,6 +81,7 @@ CHANGES: dict[str, str] = {
         {ref} is|are|was|were|has_been|have_been now|all|finally|already? <done>|sorted|handled
         {ref} <done>
         <i> just|already|finally? {deed}
+        {thing} is|are|was|were|has_been|have_been|got now|all|finally|already? {verbed}
     """,
     "start": """
         <i> just|now|already? started|began|begun|starting|beginning working|work? on? {ref}
@@ -94,6 +98,7 @@ CHANGES: dict[str, str] = {
         i|we don't|do_not|no_longer need|have|want to? {ref} anymore|any_more?
         no_need to|for? {ref} anymore|any_more?
         {ref} is|are|was|has_been|got cancelled|canceled|off|not_needed|not_happening|called_off
+        {ref} is|are no_longer|not needed|necessary|happening|relevant
     """,
     "reschedule": """
         !<move> {ref} back|out|forward? to|until|till {when}
@@ -123,6 +128,7 @@ SEARCHES = """
     do|did i|we need|have to {query}
     is|are {query} on|in my|the todo|to-do? <list>
     is|are|was|were {query} <done>|<started>|due|still_open
+    how's|how_is|how_are {query} going|coming|coming_along|doing
     what_about|what's_the_status_of|what_is_the_status_of|status_of|how's|how_is|how_are {query}
     when|when's is|are? {query} due
     what's|what_is|when's|when_is the? <deadline> of|for|on {query}
@@ -195,7 +201,8 @@ def compile_template(template: str, shortest: int = 1) -> re.Pattern[str]:
         token = re.sub(r"<(\w+)>", lambda m: WORDS[m.group(1)], token.rstrip("?"))
         if token.startswith("{"):
             low = shortest if not any("(?P<" in p for p in parts) else 1
-            body = rf"(?P<{token.strip('{}')}>.{{{low},}}?)"
+            name = token.strip("{}")
+            body = rf"(?P<{name}>[^ ]+)" if name in ONE_WORD_SLOTS else rf"(?P<{name}>.{{{low},}}?)"
         else:
             choices = sorted(token.split("|"), key=len, reverse=True)  # "should_be_called" first
             body = "(?:" + "|".join(_word(c) for c in choices) + ")"
@@ -213,9 +220,10 @@ def _fits(template: str, text: str) -> Iterator[dict[str, str]]:
     while m := compile_template(template, shortest).match(text + " "):
         slots = {k: v.strip(" \"'") for k, v in m.groupdict().items() if v}
         yield slots
-        if not m.groupdict():
+        first = next((v for v in m.groupdict().values() if v is not None), None)
+        if first is None or len(first) < shortest:  # no slot, or one that cannot grow
             return
-        shortest = len(next(v for v in m.groupdict().values() if v is not None)) + 1
+        shortest = len(first) + 1
 
 
 # Phrasings that begin with a verb a new task may begin with ("start", "cancel", "drop", …) only

@@ -37,6 +37,7 @@ IRREGULAR = {
     "wrote": "write", "got": "get", "went": "go", "did": "do", "gave": "give", "brought": "bring",
     "sold": "sell", "met": "meet", "left": "leave", "rang": "ring", "ate": "eat", "told": "tell",
     "found": "find", "spoke": "speak", "drove": "drive", "hung": "hang", "fed": "feed",
+    "read": "read",
 }  # fmt: skip
 
 

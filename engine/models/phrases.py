@@ -27,7 +27,7 @@ ADD_PREFIX_RE = re.compile(
     rf"(?:add|create)\b\s*{_ARTICLE}(?:{_ITEM}\s*)?(?:item\b\s*)?"
     r"(?:(?:to|for|about)\s+|[:\-–]\s*)?"
     rf"|new\s+{_ITEM}\s*(?:(?:to|for|about)\s+|[:\-–]\s*)?"
-    rf"|(?:make|put|set up|schedule)\s+{_ARTICLE}{_ITEM}\s*(?:(?:to|for|about)\s+|[:\-–]\s*)?"
+    rf"|(?:make|put|set|set up|schedule)\s+{_ARTICLE}{_ITEM}\s*(?:(?:to|for|about)\s+|[:\-–]\s*)?"
     r"|remind me(?:\s+to\s+|\s*:\s*|\s+about\s+)"
     r"|(?:don't|do not) (?:let me )?forget(?:\s+to\s+|\s*:\s*|\s+(?:about\s+)?)"
     r"|(?:i(?:'ve|'d)?\s+)?(?:(?:also|really|still|just)\s+)?"
@@ -35,10 +35,14 @@ ADD_PREFIX_RE = re.compile(
     rf"|{_ITEM}\s*[:\-–]?\s*)",
     re.IGNORECASE,
 )
+# "I want to learn Spanish": the task is "learn Spanish".
+WISH_RE = re.compile(
+    r"^(?:i(?:'d| would) (?:really )?like to|i (?:really )?want to|i wanna)\s+", re.IGNORECASE
+)
 # "I have a dentist appointment on Friday": the task is "dentist appointment".
 HAVE_RE = re.compile(r"^(?:i|we)(?:'ve| have)?\s+(?:got\s+|have\s+)?(?:an?|my)\s+", re.I)
 TAIL_RE = re.compile(
-    r"\s*\b(?:to|on|onto|in)\s+(?:my|the)\s+(?:todo\s+|to-do\s+|task\s+)?(?:list|todos?)\b", re.I
+    r"\s*\b(?:to|on|onto|in)\s+(?:my|the)\s+(?:[a-z-]+\s+)?(?:list|todos?)\b", re.I
 )
 # Imperative verbs a todo usually starts with; only used to tell "buy milk, call mom" (a list)
 # from "re-film Module 6, lesson 5" (one task). Unknown verbs just mean "don't split here".
@@ -65,8 +69,11 @@ _CONTINUATION_RE = re.compile(
 
 def clean_task(text: str) -> str:
     """A todo phrase without lead-ins, add-commands or "to my list"; first letter upper-case."""
-    text = LEADIN_RE.sub("", text)
-    text = LEADIN_RE.sub("", ADD_PREFIX_RE.sub("", text)).strip()
+    text = WISH_RE.sub("", LEADIN_RE.sub("", text))
+    prefix = ADD_PREFIX_RE.match(text)
+    text = LEADIN_RE.sub("", text[prefix.end() if prefix else 0 :]).strip()
+    if prefix and re.search(r"\b(?:for|about|forget)\s*$", prefix.group(0), re.I):
+        text = re.sub(r"^the\s+", "", text, flags=re.I)  # "a reminder for the dentist"
     text = TAIL_RE.sub("", HAVE_RE.sub("", text))
     text = re.sub(r"\s+", " ", text).strip(" ,;:.!?-\"'")
     text = re.sub(r"\s+(?:and|,)$", "", text)

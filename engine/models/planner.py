@@ -35,6 +35,7 @@ _MODIFIER_RE = re.compile(
     r"(?:'ll| will| should)? takes?|that takes|by|before|on)\b",
     re.IGNORECASE,
 )
+_EMPTY_TASK_RE = re.compile(r"^(?:remind me|(?:a )?reminder|(?:a )?(?:todo|task))$", re.I)
 _STATUS = {"complete": "done", "start": "in progress", "reopen": "not started"}
 
 
@@ -52,8 +53,16 @@ class TodoOp:
     added: str = ""  # update: "Added content" (the first changed value)
 
 
+def _deed(reading: intents.Reading) -> str | None:
+    """What a past-tense completion says was done: "booked the flights" (either word order)."""
+    slots = reading.slots
+    if "thing" in slots:
+        return f"{slots['verbed']} {slots['thing']}"
+    return slots.get("deed")
+
+
 def _ref(reading: intents.Reading) -> str:
-    return reading.slots.get("ref") or reading.slots.get("deed", "")
+    return reading.slots.get("ref") or _deed(reading) or ""
 
 
 def parse_item(text: str, now: datetime) -> dict[str, Any]:
@@ -251,7 +260,7 @@ class _Planner:
     def _whole(self, reading: intents.Reading) -> bool:
         """A `{deed}` counts only when every word of it is in exactly one todo: "I booked the
         Denver flights" completes "Book flights to Denver"; "I loved the movie" is no change."""
-        deed = reading.slots.get("deed")
+        deed = _deed(reading)
         if deed is None:
             return True
         found = resolve(deed, self.todos)
@@ -311,8 +320,8 @@ class _Planner:
 
     def add(self, clause: str) -> None:
         item = parse_item(clause, self.now)
-        if not item["task"]:
-            if explicit_add(clause):
+        if not item["task"] or _EMPTY_TASK_RE.match(item["task"]):  # "Remind me tomorrow"
+            if explicit_add(clause) or item["task"]:
                 self.notes.append("What should I add to your ToDo list?")
             return
         hit = self._same(item["task"])
@@ -357,4 +366,4 @@ def plan_todo_changes(
 
 def proposal_task(text: str, now: datetime) -> str:
     """The task "Should I add …?" names for a short unclear message."""
-    return clean_task(parse_item(text, now)["task"]) or text.strip()
+    return clean_task(parse_item(polite(text), now)["task"]) or text.strip()

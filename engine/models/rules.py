@@ -142,9 +142,9 @@ def explicit_add(text: str) -> bool:
 def reads_as_task(text: str, now: datetime) -> bool:
     """Is this clause a task even without "add"? An imperative ("call mom"), or a noun phrase
     with a deadline ("dentist appointment on Friday"); not a statement ("it's raining today")."""
-    if explicit_add(text) or starts_with_verb(text):
+    plain = polite(text)  # also without "I want to", "I'd like to"
+    if explicit_add(text) or starts_with_verb(text) or starts_with_verb(plain):
         return True
-    plain = polite(text)
     date = find_date(plain, now)
     if date and HAVE_RE.match(plain):  # "I have a dentist appointment on the 12th"
         return has_content(HAVE_RE.sub("", date.cut(plain)))
@@ -201,6 +201,9 @@ def valid_reading(reading: intents.Reading, now: datetime) -> bool:
         return False
     deed = reading.slots.get("deed", "")
     if deed and not _past_tense(deed.split()[0]):
+        return False
+    verbed = reading.slots.get("verbed")
+    if verbed is not None and (" " in verbed or not _past_tense(verbed)):
         return False
     if "when" in reading.slots:
         when = reading.slots["when"]
