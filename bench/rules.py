@@ -5,10 +5,10 @@ one graph turn does — the model's decision on the system prompt and message (r
 the plan, or the answer to a question), the `update_todos` plan, and the reply after the tool
 message — with no store, no server and no pacing, so the figure is the rules alone. Each message
 is timed `--repeats` times; the median of all samples is the figure (target: ≤ 1 ms). The
-per-message caches (readings of a message, words of a phrase) are cleared before every sample,
-so a repeat costs what a new message would; compiled templates stay warm, as in a running server
-(the first pass, which compiles them, is reported apart). For context it also times whole graph
-turns (LangGraph, InMemoryStore, pace 0) on the same corpus.
+per-message caches (readings of a message, its date phrases, words of a phrase) are cleared
+before every sample, so a repeat costs what a new message would; compiled templates stay warm,
+as in a running server (the first pass, which compiles them, is reported apart). For context it
+also times whole graph turns (LangGraph, InMemoryStore, pace 0) on the same corpus.
 
     python -m bench rules [--repeats 20] [--json out.json]
 """
@@ -28,7 +28,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.store.memory import InMemoryStore
 
 from engine.graphs.todo import ToDo, UpdateMemory, builder, tool_block
-from engine.models import intents, matching
+from engine.models import dates, intents, matching
 from engine.models.offline import OfflineChatModel, parse_now
 from engine.models.planner import plan_todo_changes
 from engine.models.rules import context_from
@@ -86,6 +86,7 @@ def measure_rules(repeats: int) -> dict[str, Any]:
         for row in rows:
             intents.change_readings.cache_clear()
             matching.tokens.cache_clear()
+            dates.find_date.cache_clear()
             start = time.perf_counter()
             rules_turn(model, row, now)
             elapsed = (time.perf_counter() - start) * 1000

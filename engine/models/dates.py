@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
+from functools import lru_cache
 
 from dateutil import parser as dateutil_parser
 from dateutil.relativedelta import MO, SU, relativedelta
@@ -242,8 +243,10 @@ def _clock(text: str, day: datetime) -> datetime | None:
         return None
 
 
+@lru_cache(maxsize=4096)
 def find_date(text: str, now: datetime) -> DatePhrase | None:
-    """The first resolvable date phrase in `text` and a clock time beside it, if any."""
+    """The first resolvable date phrase in `text` and a clock time beside it, if any (cached:
+    a message is read by the model, then by the graph's update node)."""
     date: tuple[re.Match[str], datetime] | None = None
     for m in DATE_RE.finditer(text):
         if _ORDINAL_RE.fullmatch(m["core"]) and (
