@@ -14,6 +14,14 @@ Load and faults (our server unless ``--url``/``--reference``)::
     python -m bench kill9 [--threads 50 --messages 20]
     python -m bench fuzz
     python -m bench profile [--only burst_runs_s] [--out /tmp/profile.html]
+
+API parity (re-record the reference's answers into tests/parity/fixture.json)::
+
+    python -m bench record-parity [--url URL] [--only assistants,batch]
+
+The offline model's rules (no server)::
+
+    python -m bench rules [--repeats 20]
 """
 
 from __future__ import annotations
@@ -63,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     prof.add_argument("--repeats", type=int, default=5)
     prof.add_argument("--json", dest="sub_json", help="write the result as JSON here")
+    rules = sub.add_parser("rules", help="the offline model's rules: time per message (corpus)")
+    rules.add_argument("--repeats", type=int, default=20, help="passes over the corpus")
+    rules.add_argument("--json", dest="sub_json", help="write the result as JSON here")
     for name, help_text in (
         ("storm", "many threads, random strategies, many SSE streams; check invariants"),
         ("kill9", "storm, SIGKILL the server midway, restart on the same db, drain, check"),
@@ -166,6 +177,10 @@ def run_tool(args: argparse.Namespace) -> int:
         from bench import profile
 
         outcome = profile.main(args)
+    elif args.command == "rules":
+        from bench import rules
+
+        outcome = rules.main(args)
     elif args.command == "fuzz":
         from bench import fuzz
 
@@ -185,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
     # SIGTERM (e.g. from `timeout`) unwinds normally, so spawned servers are stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["record-parity"]:
+        from bench import parity
+
+        return parity.main(argv[1:])
     args = _parser().parse_args(argv)
     if args.command:
         return run_tool(args)

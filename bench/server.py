@@ -33,7 +33,8 @@ REPO = Path(__file__).resolve().parent.parent
 CONFIG = REPO / "langgraph.json"
 HOST = "127.0.0.1"
 DATA_DIR_NAME = "data"  # `--db` takes the data directory
-REFERENCE_BIN_CANDIDATES = ("/opt/refvenv/bin/langgraph",)
+# `DOUBLETEXT_REFERENCE_BIN` first, then these, then `langgraph` on PATH.
+REFERENCE_BIN_CANDIDATES = ("/opt/refvenv/bin/langgraph", "/tmp/refvenv/bin/langgraph")
 _STARTED: list[Server] = []
 
 
@@ -168,6 +169,9 @@ def ours_command() -> list[str]:
 
 
 def reference_command() -> list[str]:
+    chosen = os.environ.get("DOUBLETEXT_REFERENCE_BIN")
+    if chosen:
+        return [chosen]
     for candidate in REFERENCE_BIN_CANDIDATES:
         if Path(candidate).exists():
             return [candidate]
@@ -248,8 +252,11 @@ def _await_ready(server: Server, argv: list[str], start: float, timeout_s: float
     return server
 
 
-def start_reference(port: int | None = None, timeout_s: float = 60.0) -> Server:
-    """Start ``langgraph dev`` on the repo's langgraph.json from a throwaway working dir."""
+def start_reference(
+    port: int | None = None, timeout_s: float = 60.0, config: Path = CONFIG
+) -> Server:
+    """Start ``langgraph dev`` on ``config`` (the repo's langgraph.json) from a throwaway
+    working dir."""
     workdir = Path(tempfile.mkdtemp(prefix="dt-ref-"))
     port = port or free_port()
     argv = [
@@ -262,7 +269,7 @@ def start_reference(port: int | None = None, timeout_s: float = 60.0) -> Server:
         "--port",
         str(port),
         "--config",
-        str(CONFIG),
+        str(config),
     ]
     env = {
         **os.environ,
@@ -271,9 +278,9 @@ def start_reference(port: int | None = None, timeout_s: float = 60.0) -> Server:
         "PYTHONUNBUFFERED": "1",
         "DOUBLETEXT_PACE": "0",  # the todo graph's offline model at zero pace, as `--pace 0`
     }
-    config = workdir / "langgraph.json"
-    config.write_text(json.dumps(absolute_config(CONFIG)))
-    argv[argv.index(str(CONFIG))] = str(config)
+    copied = workdir / "langgraph.json"
+    copied.write_text(json.dumps(absolute_config(config)))
+    argv[argv.index(str(config))] = str(copied)
     log_path = workdir / "langgraph-dev.log"
     start = time.perf_counter()
     proc = _spawn(argv, workdir, log_path, env)

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
 import weakref
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
+
+from langchain_core.utils.uuid import uuid7
 
 from engine.assistants import AssistantOps
 from engine.config import Settings
@@ -27,14 +30,16 @@ from engine.errors import (
     ThreadBusy,
     ThreadNotFound,
 )
-from engine.graphs.registry import GraphEntry, GraphRegistry
+from engine.graphs.registry import GraphRegistry
 from engine.runs.events import ChannelRegistry, Event
+from engine.runs.run_config import merged_metadata, run_config, run_context
 from engine.runs.scheduler import Scheduler
 from engine.runs.services import Services
 from engine.runs.status import ACTIVE
 from engine.runs.strategy import decide, normalize_strategy
 from engine.runs.streaming import normalize_modes
 from engine.serde import loads, to_jsonable
+from engine.state import interrupts_json
 from engine.storage.checkpoints import open_saver
 from engine.storage.db import open_database, verify_data_files
 from engine.storage.journal import JournalingStore, open_store
@@ -90,6 +95,11 @@ class Engine(AssistantOps, ThreadOps):
             raise
         engine = cls(services, scheduler, closers)
         engine.lock = lock
+        try:
+            await engine.register_system_assistants()
+        except BaseException:
+            await engine.close()  # releases the data directory too
+            raise
         return engine
 
     async def close(self) -> None:
@@ -155,17 +165,18 @@ class Engine(AssistantOps, ThreadOps):
         on_completion: str | None = None,
         webhook: str | None = None,
         feedback_keys: list[str] | None = None,
+        checkpoint_during: bool | None = None,
     ) -> dict[str, Any]:
         """Accept a run (status `pending`) and apply its multitask strategy to in-flight runs.
 
         By the time this returns, interrupted runs are `interrupted` and rolled-back runs are
         gone, so the new run starts from a settled thread.
         """
+        started_ms = int(time.time() * 1000)
         strategy = normalize_strategy(multitask_strategy)
         modes = normalize_modes(stream_mode)
-        if not isinstance(assistant_id, str):
-            raise InvalidInput("assistant_id must be a string")
-        entry = self.graphs.resolve(assistant_id)
+        _refuse_unsupported(webhook, feedback_keys)
+        assistant, entry = await self.resolve_assistant(assistant_id)
         if input is not None and not isinstance(input, dict):
             raise InvalidInput("input must be an object or null")
         command = _check_dict(command, "command") or None
@@ -188,9 +199,14 @@ class Engine(AssistantOps, ThreadOps):
             raise InvalidInput(
                 f"after_seconds must be a number from 0 to {MAX_AFTER_SECONDS} (one week)"
             )
+        limit = config.get("recursion_limit")
+        if limit is not None and (not isinstance(limit, int) or limit < 1):
+            raise InvalidInput("config.recursion_limit must be a positive integer")
+        if durability is None:
+            durability = "exit" if checkpoint_during is False else "async"
         temporary = thread_id is None
         if temporary:
-            thread_id = str(uuid.uuid4())
+            thread_id = str(uuid7())
             thread = await self.records.insert_thread(thread_id, {})
         else:
             thread_id = check_uuid(thread_id, "thread")
@@ -201,27 +217,42 @@ class Engine(AssistantOps, ThreadOps):
                 found = await self.records.insert_thread(thread_id, {})
             thread = found
         assert thread_id is not None
-        run_id = str(uuid.uuid4())
-        run_config = self._run_config(config, thread_id, run_id, entry, checkpoint_id)
+        run_id = str(uuid7())
+        # Like LangGraph, a run names its graph and assistant in the thread's metadata.
+        first_graph = {"graph_id": entry.graph_id, "assistant_id": assistant["assistant_id"]}
+        run_metadata = merged_metadata(
+            assistant,
+            {**thread["metadata"], **first_graph},
+            _check_dict(config.get("metadata"), "config.metadata"),
+            metadata,
+        )
+        _check_dict(config.get("configurable"), "config.configurable")
+        stored_config = run_config(
+            assistant=assistant,
+            request_config=config,
+            request_context=context,
+            metadata=run_metadata,
+            thread_id=thread_id,
+            run_id=run_id,
+            checkpoint_id=checkpoint_id,
+            request_id=str(uuid.uuid4()),
+            after_seconds=after_seconds,
+            started_ms=started_ms,
+        )
         now = now_iso()
         run = {
             "run_id": run_id,
             "thread_id": thread_id,
-            "assistant_id": entry.assistant_id,
+            "assistant_id": assistant["assistant_id"],
             "created_at": now,
             "updated_at": now,
             "status": "pending",
-            "metadata": {
-                **run_config["metadata"],
-                **metadata,
-                "graph_id": entry.graph_id,
-                "assistant_id": entry.assistant_id,
-            },
+            "metadata": run_metadata,
             "kwargs": {
                 "input": input,
                 "command": command,
-                "config": run_config,
-                "context": context,
+                "config": stored_config,
+                "context": run_context(assistant, config, context),
                 "stream_mode": modes,
                 "interrupt_before": interrupt_before,
                 "interrupt_after": interrupt_after,
@@ -230,9 +261,11 @@ class Engine(AssistantOps, ThreadOps):
                 "temporary": temporary and on_completion != "keep",
                 "subgraphs": bool(stream_subgraphs),
                 "resumable": bool(stream_resumable),
+                "checkpoint_during": checkpoint_during is not False,
                 "durability": durability,
             },
             "multitask_strategy": strategy,
+            "langsmith_session_name": None,
         }
         async with self._lock(thread_id):
             inflight = await self.records.active_run_ids(thread_id)
@@ -241,8 +274,6 @@ class Engine(AssistantOps, ThreadOps):
                 raise ThreadBusy()
             not_before = datetime.now(UTC).timestamp() + (after_seconds or 0)
             await self.records.insert_run(run, entry.graph_id, not_before)
-            # Like LangGraph, the first run names the thread's graph in its metadata.
-            first_graph = {"graph_id": entry.graph_id, "assistant_id": entry.assistant_id}
             if first_graph.items() <= thread["metadata"].items():
                 await self.records.update_thread(thread_id, status="busy")
             else:
@@ -253,40 +284,6 @@ class Engine(AssistantOps, ThreadOps):
                 await self.scheduler.cancel(list(decision.cancel), decision.action)
         self.scheduler.kick(thread_id)
         return run
-
-    def _run_config(
-        self,
-        config: dict[str, Any],
-        thread_id: str,
-        run_id: str,
-        entry: GraphEntry,
-        checkpoint_id: str | None,
-    ) -> dict[str, Any]:
-        configurable = _check_dict(config.get("configurable"), "config.configurable")
-        configurable = {
-            **configurable,
-            "thread_id": thread_id,
-            "run_id": run_id,
-            "graph_id": entry.graph_id,
-            "assistant_id": entry.assistant_id,
-        }
-        if checkpoint_id:
-            configurable["checkpoint_id"] = checkpoint_id
-        run_metadata = {
-            **_check_dict(config.get("metadata"), "config.metadata"),
-            "run_id": run_id,
-            "graph_id": entry.graph_id,
-            "assistant_id": entry.assistant_id,
-        }
-        limit = config.get("recursion_limit", self.settings.default_recursion_limit)
-        if not isinstance(limit, int) or limit < 1:
-            raise InvalidInput("config.recursion_limit must be a positive integer")
-        return {
-            **config,
-            "configurable": configurable,
-            "metadata": run_metadata,
-            "recursion_limit": limit,
-        }
 
     async def _run_row(self, thread_id: str, run_id: str) -> Any:
         thread_id = check_uuid(thread_id, "thread")
@@ -399,7 +396,7 @@ class Engine(AssistantOps, ThreadOps):
         )
         values = to_jsonable(state.values) if isinstance(state.values, dict) else {}
         if state.interrupts:
-            values["__interrupt__"] = to_jsonable(list(state.interrupts))
+            values["__interrupt__"] = interrupts_json(state.interrupts)
         return values
 
     async def subscribe(
@@ -451,6 +448,20 @@ class Engine(AssistantOps, ThreadOps):
     def _graph_of(self, graph_id: str | None) -> Any:
         entry = self.graphs.entries.get(graph_id or "")
         return entry.graph if entry else None
+
+
+def _refuse_unsupported(webhook: Any, feedback_keys: Any) -> None:
+    """Options this server cannot honour are refused, not silently dropped."""
+    if webhook:
+        raise InvalidInput(
+            "'webhook' is not supported by this server (it makes no outbound HTTP calls): "
+            "join the run or follow its stream instead"
+        )
+    if feedback_keys:
+        raise InvalidInput(
+            "'feedback_keys' is not supported by this server (there is no LangSmith to "
+            "collect feedback in)"
+        )
 
 
 async def _no_events() -> AsyncIterator[Event]:

@@ -6,6 +6,7 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from langchain_core.utils.uuid import uuid7
 from langgraph.errors import InvalidUpdateError
 
 from engine.errors import BadRequest, Conflict, InvalidInput, ThreadNotFound
@@ -55,7 +56,7 @@ class ThreadOps:
             raise InvalidInput("if_exists must be 'raise' or 'do_nothing'")
         if metadata is not None and not isinstance(metadata, dict):
             raise InvalidInput("metadata must be an object")
-        thread_id = check_uuid(thread_id) if thread_id is not None else str(uuid.uuid4())
+        thread_id = check_uuid(thread_id) if thread_id is not None else str(uuid7())
         existing = await self.records.thread(thread_id)
         if existing is not None:
             if if_exists == "do_nothing":

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from engine import errors
-from engine.api import assistants, runs, store, system, threads
+from engine.api import assistants, batch, openapi, runs, store, system, threads
 from engine.api.failures import DISK_FULL_DETAIL, DISK_FULL_STATUS, is_disk_full
 from engine.api.middleware import (
     DEFAULT_MAX_BODY,
@@ -96,7 +96,9 @@ def create_app(
             *assistants.routes,
             *threads.routes,
             *runs.routes,
+            *batch.routes,
             *store.routes,
+            *openapi.routes,
         ],
         middleware=middleware,
         exception_handlers={

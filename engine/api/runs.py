@@ -88,7 +88,10 @@ def parse_run_create(fields: Fields, *, stateless: bool) -> RunRequest:
         "interrupt_after": fields.nodes("interrupt_after"),
         "webhook": fields.string("webhook"),
         "feedback_keys": fields.strings("feedback_keys"),
+        "checkpoint_during": fields.raw("checkpoint_during"),
     }
+    if not isinstance(kwargs["checkpoint_during"], bool | None):
+        raise invalid("'checkpoint_during' must be a boolean")
     if stateless:
         kwargs["on_completion"] = fields.choice("on_completion", ("delete", "keep"))
     on_disconnect = fields.choice("on_disconnect", ("cancel", "continue"), "continue")

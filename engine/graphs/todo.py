@@ -15,7 +15,6 @@ as in the original), plus `doubletext_model`, `doubletext_pace`, `now` (see engi
 
 from __future__ import annotations
 
-import asyncio
 import os
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -31,13 +30,9 @@ from pydantic import BaseModel, Field
 
 from engine.models.factory import model_from_config
 from engine.models.offline import OfflineChatModel
-from engine.models.rules import (
-    TodoOp,
-    merge_instructions,
-    merge_profile,
-    parse_profile,
-    plan_todo_changes,
-)
+from engine.models.planner import TodoOp, plan_todo_changes
+from engine.models.profile import merge_profile, parse_profile
+from engine.models.rules import context_from, merge_instructions
 
 DEFAULT_ROLE = (
     "You are a helpful task management assistant. You help you create, organize, "
@@ -235,6 +230,19 @@ async def _llm_todo_ops(
     return ops
 
 
+def tool_block(op: TodoOp) -> str:
+    """What `update_todos` reports for one applied op (task_maistro's tool-message formats)."""
+    if op.kind == "create":
+        return f"New ToDo created:\nContent: {op.fields}"
+    if op.kind == "update":
+        return f"Document {op.key} updated:\nPlan: {op.plan}\nAdded content: {op.added}"
+    if op.kind == "delete":  # the store item is deleted, not just marked
+        return f"Document {op.key} deleted:\nPlan: {op.plan}"
+    if op.kind == "unchanged":
+        return f"Document {op.key} unchanged:\n{op.plan}"
+    return f"No change:\n{op.plan}"  # a note: nothing stored, a question or remark for the user
+
+
 def make_builder(model: BaseChatModel | None = None) -> StateGraph:
     """The task_maistro graph; `model` pins the chat model, else each run picks via its config."""
 
@@ -259,9 +267,10 @@ def make_builder(model: BaseChatModel | None = None) -> StateGraph:
         ns = _namespace("todo", config)
         existing = await _todos(store, config)
         if isinstance(llm, OfflineChatModel):
-            # Pure, but dateparser may read files: off the event loop (see offline._astream).
-            ops = await asyncio.to_thread(
-                plan_todo_changes, _last_human(state), existing, llm.current_time()
+            # Pure and fast (no file access), so it runs on the event loop.
+            history = [(m.type, m.text) for m in state["messages"][:-1]]
+            ops = plan_todo_changes(
+                _last_human(state), existing, llm.current_time(), context_from(history)
             )
         else:
             ops = await _llm_todo_ops(llm, state, existing)
@@ -270,18 +279,14 @@ def make_builder(model: BaseChatModel | None = None) -> StateGraph:
         for op in ops:
             if op.kind == "create":
                 await store.aput(ns, str(uuid6()), ToDo(**op.fields).model_dump(mode="json"))
-                blocks.append(f"New ToDo created:\nContent: {op.fields}")
             elif op.kind == "update" and op.key in values:
                 value = ToDo(**{**values[op.key], **op.fields}).model_dump(mode="json")
                 await store.aput(ns, op.key, value)
-                blocks.append(
-                    f"Document {op.key} updated:\nPlan: {op.plan}\nAdded content: {op.added}"
-                )
             elif op.kind == "delete" and op.key in values:
                 await store.adelete(ns, op.key)
-                blocks.append(f"Document {op.key} deleted:\nPlan: {op.plan}")
-            elif op.kind == "unchanged":
-                blocks.append(f"Document {op.key} unchanged:\n{op.plan}")
+            elif op.kind in ("update", "delete"):
+                continue  # the todo is gone (another thread changed the list meanwhile)
+            blocks.append(tool_block(op))
         return _tool_reply(state, "\n\n".join(blocks))
 
     async def update_profile(

@@ -33,8 +33,10 @@ from langchain_core.runnables import Runnable
 from langchain_core.runnables.config import ensure_config
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from engine.models.replies import chat_reply, parse_prompt_todos, reply_after_tool, summary_reply
-from engine.models.rules import classify
+from engine.models import replies
+from engine.models.matching import resolve
+from engine.models.planner import plan_todo_changes, proposal_task
+from engine.models.rules import context_from, route
 
 THINK_S = 1.0  # pause before the first chunk at pace 1.0 (a hosted model's time to first token)
 TOKEN_S = 0.07  # pause between chunks at pace 1.0 (~14 chunks/s, roughly one word each)
@@ -89,10 +91,18 @@ class OfflineChatModel(BaseChatModel):
                 if not isinstance(m, ToolMessage):
                     break
                 tail.insert(0, m.text)
-            return AIMessage(content=reply_after_tool(tail, human, now))
-        intent = classify(human) if human else "chat"
+            return AIMessage(content=replies.reply_after_tool(tail, human, now))
+        context = context_from([(m.type, m.text) for m in messages if m.type != "system"])
+        intent = route(human, now, context) if human else "chat"
         names = {t.get("function", {}).get("name") for t in tools or []}
+        todos = replies.parse_prompt_todos(system)
         if intent in ("todo", "user", "instructions") and "UpdateMemory" in names:
+            if intent == "todo":
+                # Dry run on the prompt's list: nothing to change means ask back, no tool call.
+                keyed = [(str(i), todo) for i, todo in enumerate(todos)]
+                ops = plan_todo_changes(human, keyed, now, context)
+                if all(op.kind == "note" for op in ops):
+                    return AIMessage(content=" ".join(op.plan for op in ops) or replies.UNCLEAR)
             return AIMessage(
                 content="",
                 tool_calls=[
@@ -104,9 +114,17 @@ class OfflineChatModel(BaseChatModel):
                     }
                 ],
             )
-        if intent == "summary":
-            return AIMessage(content=summary_reply(human, parse_prompt_todos(system), now))
-        return AIMessage(content=chat_reply(human))
+        if intent == "question":
+            return AIMessage(content=replies.answer_question(human, todos, now))
+        if intent == "maybe":
+            task = proposal_task(human, now)
+            known = [v for _, v in resolve(task, [(str(i), t) for i, t in enumerate(todos)])]
+            return AIMessage(content=replies.proposal_reply(task, known))
+        if intent == "no":
+            return AIMessage(content=replies.declined_reply())
+        if intent == "unclear":
+            return AIMessage(content=replies.UNCLEAR)
+        return AIMessage(content=replies.chat_reply(human))
 
     @staticmethod
     def _call_id(messages: list[BaseMessage]) -> str:
@@ -169,9 +187,9 @@ class OfflineChatModel(BaseChatModel):
         run_manager: Any = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        # dateparser may touch the filesystem (locale data, local timezone): keep it off the loop
-        # (langgraph dev's blockbuster rejects blocking calls in async nodes).
-        message = await asyncio.to_thread(self.decide, messages, kwargs.get("tools"))
+        # Pure rules, well under a millisecond, no file access: fine on the event loop (also under
+        # `langgraph dev`, whose blockbuster rejects blocking calls).
+        message = self.decide(messages, kwargs.get("tools"))
         for i, chunk in enumerate(self._chunks(message)):
             if self.pace > 0:
                 await asyncio.sleep((THINK_S if i == 0 else TOKEN_S) * self.pace)

@@ -24,30 +24,40 @@ _ARTICLE = r"(?:(?:a|an|another|the|these|some|me\s+a)\s+)?(?:new\s+)?"
 _ITEM = r"(?:todo|to-do|task|item|reminder)s?\b"
 ADD_PREFIX_RE = re.compile(
     r"^(?:(?:can|could|would|will) you\s+)?(?:please\s+)?(?:also\s+)?(?:"
-    rf"(?:add|create|new)\b\s*{_ARTICLE}(?:{_ITEM}\s*)?(?:item\b\s*)?"
+    rf"(?:add|create)\b\s*{_ARTICLE}(?:{_ITEM}\s*)?(?:item\b\s*)?"
     r"(?:(?:to|for|about)\s+|[:\-–]\s*)?"
-    rf"|(?:make|put|set up|schedule)\s+{_ARTICLE}{_ITEM}\s*(?:(?:to|for|about)\s+|[:\-–]\s*)?"
-    r"|remind me(?:\s+to\s+|\s*:\s*)|(?:don't|do not) forget(?:\s+to\s+|\s*:\s*)"
+    rf"|new\s+{_ITEM}\s*(?:(?:to|for|about)\s+|[:\-–]\s*)?"
+    rf"|(?:make|put|set|set up|schedule)\s+{_ARTICLE}{_ITEM}\s*(?:(?:to|for|about)\s+|[:\-–]\s*)?"
+    r"|remind me(?:\s+to\s+|\s*:\s*|\s+about\s+)"
+    r"|(?:don't|do not) (?:let me )?forget(?:\s+to\s+|\s*:\s*|\s+(?:about\s+)?)"
     r"|(?:i(?:'ve|'d)?\s+)?(?:(?:also|really|still|just)\s+)?"
     r"(?:(?:need|have|got|ought)\s+to|must|should|gotta)\s+"
     rf"|{_ITEM}\s*[:\-–]?\s*)",
     re.IGNORECASE,
 )
+# "I want to learn Spanish": the task is "learn Spanish".
+WISH_RE = re.compile(
+    r"^(?:i(?:'d| would) (?:really )?like to|i (?:really )?want to|i wanna)\s+", re.IGNORECASE
+)
+# "I have a dentist appointment on Friday": the task is "dentist appointment".
+HAVE_RE = re.compile(r"^(?:i|we)(?:'ve| have)?\s+(?:got\s+|have\s+)?(?:an?|my)\s+", re.I)
 TAIL_RE = re.compile(
-    r"\s*\b(?:to|on|onto|in)\s+(?:my|the)\s+(?:todo\s+|to-do\s+|task\s+)?(?:list|todos?)\b", re.I
+    r"\s*\b(?:to|on|onto|in)\s+(?:my|the)\s+(?:[a-z-]+\s+)?(?:list|todos?)\b", re.I
 )
 # Imperative verbs a todo usually starts with; only used to tell "buy milk, call mom" (a list)
 # from "re-film Module 6, lesson 5" (one task). Unknown verbs just mean "don't split here".
 _VERB_TEXT = """
-    add answer apply arrange ask attend back bake book borrow bring buy call cancel change
-    charge check clean clear collect confirm contact cook copy create cut deliver deposit do
-    download drop dust edit email empty feed fetch file fill film finish fix follow get give
-    go grab hang help hire install invite iron join learn leave look mail make meet message
-    mop move mow order organize pack paint pay phone pick plan plant post prepare print
-    prune read record refill register remember renew rent repair replace reply reserve
-    return review ring schedule see sell send set shop sign sort start study submit sweep
-    take talk text throw tidy transfer update upload vacuum visit walk wash watch water wrap
-    write
+    add answer apply arrange ask attend back backup bake bathe book borrow bring brush buy call
+    cancel change charge check clean clear collect confirm contact cook copy create cut defrost
+    deliver deposit do download drink drop dust eat edit email empty exercise feed fetch file
+    fill film finish fix fold follow get give go grab hang help hire hoover install invite iron
+    jog join learn leave look mail make meditate meet message mop mount move mow order
+    organise organize pack paint pay phone pick plan plant polish post practice practise prepare
+    print prune put quit rake read record recycle refill register remember renew rent repair
+    replace reply research reserve respond return review ring run schedule scrub see sell send
+    set shop shovel sign sort start stop study submit sweep swim take talk tell test text thank
+    throw tidy transfer trim try unsubscribe update upload vacuum visit wake walk wash watch
+    water wrap write
 """
 VERBS = frozenset(_VERB_TEXT.split())
 _CONTINUATION_RE = re.compile(
@@ -59,10 +69,13 @@ _CONTINUATION_RE = re.compile(
 
 def clean_task(text: str) -> str:
     """A todo phrase without lead-ins, add-commands or "to my list"; first letter upper-case."""
-    text = LEADIN_RE.sub("", text)
-    text = LEADIN_RE.sub("", ADD_PREFIX_RE.sub("", text)).strip()
-    text = TAIL_RE.sub("", text)
-    text = re.sub(r"\s+", " ", text).strip(" ,;:.!-")
+    text = WISH_RE.sub("", LEADIN_RE.sub("", text))
+    prefix = ADD_PREFIX_RE.match(text)
+    text = LEADIN_RE.sub("", text[prefix.end() if prefix else 0 :]).strip()
+    if prefix and re.search(r"\b(?:for|about|forget)\s*$", prefix.group(0), re.I):
+        text = re.sub(r"^the\s+", "", text, flags=re.I)  # "a reminder for the dentist"
+    text = TAIL_RE.sub("", HAVE_RE.sub("", text))
+    text = re.sub(r"\s+", " ", text).strip(" ,;:.!?-\"'")
     text = re.sub(r"\s+(?:and|,)$", "", text)
     return text[:1].upper() + text[1:]
 

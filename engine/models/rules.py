@@ -1,390 +1,225 @@
-"""Pure intent parsing for the offline model: text in, decisions out, no I/O.
+"""What kind of message is this? Pure rules for the offline model: text in, a route out.
 
-Why separate from the model: every rule here is unit-testable without LangChain, a graph or a
-store, and the same functions serve both the chat model (which memory to update) and the graph's
-offline extractor (what exactly to change in the ToDo list). Only the last human message drives
-an update, so an earlier request is never applied twice (the enqueue scenario's second run).
+Why separate from the model: every rule is unit-testable without LangChain, a graph or a store.
+The route says whether the model calls `UpdateMemory` (todo, user, instructions), answers a
+question about the list, chats, or asks back (a short unclear phrase, or nothing understood:
+never a new todo by mistake). Only the last human message is read, so an earlier request is
+never applied twice (the enqueue scenario's second run); earlier turns only give `Context`
+("mark it done", "yes" to "Should I add …?").
+
+The phrasings live in `intents` (a table), what exactly changes in `planner`, dates in `dates`,
+matching a phrase to an existing todo in `matching`, the words of a task in `phrases`.
 """
 
 from __future__ import annotations
 
-import difflib
+import ast
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
-from engine.models.dates import find_date, find_duration
-from engine.models.phrases import LEADIN_RE as _LEADIN_RE
-from engine.models.phrases import TODO_WORDS as _TODO_WORDS
-from engine.models.phrases import clean_task, split_items
+from engine.models import intents
+from engine.models.dates import find_date, parse_shift
+from engine.models.matching import (
+    IRREGULAR,
+    has_content,
+    tokens,
+)
+from engine.models.phrases import (
+    ADD_PREFIX_RE,
+    HAVE_RE,
+    LEADIN_RE,
+    TODO_WORDS,
+    split_items,
+    starts_with_verb,
+)
+from engine.models.profile import PROFILE_RE
 
-Intent = Literal["todo", "user", "instructions", "summary", "chat"]
+Route = Literal["todo", "user", "instructions", "question", "chat", "maybe", "unclear", "no"]
 
 _INSTRUCTIONS_RE = re.compile(
     rf"\b(?:when(?:ever)?|if)\s+(?:you\s+)?(?:add|create|make|updat|sav|stor|put)\w*\b"
-    rf".*\b{_TODO_WORDS}"
-    rf"|\bfrom now on\b|^(?:please\s+)?(?:always|never)\b.*\b{_TODO_WORDS}",
-    re.IGNORECASE,
-)
-_SUMMARY_RE = re.compile(
-    r"\b(?:summar\w*|overview|what(?:'?s| is| do i have)? (?:on|in) my|what do i (?:have|need)"
-    r"|show (?:me )?(?:all )?my|list (?:all )?(?:of )?my|what(?:'?s| is| are)? (?:due|left|pending)"
-    r"|anything due|how many (?:todos?|tasks?)|read (?:me )?my|what are my)\b",
-    re.IGNORECASE,
-)
-# A question about the list, even when it contains "I need to": "what do I need to do today?".
-_ASK_RE = re.compile(
-    r"^(?:so\s+)?(?:what(?:'s| is| are)?\s+(?:do\s+i|i)\s+(?:have|need|got)\s+"
-    r"(?:to\s+do|on|left|due|pending)\b|what(?:'s| is)?\s+(?:up\s+)?next\b"
-    r"|what\s+(?:should|shall|can|must|do)\s+i\s+(?:do|work on|focus on|tackle|start with)\b"
-    r"|(?:is there\s+)?anything\s+(?:else\s+)?(?:due|left|pending|overdue|to do|on my)\b"
-    r"|do i have\s+(?:anything|any\s+\w+|much)\b"
-    r"|what(?:'s| is)\s+(?:on\s+)?(?:my|the)\s+(?:plate|agenda|schedule)\b)",
-    re.IGNORECASE,
-)
-_ADD_RE = re.compile(
-    r"\b(?:add|create|make|put|new|remind me|schedule|set up|don't forget"
-    r"|i (?:need|have|must|should)"
-    r" to)\b",
-    re.IGNORECASE,
-)
-_DONE_RE = re.compile(
-    r"\b(?:mark(?:ed)?\b.*\b(?:as\s+)?(?:done|completed?|finished)|check(?:ed)? off|tick(?:ed)? off"
-    r"|i(?:'ve| have)?\s+(?:just\s+)?(?:finished|completed|done)\b|(?:is|are)\s+(?:now\s+)?"
-    r"(?:done|finished|completed?)\b)",
-    re.IGNORECASE,
-)
-_DELETE_RE = re.compile(
-    r"\b(?:delete|remove|get rid of|scrap|forget about|take\b.*\boff)\b"
-    r"|\bdrop\b(?!\s+(?:by|off|in)\b)",
-    re.IGNORECASE,
-)
-_RESCHEDULE_RE = re.compile(
-    r"\b(?:change|move|push|postpone|reschedule|update|set|shift|bump|make)\b.*?"
-    r"\b(?:deadline|due date|due)\b|\b(?:move|push|postpone|reschedule|shift|bump)\b",
-    re.IGNORECASE,
-)
-_PROFILE_RE = re.compile(
-    r"\bmy name(?:'s| is)\b|\bi(?:'m| am) called\b|\bcall me\b|\bi live in\b"
-    r"|\bi(?:'m| am) (?:from|based in|living in)\b|\bi work (?:as|at|for)\b|\bmy job is\b"
-    r"|\bi(?:'m| am) an? (?:\w+ )?\w*(?:er|or|ist"
-    r"|ian|ant|ent|ect|eon|nurse|chef|doctor|lawyer|pilot)\b|\bi (?:really )?(?:like|love|enjoy)\b"
-    r"|\bmy (?:wife|husband|partner|son|daughter|friend|boss|brother|sister|mom|dad|mother|father)"
-    r"(?:'s name)? is\b",
+    rf".*\b{TODO_WORDS}"
+    rf"|\bfrom now on\b|^(?:please\s+)?(?:always|never)\b.*\b{TODO_WORDS}",
     re.IGNORECASE,
 )
 _CHAT_RE = re.compile(
-    r"^(?:hi|hello|hey|yo|good (?:morning|afternoon|evening)|thanks?(?: you)?|thx|ok(?:ay)?"
-    r"|cool|great"
-    r"|nice|bye|goodbye|see you|how are you|who are you|what can you do|help)\b",
+    r"^(?:hi|hello|hey|yo|good (?:morning|afternoon|evening)|thanks?(?: you)?|thx|ty|ok(?:ay)?"
+    r"|cool|great|nice|awesome|perfect|bye|goodbye|see you|how are you|who are you|lol|haha"
+    r"|hmm+|what can you do|help|yes|yeah|yep|no|nope|sure|fine|alright|all right|got it|undo"
+    r"|whatever|nothing|idk|test|testing)\b",
     re.IGNORECASE,
 )
-_CORRECTION_RE = re.compile(r"^\s*(?:actually|sorry|i meant|no,|wait|instead|correction)", re.I)
-_MODIFIER_RE = re.compile(
-    r"^(?:please\s+)?(?:do (?:this|that|it)|it(?:'s| is)(?: due)?|(?:this|that) (?:is )?due|due|it"
-    r"(?:'ll| will| should)? takes?|that takes|by|before|on)\b",
+_SMALL_TALK_RE = re.compile(
+    r"^(?:how are you|who are you|what can you do|what do you do|what are you|help(?: me)?"
+    r"|can you help(?: me)?|how does this work|how do (?:i|you) use (?:you|this))\W*$",
     re.IGNORECASE,
 )
-_VERBS_RE = re.compile(
-    r"\b(?:mark(?:ed)?|check(?:ed)?|tick(?:ed)?|finished|completed?|done|delete|remove|get rid of"
-    r"|scrap|forget about|drop|take|off|as|i've|i have|i|just|is|are|now)\b",
+_YES_RE = re.compile(
+    r"^(?:y|yes|yeah|yep|yup|sure|ok(?:ay)?|please(?: do)?|yes,? please|do it|go ahead"
+    r"|add it|please add it|correct|right|sounds good)\W*$",
     re.IGNORECASE,
 )
-_STOP = frozenset(
-    {
-        "a",
-        "an",
-        "the",
-        "to",
-        "for",
-        "with",
-        "and",
-        "or",
-        "of",
-        "in",
-        "on",
-        "at",
-        "by",
-        "my",
-        "his",
-        "her",
-        "their",
-        "our",
-        "your",
-        "this",
-        "that",
-        "it",
-        "is",
-        "be",
-        "do",
-        "add",
-        "create",
-        "todo",
-        "to-do",
-        "task",
-        "tasks",
-        "list",
-        "item",
-        "new",
-        "please",
-        "me",
-        "mark",
-        "done",
-        "as",
-        "from",
-        "off",
-        "delete",
-        "remove",
-        "change",
-        "move",
-        "deadline",
-        "due",
-        "date",
-        "set",
-        "update",
-        "one",
-        "about",
-    }
+_NO_RE = re.compile(r"^(?:n|no|nope|nah|no,? thanks?(?: you)?|don't|never ?mind)\W*$", re.I)
+_STATEMENT_RE = re.compile(
+    r"^(?:i|i'm|im|i've|i'd|i'll|you|you're|we|we're|he|she|it|it's|they|they're|there|there's"
+    r"|this|that|that's|here|who|why|maybe|well)\b|\b(?:is|are|was|were|am|been|seems?|seemed"
+    r"|looks?|looked|feels?|felt|went|goes|had|has|have|did|does|got|will|would|can|could|might"
+    r"|must|think|thought|know|knew|likes?|loves?|wants?|\w+n't)\b",
+    re.IGNORECASE,
+)
+PRONOUNS = frozenset(
+    {"it", "this", "that", "this one", "that one", "them", "those", "these", "the last one"}
+    | {f"{d} {w}" for d in ("this", "that", "the") for w in ("task", "todo", "to-do", "item")}
 )
 
 
-@dataclass
-class TodoOp:
-    """One change to the ToDo list, already decided; the graph only applies it to the store."""
-
-    kind: Literal["create", "update", "unchanged", "delete"]
-    key: str | None = None
-    fields: dict[str, Any] = field(default_factory=dict)  # create: filled fields; update: patch
-    plan: str = ""
-    added: str = ""  # update: "Added content" (the first changed value)
+def pronoun(ref: str | None) -> bool:
+    return ref is not None and ref.lower() in PRONOUNS
 
 
-def classify(text: str) -> Intent:
-    """Which memory (if any) a human message should update, or how to answer it."""
-    t = _LEADIN_RE.sub("", text.strip())
+_LIST_WORD = re.compile(r"\b(?:task|todo|to-do|item|reminder|one|entry)\b(?=\s+\S)", re.I)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What earlier turns tell the rules: the todo last touched, an add awaiting yes or no."""
+
+    last_task: str | None = None
+    proposal: str | None = None  # the human text the model asked "Should I add …?" about
+
+
+NO_CONTEXT = Context()
+PROPOSAL_PREFIX = "Should I add "
+
+
+def is_yes(text: str) -> bool:
+    """ "yes", "sure", "add it": an answer to "Should I add …?"."""
+    return bool(_YES_RE.match(LEADIN_RE.sub("", text.strip())))
+
+
+def context_from(history: list[tuple[str, str]]) -> Context:
+    """Context from the turns before the last human message: (type, text) pairs, oldest first.
+
+    Types are LangChain's: "human", "ai", "tool".
+    """
+    last = max((i for i, (kind, _) in enumerate(history) if kind == "human"), default=-1)
+    before = history[:last] if last >= 0 else history
+    proposal = None
+    if before and before[-1][0] == "ai" and before[-1][1].startswith(PROPOSAL_PREFIX):
+        proposal = next((t for k, t in reversed(before) if k == "human"), None)
+    for kind, text in reversed(before):
+        if kind == "tool" and (task := _task_named_in(text)):
+            return Context(task, proposal)
+    return Context(None, proposal)
+
+
+def _task_named_in(tool_text: str) -> str | None:
+    """The task a tool message (task_maistro's formats) last created or changed."""
+    for block in reversed(tool_text.split("\n\n")):
+        if block.startswith("New ToDo created:\nContent: "):
+            try:
+                return str(ast.literal_eval(block.split("Content: ", 1)[1]).get("task") or "")
+            except (ValueError, SyntaxError, AttributeError):
+                continue
+        quoted = re.findall(r'"([^"]+)"', block)
+        if block.startswith("Document ") and quoted:
+            return quoted[-1] if "Renamed" in block else quoted[0]
+    return None
+
+
+def polite(text: str) -> str:
+    return intents.normalize(LEADIN_RE.sub("", text.strip()))
+
+
+def explicit_add(text: str) -> bool:
+    """Does the clause start with an add command ("Add a ToDo to …", "remind me to …")?"""
+    m = ADD_PREFIX_RE.match(LEADIN_RE.sub("", text.strip()))
+    return bool(m and m.group(0).strip())
+
+
+def reads_as_task(text: str, now: datetime) -> bool:
+    """Is this clause a task even without "add"? An imperative ("call mom"), or a noun phrase
+    with a deadline ("dentist appointment on Friday"); not a statement ("it's raining today")."""
+    plain = polite(text)  # also without "I want to", "I'd like to"
+    if explicit_add(text) or starts_with_verb(text) or starts_with_verb(plain):
+        return True
+    date = find_date(plain, now)
+    if date and HAVE_RE.match(plain):  # "I have a dentist appointment on the 12th"
+        return has_content(HAVE_RE.sub("", date.cut(plain)))
+    if _STATEMENT_RE.search(plain):
+        return False
+    return bool(date and has_content(date.cut(plain)))
+
+
+def might_be_task(text: str) -> bool:
+    """A short phrase that is no statement ("milk", "Denver flights"): ask before adding it."""
+    plain = polite(text)
+    return has_content(plain) and len(plain.split()) <= 6 and not _STATEMENT_RE.search(plain)
+
+
+def route(text: str, now: datetime, context: Context = NO_CONTEXT) -> Route:
+    """How the model should treat the last human message (see module docstring)."""
+    t = LEADIN_RE.sub("", text.strip())
+    if context.proposal and _YES_RE.match(t):
+        return "todo"
+    if context.proposal and _NO_RE.match(t):
+        return "no"
     if _INSTRUCTIONS_RE.search(t):
         return "instructions"
-    if _ASK_RE.search(t) or (_SUMMARY_RE.search(t) and not _ADD_RE.search(t)):
-        return "summary"
-    if re.search(rf"\b{_TODO_WORDS}\b", t, re.I) or _ADD_RE.search(t) or _DONE_RE.search(t):
+    if explicit_add(t):
         return "todo"
-    if _PROFILE_RE.search(t):
-        return "user"
-    if _CHAT_RE.search(t) or t.endswith("?") or len(t.split()) < 2:
+    if _SMALL_TALK_RE.match(t):
         return "chat"
-    return "todo"  # "err on the side of updating the todo list" (original prompt)
-
-
-def words(text: str) -> set[str]:
-    """Content words for fuzzy matching (lower-case, crude plural stripping, no stop words)."""
-    out = set()
-    for w in re.findall(r"[a-z0-9']+", text.lower()):
-        w = w.removesuffix("'s")
-        if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
-            w = w[:-1]
-        if w not in _STOP and len(w) > 1:
-            out.add(w)
-    return out
-
-
-def match_todo(
-    ref: str, existing: list[tuple[str, dict]], *, loose: bool = False
-) -> tuple[str, dict] | None:
-    """The existing todo `ref` most plausibly means, or None.
-
-    Strict: most of the shorter side's words shared. Loose (a correction, or an explicit
-    reference such as "mark X done"): any shared content word, best score wins.
-    """
-    ref_words = words(ref)
-    best: tuple[float, str, dict] | None = None
-    for key, value in existing:
-        task_words = words(str(value.get("task", "")))
-        shared = ref_words & task_words
-        if not shared:
-            continue
-        score = len(shared) / max(1, min(len(ref_words), len(task_words)))
-        task = str(value.get("task", "")).lower()
-        ratio = difflib.SequenceMatcher(None, ref.lower(), task).ratio()
-        if (loose or score >= 0.67) and (best is None or (score, ratio) > (best[0], 0)):
-            best = (score + ratio / 10, key, value)
-    return (best[1], best[2]) if best else None
-
-
-def parse_item(text: str, now: datetime) -> dict[str, Any]:
-    """One todo phrase → filled fields {task, deadline?, time_to_complete?} (deadline as ISO)."""
-    fields: dict[str, Any] = {}
-    rest = text
-    date = find_date(rest, now)
-    if date:
-        fields["deadline"] = date.deadline.isoformat()
-        rest = rest[: date.start] + rest[date.end :]
-    duration = find_duration(rest)
-    if duration:
-        fields["time_to_complete"] = duration[0]
-        rest = rest[: duration[1][0]] + rest[duration[1][1] :]
-    return {"task": clean_task(rest), **fields}
-
-
-def _patch(value: dict, fields: dict, correction: bool) -> TodoOp:
-    """What differs between an existing todo and requested fields → one update/unchanged op."""
-    patch: dict[str, Any] = {}
-    plans: list[str] = []
-    subject = f'"{value.get("task", "")}"'
-    new_task = fields.get("task", "")
-    if correction and new_task and words(new_task) != words(str(value.get("task", ""))):
-        patch["task"] = new_task
-        plans.append(f'renamed {subject} to "{new_task}"')
-        subject = "its"
-    of = "its" if subject == "its" else f"the {{}} of {subject}"
-    for name, label, unit in (
-        ("deadline", "deadline", ""),
-        ("time_to_complete", "time estimate", " minutes"),
+    if intents.QUESTION_START.match(intents.normalize(t)):
+        return "question"
+    plain = polite(t)
+    if any(valid_reading(r, now) for r in intents.change_readings(plain)) or re.search(
+        rf"\b{TODO_WORDS}\b", t, re.I
     ):
-        if fields.get(name) and fields[name] != value.get(name):
-            patch[name] = fields[name]
-            shown = str(fields[name])[:10] if name == "deadline" else fields[name]
-            target = f"its {label}" if of == "its" else of.format(label)
-            plans.append(f"set {target} to {shown}{unit}")
-    if fields.get("status") and fields["status"] != value.get("status"):
-        patch["status"] = fields["status"]
-        plans.append(f"marked {subject} as {fields['status']}".replace("marked its", "marked it"))
-    key = fields.get("__key__")
-    if not patch:
-        return TodoOp("unchanged", key, plan=f'"{value.get("task")}" is already on your ToDo list.')
-    plan = " and ".join(plans) + "."
-    added = str(next(iter(patch.values())))
-    return TodoOp("update", key, fields=patch, plan=plan[:1].upper() + plan[1:], added=added)
+        return "todo"
+    if t.endswith("?"):
+        return "question"
+    if PROFILE_RE.search(t):
+        return "user"
+    if _CHAT_RE.match(plain) or not plain:
+        return "chat"
+    if any(reads_as_task(c, now) for c in split_items(t)):
+        return "todo"
+    return "maybe" if might_be_task(t) else "unclear"
 
 
-def plan_todo_changes(text: str, existing: list[tuple[str, dict]], now: datetime) -> list[TodoOp]:
-    """The offline extractor: the last human message + current todos → list of changes.
-
-    Changes to one todo within a message are merged into one op; a todo created earlier in the
-    same message is patched in place (so "X. Do this by Friday." is one create).
-    """
-    todos = list(existing)
-    created: list[dict[str, Any]] = []
-    updates: dict[str, dict[str, Any]] = {}  # key -> requested fields (merged)
-    deleted: dict[str, str] = {}
-    correction = bool(_CORRECTION_RE.search(text))
-    mentions_list = bool(re.search(rf"\b{_TODO_WORDS}\b", text, re.I))
-    last: tuple[str, dict] | None = None
-
-    def request(hit: tuple[str, dict], fields: dict[str, Any]) -> None:
-        key, value = hit
-        if any(value is c for c in created):
-            value.update({k: v for k, v in fields.items() if k != "task" or correction})
-        else:
-            updates.setdefault(key, {}).update(fields)
-
-    for raw in split_items(text):
-        clause = _LEADIN_RE.sub("", raw).strip(" .!")
-        if not clause:
-            continue
-        if _MODIFIER_RE.search(clause) and last is not None:  # "Do this by Friday."
-            request(last, {k: v for k, v in parse_item(clause, now).items() if k != "task"})
-            continue
-        if _DONE_RE.search(clause) or _DELETE_RE.search(clause):
-            ref = _VERBS_RE.sub(" ", clause)
-            hit = match_todo(ref, todos, loose=True)
-            if hit and _DONE_RE.search(clause):
-                request(hit, {"status": "done"})
-                last = hit
-                continue
-            if hit:
-                deleted[hit[0]] = f'Removed "{hit[1].get("task")}" from the ToDo list.'
-                todos = [t for t in todos if t[0] != hit[0]]
-                continue
-            if mentions_list:
-                continue  # "delete the dentist todo" with no such todo: nothing to do
-        item = parse_item(clause, now)
-        if _RESCHEDULE_RE.search(clause) and not _ADD_RE.search(clause):
-            hit = match_todo(
-                re.sub(_RESCHEDULE_RE.pattern, " ", item["task"], flags=re.I), todos, loose=True
-            )
-            if hit:
-                request(hit, {k: v for k, v in item.items() if k != "task"})
-                last = hit
-                continue
-        if not item["task"]:
-            continue
-        hit = match_todo(item["task"], todos, loose=correction)
-        if hit:
-            request(hit, item if correction else {k: v for k, v in item.items() if k != "task"})
-            last = hit
-            continue
-        created.append(item)
-        last = (f"new-{len(created)}", item)
-        todos.append(last)
-    values = dict(existing)
-    ops = [TodoOp("create", None, fields=item) for item in created]
-    for key, fields in updates.items():
-        if key not in deleted:
-            ops.append(_patch(values[key], {**fields, "__key__": key}, correction))
-    ops += [TodoOp("delete", key, plan=plan) for key, plan in deleted.items()]
-    return ops
+def valid_reading(reading: intents.Reading, now: datetime) -> bool:
+    """Slots that can mean what they stand for: a ref naming something, a date that is a date."""
+    ref = reading.slots.get("ref")  # (a `deed` is checked against the todos by the planner)
+    if ref is not None and (_LIST_WORD.search(ref) or not (has_content(ref) or pronoun(ref))):
+        return False
+    if "new" in reading.slots and not has_content(reading.slots["new"]):
+        return False
+    if "shift" in reading.slots and parse_shift(reading.slots["shift"]) is None:
+        return False
+    deed = reading.slots.get("deed", "")
+    if deed and not _past_tense(deed.split()[0]):
+        return False
+    verbed = reading.slots.get("verbed")
+    if verbed is not None and (" " in verbed or not _past_tense(verbed)):
+        return False
+    if "when" in reading.slots:
+        when = reading.slots["when"]
+        date = find_date(when, now)
+        if date is None or tokens(date.cut(when)) - {"instead"}:
+            return False
+    return True
 
 
-def parse_profile(text: str) -> dict[str, Any]:
-    """Profile facts in one message → partial Profile fields."""
-    out: dict[str, Any] = {}
-    name = re.search(
-        r"\b(?:my name(?:'s| is)|i(?:'m| am) called|call me)\s+"
-        r"((?-i:[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?))",
-        text,
-        re.I,
-    )
-    if name:
-        out["name"] = name.group(1).strip().title()
-    loc = re.search(
-        r"\bi(?:'m| am)? (?:live|living|based|from)\s+(?:in\s+)?"
-        r"([A-Z][\w .'-]*?)(?=[,.!?]|\s+and\b|$)",
-        text,
-        re.I,
-    )
-    if loc:
-        out["location"] = loc.group(1).strip()
-    job = re.search(
-        r"\b(?:i work as|my job is|i(?:'m| am))\s+an?\s+"
-        r"([\w -]+?)(?=[,.!?]|\s+and\b|\s+at\b|$)",
-        text,
-        re.I,
-    )
-    if job and re.search(_PROFILE_RE, job.group(0)) and "called" not in job.group(0).lower():
-        out["job"] = job.group(1).strip()
-    work = re.search(r"\bi work (?:at|for)\s+([\w &.'-]+?)(?=[,.!?]|\s+and\b|$)", text, re.I)
-    if work and "job" not in out:
-        out["job"] = f"works at {work.group(1).strip()}"
-    likes = re.search(r"\bi (?:really )?(?:like|love|enjoy)\s+([\w ,'-]+?)(?=[.!?]|$)", text, re.I)
-    if likes:
-        parts = re.split(r",\s*(?:and\s+)?|\s+and\s+", likes.group(1))
-        out["interests"] = [i.strip() for i in parts if i.strip()]
-    rel = re.search(
-        r"\bmy (wife|husband|partner|son|daughter|friend|boss|brother|sister|mom"
-        r"|dad|mother|father)(?:'s name)? is(?: called| named)?\s+((?-i:[A-Z][\w'-]*))",
-        text,
-        re.I,
-    )
-    if rel:
-        out["connections"] = [f"{rel.group(2).title()} ({rel.group(1).lower()})"]
-    return out
-
-
-def merge_profile(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
-    """New facts replace scalars and extend lists (no duplicates)."""
-    merged = {"name": None, "location": None, "job": None, "connections": [], "interests": []}
-    merged.update(old or {})
-    for k, v in new.items():
-        if isinstance(v, list):
-            merged[k] = [*merged.get(k, []), *[x for x in v if x not in merged.get(k, [])]]
-        else:
-            merged[k] = v
-    return merged
+def _past_tense(word: str) -> bool:
+    word = word.lower()
+    return word in IRREGULAR or (word.endswith("ed") and len(word) > 4)
 
 
 def merge_instructions(old: str, text: str) -> str:
     """Instructions are kept as sentences, newest last; a repeat is not added twice."""
-    sentence = _LEADIN_RE.sub("", text.strip())
+    sentence = LEADIN_RE.sub("", text.strip())
     lines = [ln for ln in old.splitlines() if ln.strip()]
     return "\n".join(lines if sentence in lines else [*lines, sentence])

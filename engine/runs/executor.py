@@ -17,8 +17,9 @@ from typing import Any
 from langgraph.types import Command
 
 from engine.runs.repair import dangling_tool_calls
+from engine.runs.run_config import execution_config, graph_context
 from engine.runs.services import Services
-from engine.runs.streaming import EventTranslator, graph_modes
+from engine.runs.streaming import EventTranslator, graph_stream
 from engine.serde import loads
 from engine.storage.checkpoints import (
     Head,
@@ -124,23 +125,25 @@ async def _stream_graph(services: Services, graph: Any, row: Any, kwargs: dict, 
     translator = EventTranslator(modes)
     resume = row["attempt"] >= 1 and await run_has_checkpoints(services.saver, thread_id, run_id)
     graph_input = None if resume else _graph_input(kwargs)
+    config = execution_config(
+        kwargs["config"], run_id, row["attempt"] + 1, services.settings.default_recursion_limit
+    )
     options: dict[str, Any] = {
-        "stream_mode": graph_modes(modes) or ["values"],
         "subgraphs": bool(kwargs.get("subgraphs")),
         "durability": effective_durability(kwargs.get("durability")),
     }
-    for key in ("interrupt_before", "interrupt_after", "context"):
+    for key in ("interrupt_before", "interrupt_after"):
         if kwargs.get(key) is not None:
             options[key] = kwargs[key]
+    context = graph_context(graph, kwargs.get("context"))
+    if context is not None:
+        options["context"] = context
     timeout = services.settings.run_timeout_s
     token = current_run.set(RunScope(run_id, thread_id))
     try:
         async with asyncio.timeout(timeout) if timeout else nullcontext():
-            async for item in graph.astream(graph_input, kwargs["config"], **options):
-                if options["subgraphs"]:
-                    namespace, mode, payload = item
-                else:
-                    namespace, (mode, payload) = None, item
+            items = graph_stream(graph, graph_input, config, modes, **options)
+            async for namespace, mode, payload in items:
                 if mode not in translator.api_modes and mode != "messages":
                     continue  # a mode LangGraph needed internally but the client did not ask for
                 for name, data in translator.translate(mode, payload, namespace):

@@ -14,6 +14,7 @@ from engine.graphs.registry import GraphRegistry
 from engine.runs.events import ChannelRegistry
 from engine.runs.status import thread_status
 from engine.serde import to_jsonable
+from engine.state import interrupts_json
 from engine.storage.journal import JournalingStore
 from engine.storage.records import Records
 
@@ -35,7 +36,7 @@ class Services:
         interrupts: dict[str, list[Any]] = {}
         for task in state.tasks:
             if task.interrupts:
-                interrupts[task.id] = to_jsonable(list(task.interrupts))
+                interrupts[task.id] = interrupts_json(task.interrupts)
         values = to_jsonable(state.values) if state.created_at else None
         return {"values": values, "has_next": bool(state.next), "interrupts": interrupts}
 

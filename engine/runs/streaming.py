@@ -2,11 +2,14 @@
 
 The API's stream modes are not LangGraph's: `messages-tuple` is LangGraph's `messages`, while the
 API's `messages` mode accumulates chunks into `messages/partial` and `messages/complete` events.
+The `events` mode needs `astream_events` (v2): the root run's stream chunks are the other modes'
+items, every other event is sent as an `events` frame.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import aclosing
 from typing import Any
 
 from langchain_core.messages import BaseMessage, BaseMessageChunk
@@ -50,10 +53,53 @@ def graph_modes(api_modes: Iterable[str]) -> list[str]:
         if mode in ("messages", "messages-tuple"):
             mode = "messages"
         elif mode == "events":
-            continue  # astream_events is not offered; the mode is accepted and stays silent
+            continue  # served by astream_events, not a LangGraph stream mode
         if mode not in needed:
             needed.append(mode)
     return needed
+
+
+StreamItem = tuple[tuple[str, ...] | None, str, Any]
+
+
+async def graph_stream(
+    graph: Any,
+    graph_input: Any,
+    config: dict[str, Any],
+    api_modes: Iterable[str],
+    *,
+    subgraphs: bool = False,
+    **options: Any,
+) -> AsyncIterator[StreamItem]:
+    """(namespace, LangGraph mode, payload) for each item the graph streams; with the `events`
+    API mode, mode `events` carries one astream_events v2 dict."""
+    api_modes = list(api_modes)
+    modes = graph_modes(api_modes) or ["values"]
+    if "events" not in api_modes:
+        async for item in graph.astream(
+            graph_input, config, stream_mode=modes, subgraphs=subgraphs, **options
+        ):
+            yield _unpack(item, subgraphs)
+        return
+    events = graph.astream_events(
+        graph_input, config, version="v2", stream_mode=modes, subgraphs=subgraphs, **options
+    )
+    async with aclosing(events) as stream:
+        async for event in stream:
+            if "langsmith:hidden" in (event.get("tags") or ()):
+                continue
+            if event["event"] == "on_chain_stream" and not event.get("parent_ids"):
+                yield _unpack(event["data"]["chunk"], subgraphs)
+            else:
+                yield None, "events", event
+
+
+def _unpack(item: Any, subgraphs: bool) -> StreamItem:
+    if subgraphs:
+        namespace, mode, payload = item
+        return namespace, mode, payload
+    mode, payload = item
+    return None, mode, payload
 
 
 def wire_name(mode: str, namespace: tuple[str, ...] | None) -> str:

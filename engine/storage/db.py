@@ -67,6 +67,34 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX journal_by_run ON store_journal(run_id, id);
     """,
+    # 2: assistants (graph + settings), every version kept; the current one is mirrored in
+    # `assistants` so reads and searches need no join.
+    """
+    CREATE TABLE assistants (
+        assistant_id TEXT PRIMARY KEY,
+        graph_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT,
+        config TEXT NOT NULL DEFAULT '{}',
+        context TEXT NOT NULL DEFAULT '{}',
+        metadata TEXT NOT NULL DEFAULT '{}',
+        version INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE assistant_versions (
+        assistant_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        graph_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT,
+        config TEXT NOT NULL DEFAULT '{}',
+        context TEXT NOT NULL DEFAULT '{}',
+        metadata TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (assistant_id, version)
+    );
+    """,
 ]
 
 

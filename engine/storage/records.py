@@ -20,7 +20,7 @@ def now_iso() -> str:
 
 
 def _thread_dict(row: aiosqlite.Row) -> dict[str, Any]:
-    return {
+    thread = {
         "thread_id": row["thread_id"],
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
@@ -29,9 +29,13 @@ def _thread_dict(row: aiosqlite.Row) -> dict[str, Any]:
         "status": row["status"],
         "config": loads(row["config"]),
         "values": loads(row["state_values"]),
-        "interrupts": loads(row["interrupts"]),
-        "error": loads(row["error"]),
     }
+    error = loads(row["error"])
+    if thread["values"] is not None or error is not None:
+        # Like the reference, `error` and `interrupts` appear once a run has settled the thread.
+        thread["error"] = error
+        thread["interrupts"] = loads(row["interrupts"])
+    return thread
 
 
 def _run_dict(row: aiosqlite.Row) -> dict[str, Any]:
@@ -45,6 +49,7 @@ def _run_dict(row: aiosqlite.Row) -> dict[str, Any]:
         "metadata": loads(row["metadata"]),
         "kwargs": loads(row["kwargs"]),
         "multitask_strategy": row["multitask_strategy"],
+        "langsmith_session_name": None,
         "attempt": row["attempt"],
     }
 
@@ -93,10 +98,10 @@ class Records:
     async def set_thread_graph(
         self, thread_id: str, graph_id: str, defaults: dict[str, Any]
     ) -> None:
-        """Mark the thread busy and fill in graph keys its metadata lacks, in one statement."""
+        """Mark the thread busy and set the graph keys of its metadata, in one statement."""
         await self.conn.execute(
             "UPDATE threads SET status = 'busy', graph_id = ?, updated_at = ?,"
-            " metadata = json_patch(?, metadata) WHERE thread_id = ?",
+            " metadata = json_patch(metadata, ?) WHERE thread_id = ?",
             (graph_id, now_iso(), dumps_str(defaults), thread_id),
         )
 

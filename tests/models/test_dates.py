@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from engine.models.dates import describe_day, find_date, find_duration
+from engine.models.dates import describe_day, find_date, find_duration, parse_shift
 
 WED = datetime(2024, 11, 13, 10, 0)
 
@@ -80,8 +80,49 @@ def test_describe_day():
     ],
 )
 def test_end_of_period_deadlines(text: str, task: str, deadline: str) -> None:
-    from engine.models.rules import plan_todo_changes
+    from engine.models.planner import plan_todo_changes
 
     (op,) = plan_todo_changes(text, [], datetime(2026, 11, 23, 10))  # a Monday
     assert op.fields["task"] == task
     assert op.fields["deadline"] == f"{deadline}T23:59:59"
+
+
+MON = datetime(2026, 11, 30, 10, 0)  # Monday
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("on the 8th", "2026-12-08T23:59:59"),  # the next 8th, not August
+        ("by the 30th", "2026-11-30T23:59:59"),  # today is the 30th
+        ("the 31st", "2026-12-31T23:59:59"),  # November has no 31st: the next month that does
+        ("on the first of the month", "2026-12-01T23:59:59"),
+        ("Dec 15", "2026-12-15T23:59:59"),
+        ("January 5th", "2027-01-05T23:59:59"),
+        ("on Nov 1", "2027-11-01T23:59:59"),  # passed this year: next year's
+        ("in 2 hours", "2026-11-30T12:00:00"),
+        ("tomorrow at 5pm", "2026-12-01T17:00:00"),
+        ("at 5:30 pm on Friday", "2026-12-04T17:30:00"),
+        ("at 9am", "2026-12-01T09:00:00"),  # 9am has passed today
+        ("by noon", "2026-11-30T12:00:00"),
+        ("end of the month", "2026-11-30T23:59:59"),
+        ("end of next month", "2026-12-31T23:59:59"),
+    ],
+)
+def test_more_date_forms(text, expected):
+    found = find_date(f"Do the thing {text}", MON)
+    assert found is not None and found.deadline.isoformat() == expected
+    assert found.cut(f"Do the thing {text}") == "Do the thing"
+
+
+@pytest.mark.parametrize("text", ["Read the 5th chapter", "lesson 5th", "Feb 30", "at 3"])
+def test_more_not_dates(text):
+    assert find_date(text, MON) is None
+
+
+def test_shifts_and_times_in_words():
+    assert parse_shift("a week") is not None and parse_shift("by 2 days") is not None
+    assert parse_shift("a bit") is None
+    assert describe_day("2026-12-01T17:00:00", MON) == "tomorrow at 5pm"
+    assert describe_day("2026-12-04T15:30:00", MON) == "Friday, December 4 at 3:30pm"
+    assert describe_day("2026-12-04", MON) == "Friday, December 4"
