@@ -121,6 +121,79 @@ BAD_QUERIES = [
 
 Probe = tuple[str, str, dict[str, Any], str]  # method, path, httpx kwargs, what it tests
 
+NUL = "\u0000"
+BAD_FILTER_KEYS = ["a b", "x') OR 1=1 --", 'a"b', f"a{NUL}", "", "é"]
+
+
+def _filter_probes(tid: str, other: str) -> list[Probe]:
+    """Filters, checkpoints and store values that reached SQLite or the JSON encoder raw (500s):
+    keys outside [A-Za-z0-9_.-], unknown operators, values nested past 254 levels, NUL in a
+    namespace, and a checkpoint naming another thread (which must not be read)."""
+    history = f"/threads/{tid}/history"
+    deep = _nested(254)
+    probes: list[Probe] = []
+    for key in BAD_FILTER_KEYS:
+        probes += [
+            ("POST", history, {"json": {"metadata": {key: 1}}}, "history filter key"),
+            ("POST", "/store/items/search", {"json": {"filter": {key: 1}}}, "store filter key"),
+            ("POST", "/threads/search", {"json": {"metadata": {key: 1}}}, "thread filter key"),
+            ("POST", "/threads/count", {"json": {"metadata": {key: 1}}}, "thread filter key"),
+        ]
+    for operator in ("$zz", "$where", "n", "", "$eq "):
+        body = {"json": {"filter": {"a": {operator: 1}}}}
+        probes.append(("POST", "/store/items/search", body, "store filter operator"))
+    for condition in (deep, {"$eq": deep}, {"$gt": [deep]}, {"$ne": {"x": deep}}):
+        body = {"json": {"filter": {"a": condition}}}
+        probes.append(("POST", "/store/items/search", body, "deep filter value"))
+    probes += [
+        ("POST", history, {"json": {"metadata": {"a": deep}}}, "deep history filter"),
+        ("PUT", "/store/items", {"json": {"namespace": ["a"], "key": "k", "value": deep}}, "deep"),
+        ("POST", "/threads", {"json": {"metadata": {"a": deep}}}, "deep metadata"),
+        ("POST", "/threads/search", {"json": {"metadata": {"a": deep}}}, "deep filter"),
+    ]
+    for checkpoint in (
+        {"thread_id": other},
+        {"thread_id": other, "checkpoint_ns": ""},
+        {"checkpoint_ns": 5},
+        {"checkpoint_id": ["x"]},
+        {"checkpoint_map": 5},
+        {"checkpoint_map": {"a": 1}},
+        {"thread_id": 5},
+    ):
+        for path in (history, f"/threads/{tid}/state/checkpoint"):
+            body = {"json": {"checkpoint": checkpoint}}
+            probes.append(("POST", path, body, "foreign or bad checkpoint"))
+    for namespace in ([f"a{NUL}b"], [NUL], ["a", f"{NUL}"]):
+        probes += [
+            ("PUT", "/store/items", {"json": {"namespace": namespace, "key": "k", "value": {}}},
+             "NUL namespace"),
+            ("DELETE", "/store/items", {"json": {"namespace": namespace, "key": "k"}},
+             "NUL namespace"),
+            ("POST", "/store/items/search", {"json": {"namespace_prefix": namespace}},
+             "NUL namespace"),
+            ("POST", "/store/namespaces", {"json": {"prefix": namespace, "suffix": namespace}},
+             "NUL namespace"),
+            ("GET", "/store/items", {"params": {"namespace": ".".join(namespace), "key": "k"}},
+             "NUL namespace"),
+        ]  # fmt: skip
+    probes.append(("PUT", "/store/items", {"json": {"namespace": ["a"], "key": NUL, "value": {}}},
+                   "NUL key"))  # fmt: skip
+    return probes
+
+
+def _hostile_header_probes(tid: str) -> list[Probe]:
+    """A DNS-rebound page (foreign Host) and cross-origin simple requests (no preflight)."""
+    probes: list[Probe] = []
+    for host in ("evil.example", "evil.example:8123", "127.0.0.1.evil.example", "", "[::1"):
+        probes.append(("GET", f"/threads/{tid}", {"headers": {"host": host}}, "foreign Host"))
+        probes.append(("POST", "/threads/search", {"json": {}, "headers": {"host": host}},
+                       "foreign Host"))  # fmt: skip
+    for ctype in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data"):
+        body = _raw('{"status": "all"}', ctype)
+        probes.append(("POST", "/runs/cancel?action=rollback", body, "cross-origin cancel"))
+        probes.append(("POST", f"/threads/{tid}/copy", _raw("{}", ctype), "cross-origin copy"))
+    return probes
+
 
 @dataclass
 class Fuzz:
@@ -232,6 +305,9 @@ async def _plan(fz: Fuzz, rng: random.Random, random_count: int, quick: bool) ->
     run = (await c.post(f"/threads/{tid}/runs", json={"assistant_id": "noop"})).json()
     rid = run["run_id"]
     await c.get(f"/threads/{tid}/runs/{rid}/join")
+    other = (await c.post("/threads", json={})).json()["thread_id"]
+    body = {"assistant_id": "noop", "input": {"messages": [{"role": "user", "content": "other"}]}}
+    await c.post(f"/threads/{other}/runs/wait", json=body)
     body_paths = [
         ("POST", "/threads"),
         ("PATCH", f"/threads/{tid}"),
@@ -277,8 +353,10 @@ async def _plan(fz: Fuzz, rng: random.Random, random_count: int, quick: bool) ->
                 every = {name: value for name in fields}
                 plan.append((method, path, {"json": every}, f"all fields=hostile#{i}"))
     for bad in BAD_IDS:
-        for suffix in ("", "/runs", f"/runs/{bad}", "/state", "/history"):
+        for suffix in ("", "/runs", f"/runs/{bad}", "/state", "/history", "/side_effects"):
             plan.append(("GET", f"/threads/{bad}{suffix}", {}, "bad id"))
+        plan.append(("GET", f"/threads/{tid}/runs/{bad}/side_effects", {}, "bad id"))
+        plan.append(("POST", f"/threads/{bad}/copy", {}, "bad id"))
         for suffix in ("/join", "/stream", "/cancel"):
             method = "POST" if suffix == "/cancel" else "GET"
             plan.append((method, f"/threads/{tid}/runs/{bad}{suffix}", {}, "bad id"))
@@ -297,6 +375,10 @@ async def _plan(fz: Fuzz, rng: random.Random, random_count: int, quick: bool) ->
             ("GET", "/store/items"),
         ):
             plan.append((method, path, {"params": params}, "bad query"))
+    plan += _filter_probes(tid, other)
+    plan += _hostile_header_probes(tid)
+    for params in ({"limit": "0"}, {"limit": "x"}, {"offset": "-1"}, {"limit": "99999999"}):
+        plan.append(("GET", f"/threads/{tid}/side_effects", {"params": params}, "bad query"))
     bad_header = {"headers": {"Last-Event-ID": ("💥" * 100).encode()}}
     plan.append(("GET", f"/threads/{tid}/runs/{rid}/stream", bad_header, "bad Last-Event-ID"))
     plan.append(("GET", "/" + "a" * 8000, {}, "long path"))

@@ -14,8 +14,12 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
 import signal
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -28,9 +32,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"doubletext: {message} (see `doubletext --help`)\n")
 
 
+API_KEY_ENV = "DOUBLETEXT_API_KEY"
+
+
 def _fail(message: str, code: int = EXIT_FAILURE) -> int:
-    print(f"doubletext: {message}", file=sys.stderr, flush=True)
+    print(f"doubletext: {' '.join(message.split())}", file=sys.stderr, flush=True)
     return code
+
+
+def _warn(message: str) -> None:
+    print(f"doubletext: warning: {message}", file=sys.stderr, flush=True)
 
 
 def _non_negative(text: str) -> float:
@@ -63,6 +74,20 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _api_key(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty API key would mean no authentication; omit it")
+    return text
+
+
+def _host(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            "an empty host would mean every interface; give one, e.g. 127.0.0.1 or 0.0.0.0"
+        )
+    return text.strip()
+
+
 def _url(text: str) -> str:
     if not text.startswith(("http://", "https://")):
         raise argparse.ArgumentTypeError(f"expected an http(s):// URL, got {text!r}")
@@ -89,17 +114,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", type=Path, help="data directory of the embedded engine")
     parser.add_argument("--pace", type=_non_negative, help="offline model speed (1 = realistic)")
     parser.add_argument("--model", help="chat model of the embedded engine (default offline)")
-    parser.add_argument("--api-key", help="x-api-key for --url (default: LANGGRAPH_API_KEY)")
+    parser.add_argument(
+        "--api-key", type=_api_key, help="x-api-key for --url (default: LANGGRAPH_API_KEY)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="{serve,demo}", parser_class=_Parser)
 
     serve = sub.add_parser("serve", help="serve the LangGraph Agent Server API over HTTP")
-    serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default loopback)")
+    serve.add_argument(
+        "--host", type=_host, default="127.0.0.1", help="interface to bind (default loopback)"
+    )
     serve.add_argument("--port", type=_port, default=8123, help="port (0 = any free port)")
     serve.add_argument("--config", type=Path, help="langgraph.json listing the graphs to serve")
     serve.add_argument("--db", type=Path, dest="serve_db", help="data directory")
     serve.add_argument("--model", help="chat model: offline (default) or provider:model")
     serve.add_argument("--pace", type=_non_negative, dest="serve_pace", help="offline model pace")
-    serve.add_argument("--api-key", help="require this key in the x-api-key header")
+    serve.add_argument(
+        "--api-key",
+        type=_api_key,
+        help=f"require this key in the x-api-key header (default: ${API_KEY_ENV}, kept out of ps)",
+    )
     serve.add_argument("--max-concurrency", type=_positive_int, help="runs at once (default 16)")
     serve.add_argument(
         "--log-level",
@@ -141,17 +174,39 @@ def _serve(args: argparse.Namespace) -> int:
         settings.max_concurrency = args.max_concurrency
     if not settings.config_path.is_file():
         return _fail(f"config file not found: {settings.config_path}", EXIT_USAGE)
+    if args.api_key is None and API_KEY_ENV in os.environ:
+        args.api_key = os.environ[API_KEY_ENV]
+        if not args.api_key.strip():
+            return _fail(f"{API_KEY_ENV} is set but empty; unset it or give a key", EXIT_USAGE)
+    from engine.api.embedded import is_loopback
+
+    if not is_loopback(args.host) and not args.api_key:
+        _warn(
+            f"serving on {args.host} without an API key: anyone who can reach this port can "
+            f"read and drive every thread (set {API_KEY_ENV} or --api-key)"
+        )
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     return asyncio.run(_serve_async(settings, args))
 
 
 async def _serve_async(settings: object, args: argparse.Namespace) -> int:
     from engine.api.app import create_app
-    from engine.api.embedded import QuietServer, bind_socket, url_of, uvicorn_config
+    from engine.api.connections import raise_fd_limit
+    from engine.api.embedded import (
+        QuietServer,
+        allowed_hosts,
+        bind_socket,
+        local_url,
+        url_of,
+        uvicorn_config,
+    )
     from engine.core import Engine
     from engine.errors import EngineError
 
+    raise_fd_limit()  # every idle client holds a descriptor
     try:
+        # Engine.open locks the data directory first: a second engine on it stops here,
+        # before it reads or recovers anything of the running one.
         engine = await Engine.open(settings)  # type: ignore[arg-type]
     except EngineError as exc:
         return _fail(exc.message)
@@ -160,9 +215,11 @@ async def _serve_async(settings: object, args: argparse.Namespace) -> int:
             sock = bind_socket(args.host, args.port)
         except OSError as exc:
             return _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
-        app = create_app(engine, api_key=args.api_key)
+        app = create_app(engine, api_key=args.api_key, allowed_hosts=allowed_hosts(args.host))
         server = QuietServer(uvicorn_config(app, log_level=args.log_level))
         _stop_on_signals(server)
+        if engine.lock is not None:
+            engine.lock.publish(local_url(sock), args.api_key)
         print(f"doubletext: serving on {url_of(sock)}", flush=True)
         await server.serve(sockets=[sock])
         return 0
@@ -211,6 +268,50 @@ def engine_options(args: argparse.Namespace) -> dict[str, Any]:
     return {key: value for key, value in options.items() if value is not None}
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    """The engine the app talks to: its URL, API key and the header's description of it."""
+
+    url: str
+    api_key: str | None
+    label: str
+    attached: bool = False
+
+
+@contextlib.contextmanager
+def local_engine(options: dict[str, Any]) -> Iterator[Endpoint]:
+    """The embedded engine on the data directory, or the engine already running on it.
+
+    One data directory, one engine: when another doubletext holds it, the app attaches to that
+    one (URL and key from the private file it published) instead of starting a rival. The
+    embedded engine gets a fresh random API key per session and logs to a file in its data
+    directory, never to the terminal the app draws on.
+    """
+    from doubletext.engine_thread import EngineThread, log_to_file, silence_logs
+    from engine.config import default_data_dir
+    from engine.datadir import LOG_FILE, wait_for_holder
+    from engine.errors import DataDirInUse
+
+    data_dir = Path(options.pop("data_dir", None) or default_data_dir()).expanduser()
+    log_to_file(data_dir / LOG_FILE)
+    key = secrets.token_urlsafe(32)
+    try:
+        thread = EngineThread(data_dir=data_dir, api_key=key, own_logging=False, **options)
+        thread.start()
+    except DataDirInUse as exc:
+        silence_logs()  # the log file is the holder's
+        holder = wait_for_holder(data_dir)
+        if holder.url is None:
+            raise DataDirInUse(exc.data_dir, f"{exc.holder}; nothing to attach to") from None
+        label = f"attached to running engine (pid {holder.pid}) {holder.url} · {data_dir}"
+        yield Endpoint(holder.url, holder.api_key, label, attached=True)
+        return
+    try:
+        yield Endpoint(thread.url, key, f"embedded {data_dir}")
+    finally:
+        thread.stop()
+
+
 def _app(args: argparse.Namespace) -> int:
     try:
         from tui.app import run_app
@@ -222,11 +323,10 @@ def _app(args: argparse.Namespace) -> int:
         if args.url is not None:
             run_app(args.url, **app_options(args))
             return 0
-        from doubletext.engine_thread import EngineThread
-
-        with EngineThread(**engine_options(args)) as engine:
-            options = app_options(args) | {"api_key": None, "model": args.model or "offline"}
-            run_app(engine.url, engine_label=f"embedded {engine.data_dir}", **options)
+        with local_engine(engine_options(args)) as engine:
+            options = app_options(args) | {"api_key": engine.api_key}
+            options["model"] = None if engine.attached else args.model or "offline"
+            run_app(engine.url, engine_label=engine.label, **options)
     except EngineError as exc:  # e.g. the embedded engine's database is unusable
         return _fail(exc.message)
     except OSError as exc:

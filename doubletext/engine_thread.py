@@ -9,6 +9,8 @@ benchmarks, where sync code (snapshot tests) needs a server that keeps running b
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -72,3 +74,38 @@ class EngineThread:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class PrivateLogFile(logging.FileHandler):
+    """Append-only log file created with mode 0600; a failing write is dropped, never printed
+    (the default would print it to stderr, over the TUI)."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        return os.fdopen(fd, self.mode, encoding=self.encoding, errors=self.errors)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        pass
+
+
+def log_to_file(path: Path, level: int = logging.WARNING) -> None:
+    """Route every log record of this process (and `warnings`) to `path`, nothing to the
+    terminal: the embedded engine shares its terminal with the TUI. The file is created on the
+    first record, so a process that never logs leaves no file."""
+    _replace_root_handlers(PrivateLogFile(path, delay=True), level)
+
+
+def silence_logs() -> None:
+    """Nothing to the terminal and nothing to a file (an app attached to another engine)."""
+    _replace_root_handlers(logging.NullHandler(), logging.WARNING)
+
+
+def _replace_root_handlers(handler: logging.Handler, level: int) -> None:
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+        old.close()
+    root.addHandler(handler)
+    root.setLevel(level)
+    logging.captureWarnings(True)

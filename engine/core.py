@@ -20,13 +20,13 @@ from langchain_core.utils.uuid import uuid7
 
 from engine.assistants import AssistantOps
 from engine.config import Settings
+from engine.datadir import DataDirLock
 from engine.errors import (
     BadRequest,
     Conflict,
     InvalidInput,
     NothingToCancel,
     RunNotFound,
-    StorageError,
     ThreadBusy,
     ThreadNotFound,
 )
@@ -41,7 +41,7 @@ from engine.runs.streaming import normalize_modes
 from engine.serde import loads, to_jsonable
 from engine.state import interrupts_json
 from engine.storage.checkpoints import open_saver
-from engine.storage.db import open_database
+from engine.storage.db import open_database, verify_data_files
 from engine.storage.journal import JournalingStore, open_store
 from engine.storage.records import Records, now_iso
 from engine.threads import ThreadOps, check_uuid
@@ -67,18 +67,17 @@ class Engine(AssistantOps, ThreadOps):
         self.services = services
         self.scheduler = scheduler
         self._closers = closers
+        self.lock: DataDirLock | None = None  # set by open(); released by close()
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     @classmethod
     async def open(cls, settings: Settings | None = None) -> Engine:
         settings = settings or Settings()
         settings.apply_model_env()
+        lock = DataDirLock.claim(settings.data_dir)  # before anything else: one engine per dir
+        closers: list[Any] = [lock]
         try:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StorageError(f"cannot create data directory {settings.data_dir}: {exc}") from exc
-        closers: list[Any] = []
-        try:
+            await asyncio.to_thread(verify_data_files, settings.data_dir)
             conn = await open_database(settings.data_dir / "engine.db")
             closers.append(conn)
             saver = await open_saver(settings.data_dir / "checkpoints.db")
@@ -95,7 +94,12 @@ class Engine(AssistantOps, ThreadOps):
                 await closer.close()
             raise
         engine = cls(services, scheduler, closers)
-        await engine.register_system_assistants()
+        engine.lock = lock
+        try:
+            await engine.register_system_assistants()
+        except BaseException:
+            await engine.close()  # releases the data directory too
+            raise
         return engine
 
     async def close(self) -> None:

@@ -79,3 +79,15 @@ class StorageError(EngineError):
 
 class ConfigError(EngineError):
     """langgraph.json or a graph it names cannot be loaded."""
+
+
+class DataDirInUse(StorageError):
+    """Another engine holds the data directory's lock (one data directory, one engine)."""
+
+    def __init__(self, data_dir: str, holder: str) -> None:
+        super().__init__(
+            f"data directory {data_dir} is in use by another doubletext engine ({holder}); "
+            "stop it or choose another --db"
+        )
+        self.data_dir = data_dir
+        self.holder = holder

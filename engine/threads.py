@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -10,12 +11,16 @@ from langgraph.errors import InvalidUpdateError
 
 from engine.errors import BadRequest, Conflict, InvalidInput, ThreadNotFound
 from engine.state import empty_state, snapshot_to_dict
-from engine.storage.checkpoints import Head, delete_run_checkpoints
+from engine.storage.checkpoints import Head, copy_thread_checkpoints, delete_run_checkpoints
 
 if TYPE_CHECKING:
     from engine.runs.scheduler import Scheduler
     from engine.runs.services import Services
     from engine.storage.records import Records
+
+
+# What the checkpoint saver accepts as a metadata filter key (it raises on anything else).
+FILTER_KEY = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 def check_uuid(value: object, what: str = "thread") -> str:
@@ -70,6 +75,38 @@ class ThreadOps:
         await self.records.update_thread(thread["thread_id"], metadata=merged)
         return await self._thread_row(thread_id)
 
+    async def copy_thread(self, thread_id: str) -> dict[str, Any]:
+        """A new thread with the source's metadata and every checkpoint (so the same state and
+        history); no runs. A copy taken while a run is in flight has what is saved so far."""
+        source = await self._thread_row(thread_id)
+        new_id = str(uuid.uuid4())
+        await self.records.insert_thread(new_id, source["metadata"])
+        try:
+            await copy_thread_checkpoints(self.services.saver, source["thread_id"], new_id)
+            graph = self._thread_graph(source)
+            if graph is not None:
+                await self.records.update_thread(new_id, graph_id=source["metadata"]["graph_id"])
+            await self.services.settle_thread(new_id, graph)
+        except BaseException:
+            await delete_run_checkpoints(
+                self.services.saver, new_id, "", base=Head(None, frozenset())
+            )
+            await self.records.delete_thread(new_id)
+            raise
+        return await self._thread_row(new_id)
+
+    async def side_effects(
+        self, thread_id: str, run_id: str | None = None, limit: int = 1000, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        """The store writes runs of this thread made (all runs, or one), also those of runs
+        that were rolled back: the journal outlives them."""
+        thread = await self._thread_row(thread_id)
+        if run_id is not None:
+            run_id = check_uuid(run_id, "run")
+        return await self.services.store.thread_entries(
+            thread["thread_id"], run_id, limit=limit, offset=offset
+        )
+
     async def delete_thread(self, thread_id: str) -> None:
         """Stop its runs, then delete its runs, checkpoints and journal."""
         thread = await self._thread_row(thread_id)
@@ -92,6 +129,9 @@ class ThreadOps:
     ) -> list[dict[str, Any]]:
         if status is not None and status not in ("idle", "busy", "interrupted", "error"):
             raise InvalidInput("status must be one of idle, busy, interrupted, error")
+        for key in metadata or {}:  # a key becomes a quoted JSON path in SQL
+            if '"' in key or "\x00" in key:
+                raise InvalidInput(f"metadata filter key {key!r} cannot contain '\"' or NUL")
         if values:
             found = await self.records.search_threads(metadata, status, None, 0)
             found = [t for t in found if _matches(t.get("values"), values)]
@@ -170,7 +210,13 @@ class ThreadOps:
             return []
         if not isinstance(limit, int) or limit < 1:
             raise InvalidInput("limit must be a positive integer")
-        configurable = {"thread_id": thread["thread_id"], **(checkpoint or {})}
+        for key in metadata or {}:
+            if not isinstance(key, str) or not FILTER_KEY.fullmatch(key):
+                raise InvalidInput(
+                    f"Invalid history filter key {key!r}: use only letters, digits, '_', '.', '-'"
+                )
+        # The path's thread always wins: a `checkpoint.thread_id` must not read another thread.
+        configurable = {**_checkpoint_keys(checkpoint), "thread_id": thread["thread_id"]}
         before_config = (
             {"configurable": {"thread_id": thread["thread_id"], "checkpoint_id": before}}
             if before
@@ -182,6 +228,23 @@ class ThreadOps:
                 {"configurable": configurable}, filter=metadata, before=before_config, limit=limit
             )
         ]
+
+
+def _checkpoint_keys(checkpoint: dict[str, Any] | None) -> dict[str, Any]:
+    """The parts of a checkpoint reference that select within a thread (never `thread_id`)."""
+    picked: dict[str, Any] = {}
+    for key in ("checkpoint_ns", "checkpoint_id"):
+        value = (checkpoint or {}).get(key)
+        if value is not None and not isinstance(value, str):
+            raise InvalidInput(f"'checkpoint.{key}' must be a string")
+        if value is not None:
+            picked[key] = value
+    mapping = (checkpoint or {}).get("checkpoint_map")
+    if mapping is not None:
+        if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
+            raise InvalidInput("'checkpoint.checkpoint_map' must map namespaces to checkpoint ids")
+        picked["checkpoint_map"] = mapping
+    return picked
 
 
 def _matches(values: Any, wanted: dict[str, Any]) -> bool:

@@ -8,8 +8,7 @@ first so a bad database is reported before the socket is bound).
 from __future__ import annotations
 
 import contextlib
-import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
@@ -20,11 +19,16 @@ from starlette.responses import Response
 
 from engine import errors
 from engine.api import assistants, batch, openapi, runs, store, system, threads
+from engine.api.failures import DISK_FULL_DETAIL, DISK_FULL_STATUS, is_disk_full
 from engine.api.middleware import (
     DEFAULT_MAX_BODY,
+    LOOPBACK_HOSTS,
     ApiKeyMiddleware,
     BodyLimitMiddleware,
     BodyTooLarge,
+    ErrorMiddleware,
+    HostCheckMiddleware,
+    JsonBodyMiddleware,
 )
 from engine.api.responses import JSONResponse, error_body
 from engine.config import Settings
@@ -32,11 +36,11 @@ from engine.config import Settings
 if TYPE_CHECKING:
     from engine.core import Engine
 
-log = logging.getLogger(__name__)
-
 
 async def _engine_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.EngineError)
+    if is_disk_full(exc):
+        return JSONResponse(error_body(DISK_FULL_DETAIL), status_code=DISK_FULL_STATUS)
     return JSONResponse(error_body(exc.message), status_code=exc.status_code)
 
 
@@ -51,18 +55,18 @@ async def _too_large(_request: Request, exc: Exception) -> Response:
     return JSONResponse(error_body(str(exc)), status_code=413)
 
 
-async def _unexpected(_request: Request, exc: Exception) -> Response:
-    log.error("unhandled error", exc_info=exc)
-    return JSONResponse(error_body("Internal server error"), status_code=500)
-
-
 def create_app(
     engine_or_settings: Engine | Settings,
     api_key: str | None = None,
     *,
     max_body_bytes: int = DEFAULT_MAX_BODY,
+    allowed_hosts: Collection[str] | None = LOOPBACK_HOSTS,
 ) -> Starlette:
-    """Build the ASGI app. With `api_key`, every request must carry it in `x-api-key`."""
+    """Build the ASGI app. With `api_key`, every request must carry it in `x-api-key`.
+
+    `allowed_hosts`: the `Host` names answered (loopback by default); None answers any, for a
+    server bound to a non-loopback interface.
+    """
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -79,9 +83,13 @@ def create_app(
             app.state.engine = engine_or_settings
             yield
 
-    middleware = [Middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)]
+    middleware = [Middleware(ErrorMiddleware)]
+    if allowed_hosts is not None:
+        middleware.append(Middleware(HostCheckMiddleware, allowed=allowed_hosts))
     if api_key:
-        middleware.insert(0, Middleware(ApiKeyMiddleware, api_key=api_key))
+        middleware.append(Middleware(ApiKeyMiddleware, api_key=api_key))
+    middleware.append(Middleware(BodyLimitMiddleware, max_bytes=max_body_bytes))
+    middleware.append(Middleware(JsonBodyMiddleware))
     app = Starlette(
         routes=[
             *system.routes,
@@ -97,7 +105,6 @@ def create_app(
             errors.EngineError: _engine_error,
             HTTPException: _http_error,
             BodyTooLarge: _too_large,
-            Exception: _unexpected,
         },
         lifespan=lifespan,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import socket
 import tempfile
@@ -18,8 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import uvicorn
+from uvicorn.config import LOGGING_CONFIG
 
 from engine.api.app import create_app
+from engine.api.connections import ConnectionLimits, protocol_class
+from engine.api.middleware import LOOPBACK_HOSTS
 from engine.config import DEFAULT_CONFIG, Settings, default_data_dir
 
 if TYPE_CHECKING:
@@ -59,12 +63,50 @@ def url_of(sock: socket.socket) -> str:
     return f"http://{shown}:{port}"
 
 
+def local_url(sock: socket.socket) -> str:
+    """The URL a client on this machine uses (a wildcard bind is reached over loopback)."""
+    host, port = sock.getsockname()[:2]
+    if host in ("0.0.0.0", "::"):
+        host = "::1" if host == "::" else "127.0.0.1"
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def allowed_hosts(bind_host: str) -> frozenset[str] | None:
+    """The `Host` names a server bound to `bind_host` answers: loopback names when bound to
+    loopback (refusing DNS-rebound pages), any when bound to a real interface."""
+    if not is_loopback(bind_host):
+        return None
+    literal = bind_host.lower()
+    if ":" in literal and not literal.startswith("["):
+        literal = f"[{literal}]"
+    return LOOPBACK_HOSTS | {literal}
+
+
 def uvicorn_config(
-    app: object, *, log_level: str = "warning", grace_s: float = 3.0
+    app: object,
+    *,
+    log_level: str = "warning",
+    grace_s: float = 3.0,
+    limits: ConnectionLimits | None = None,
+    own_logging: bool = True,
 ) -> uvicorn.Config:
+    """`own_logging=False` leaves logging to the host program (uvicorn would add stderr handlers,
+    which draw over a TUI); `limits` bound connections (see `engine.api.connections`)."""
     return uvicorn.Config(
         app,  # type: ignore[arg-type]
+        http=protocol_class(limits or ConnectionLimits()),
         log_level=log_level,
+        log_config=LOGGING_CONFIG if own_logging else None,
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=int(max(grace_s, 1)),
@@ -108,12 +150,16 @@ async def start_embedded_server(
     port: int = 0,
     ephemeral: bool = False,
     api_key: str | None = None,
+    own_logging: bool = True,
+    limits: ConnectionLimits | None = None,
 ) -> EmbeddedServer:
     """Open the engine and serve it on `host:port` (0 = any free port) in this event loop.
 
     `ephemeral=True` (and no `data_dir`) keeps the data in a temporary directory removed on stop.
-    With `api_key`, every request must carry it in `x-api-key`.
-    Raises `EngineError` (StorageError / ConfigError) or `OSError` for an unusable port.
+    With `api_key`, every request must carry it in `x-api-key`. The URL and key are published
+    in the data directory (mode 0600) so a second `doubletext` can attach instead of competing.
+    `own_logging=False`: uvicorn leaves logging alone (the host routes it, e.g. to a file).
+    Raises `EngineError` (StorageError / ConfigError / DataDirInUse) or `OSError` for a port.
     """
     from engine.core import Engine
 
@@ -129,7 +175,9 @@ async def start_embedded_server(
     except BaseException:
         await engine.close()
         raise
-    server = QuietServer(uvicorn_config(create_app(engine, api_key), grace_s=1.0))
+    app = create_app(engine, api_key, allowed_hosts=allowed_hosts(host))
+    config = uvicorn_config(app, grace_s=1.0, limits=limits, own_logging=own_logging)
+    server = QuietServer(config)
     task = asyncio.create_task(server.serve(sockets=[sock]), name="doubletext-embedded-server")
     while not server.started:
         if task.done():
@@ -137,6 +185,8 @@ async def start_embedded_server(
             task.result()  # re-raise what stopped it
             raise RuntimeError("embedded server stopped during startup")
         await asyncio.sleep(0.005)
+    if engine.lock is not None:
+        engine.lock.publish(local_url(sock), api_key)
     return EmbeddedServer(
         url=url_of(sock), data_dir=resolved, engine=engine, _server=server, _task=task, _tmp=tmp
     )

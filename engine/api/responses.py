@@ -19,6 +19,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from engine import errors, serde
+from engine.api.failures import DISK_FULL_STATUS, failure, is_disk_full
 
 log = logging.getLogger(__name__)
 
@@ -162,14 +163,14 @@ def _outcome(work: asyncio.Future[Any], started: bool) -> tuple[int, bytes]:
     exc = work.exception()
     if exc is None:
         return 200, serde.dumps(work.result())
-    if not isinstance(exc, errors.EngineError):
-        log.error("keep-alive response failed", exc_info=exc)
-        exc = errors.EngineError("Internal server error")
+    if isinstance(exc, errors.EngineError) and not is_disk_full(exc):
+        status, name, message = exc.status_code, type(exc).__name__, exc.message
+    else:
+        status, message = failure(exc)
+        name = "StorageFull" if status == DISK_FULL_STATUS else "EngineError"
     if started:
-        return 200, serde.dumps(
-            {"__error__": {"error": type(exc).__name__, "message": exc.message}}
-        )
-    return exc.status_code, serde.dumps(error_body(exc.message))
+        return 200, serde.dumps({"__error__": {"error": name, "message": message}})
+    return status, serde.dumps(error_body(message))
 
 
 async def _wait_disconnect(receive: Receive) -> None:

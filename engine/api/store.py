@@ -6,6 +6,7 @@ carry a run id.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -16,14 +17,22 @@ from engine.api.deps import engine_of
 from engine.api.responses import JSONResponse
 from engine.api.validation import Fields, invalid, json_type, read_fields
 
+# What the SQLite store accepts in a filter (it raises, i.e. a 500, on anything else).
+FILTER_KEY = re.compile(r"[A-Za-z0-9_.-]+")
+FILTER_OPERATORS = ("$eq", "$ne", "$gt", "$gte", "$lt", "$lte")
+# Deep enough for any real document; deeper values could be stored but never read back (the
+# JSON encoder stops at 255 levels, counting the response's own wrapping).
+MAX_VALUE_DEPTH = 128
+
 
 def _labels(value: Any, name: str, *, allow_empty: bool) -> tuple[str, ...]:
     if not isinstance(value, list):
         raise invalid(f"'{name}' must be an array of strings, got {json_type(value)}")
     for label in value:
-        if not isinstance(label, str) or not label or "." in label:
+        if not isinstance(label, str) or not label or "." in label or "\x00" in label:
             raise invalid(
-                f"Namespace label {label!r} in '{name}' must be a non-empty string without periods"
+                f"Namespace label {label!r} in '{name}' must be a non-empty string without "
+                "periods or NUL characters"
             )
     if not value and not allow_empty:
         raise invalid(f"'{name}' cannot be empty")
@@ -41,9 +50,47 @@ def _namespace(fields: Fields, name: str = "namespace", *, allow_empty: bool = F
 
 def _key(fields: Fields) -> str:
     key = fields.string("key", required=True) or ""
-    if not key:
-        raise invalid("'key' must be a non-empty string")
+    if not key or "\x00" in key:
+        raise invalid("'key' must be a non-empty string without NUL characters")
     return key
+
+
+def too_deep(value: Any, limit: int = MAX_VALUE_DEPTH) -> bool:
+    """Whether arrays and objects nest more than `limit` levels (checked without recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth >= limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _value(fields: Fields) -> dict[str, Any]:
+    value = fields.obj("value", required=True) or {}
+    if too_deep(value):
+        raise invalid(f"'value' nests deeper than {MAX_VALUE_DEPTH} levels")
+    return value
+
+
+def _filter(fields: Fields) -> dict[str, Any] | None:
+    """`{"field": value}` or `{"field": {"$op": value}}`, checked before it reaches SQL."""
+    found = fields.obj("filter")
+    for key, condition in (found or {}).items():
+        if not FILTER_KEY.fullmatch(key):
+            raise invalid(f"Invalid filter key {key!r}: use only letters, digits, '_', '.' and '-'")
+        if isinstance(condition, dict):
+            for operator in condition:
+                if operator not in FILTER_OPERATORS:
+                    raise invalid(
+                        f"Unsupported filter operator {operator!r} for {key!r}: use one of "
+                        + ", ".join(FILTER_OPERATORS)
+                    )
+        if too_deep(condition):
+            raise invalid(f"filter value for {key!r} nests deeper than {MAX_VALUE_DEPTH} levels")
+    return found
 
 
 def item_json(item: Any, *, with_score: bool = False) -> dict[str, Any] | None:
@@ -65,7 +112,7 @@ async def put_item(request: Request) -> Response:
     fields = await read_fields(request)
     namespace = _namespace(fields)
     key = _key(fields)
-    value = fields.obj("value", required=True)
+    value = _value(fields)
     await engine_of(request).store.aput(namespace, key, value)
     return Response(status_code=204)
 
@@ -73,8 +120,8 @@ async def put_item(request: Request) -> Response:
 async def get_item(request: Request) -> Response:
     raw_ns = request.query_params.get("namespace")
     key = request.query_params.get("key")
-    if not key:
-        raise invalid("Query parameter 'key' is required")
+    if not key or "\x00" in key:
+        raise invalid("Query parameter 'key' is required (without NUL characters)")
     namespace = _labels(raw_ns.split(".") if raw_ns else [], "namespace", allow_empty=False)
     item = await engine_of(request).store.aget(namespace, key)
     return JSONResponse(item_json(item))
@@ -92,7 +139,7 @@ async def search_items(request: Request) -> Response:
     items = await engine_of(request).store.asearch(
         prefix,
         query=fields.string("query"),
-        filter=fields.obj("filter"),
+        filter=_filter(fields),
         limit=fields.integer("limit", 10, minimum=1, maximum=1000),
         offset=fields.integer("offset", 0),
     )

@@ -157,6 +157,45 @@ async def history_post(request: Request) -> Response:
     return JSONResponse(history)
 
 
+async def copy_thread(request: Request) -> Response:
+    """Copy a thread: a new thread with its metadata and every checkpoint, no runs.
+
+    200: Thread (the copy) · 404: unknown thread
+    """
+    return JSONResponse(await engine_of(request).copy_thread(_thread_id(request)))
+
+
+async def _side_effects(request: Request, run_id: str | None) -> Response:
+    entries = await engine_of(request).side_effects(
+        _thread_id(request),
+        run_id,
+        limit=query_int(request, "limit", 1000, minimum=1, maximum=10_000),
+        offset=query_int(request, "offset", 0),
+    )
+    return JSONResponse(entries)
+
+
+async def thread_side_effects(request: Request) -> Response:
+    """Store writes made by the thread's runs, also by runs rolled back since (ours).
+
+    Oldest first; each `{run_id, thread_id, namespace, key, op, value, previous, at,
+    run_status}`, run_status null once the run is gone (rolled back or deleted).
+
+    query: limit: integer, offset: integer
+    200: [store write] · 404: unknown thread · 422: malformed id
+    """
+    return await _side_effects(request, None)
+
+
+async def run_side_effects(request: Request) -> Response:
+    """Store writes made by one run, also after it was rolled back (ours).
+
+    query: limit: integer, offset: integer
+    200: [store write] ([] for a run that wrote nothing) · 404: unknown thread · 422: malformed id
+    """
+    return await _side_effects(request, path_uuid(request, "run_id", "run"))
+
+
 routes = [
     Route("/threads", create_thread, methods=["POST"]),
     Route("/threads/search", search_threads, methods=["POST"]),
@@ -170,4 +209,7 @@ routes = [
     Route("/threads/{thread_id}/state/{checkpoint_id}", get_state, methods=["GET"]),
     Route("/threads/{thread_id}/history", history_get, methods=["GET"]),
     Route("/threads/{thread_id}/history", history_post, methods=["POST"]),
+    Route("/threads/{thread_id}/copy", copy_thread, methods=["POST"]),
+    Route("/threads/{thread_id}/side_effects", thread_side_effects, methods=["GET"]),
+    Route("/threads/{thread_id}/runs/{run_id}/side_effects", run_side_effects, methods=["GET"]),
 ]

@@ -60,14 +60,21 @@ def load_object(spec: str, base_dir: Path) -> Any:
             module = _import_path(path)
         else:
             module = importlib.import_module(target)
-    except ConfigError:
+    except (ConfigError, KeyboardInterrupt):
         raise
-    except Exception as exc:
-        raise ConfigError(f"cannot import {target}: {type(exc).__name__}: {exc}") from exc
+    except BaseException as exc:  # SystemExit too: a graph module must not end the server
+        raise ConfigError(f"cannot import {target}: {_describe(exc)}") from exc
     try:
         return getattr(module, attr)
     except AttributeError as exc:
         raise ConfigError(f"{target} has no attribute {attr!r}") from exc
+    except Exception as exc:  # a module-level __getattr__ may raise anything
+        raise ConfigError(f"cannot read {spec}: {_describe(exc)}") from exc
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _import_path(path: Path) -> Any:
@@ -128,7 +135,13 @@ class GraphRegistry:
             sys.path.insert(0, str(base_dir))
         entries = {}
         for name, spec in read_graph_specs(config_path).items():
-            graph = compile_graph(load_object(spec, base_dir), name, checkpointer, store)
+            obj = load_object(spec, base_dir)
+            try:
+                graph = compile_graph(obj, name, checkpointer, store)
+            except ConfigError:
+                raise
+            except Exception as exc:
+                raise ConfigError(f"cannot compile graph {name!r}: {_describe(exc)}") from exc
             entries[name] = GraphEntry(name, assistant_id_for(name), graph)
         return cls(entries)
 

@@ -127,3 +127,31 @@ async def commit_if_stranded(saver: AsyncSqliteSaver) -> None:
     async with saver.lock:
         if saver.conn.in_transaction:
             await saver.conn.commit()
+
+
+async def copy_thread_checkpoints(saver: AsyncSqliteSaver, source: str, target: str) -> int:
+    """Copy every checkpoint and write of `source` (all namespaces) to thread `target`, in one
+    transaction; returns how many checkpoints were copied. `POST /threads/{id}/copy`."""
+    async with saver.lock:
+        conn = saver.conn
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            cursor = await conn.execute(
+                "INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id,"
+                " parent_checkpoint_id, type, checkpoint, metadata) SELECT ?, checkpoint_ns,"
+                " checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata FROM checkpoints"
+                " WHERE thread_id = ?",
+                (target, source),
+            )
+            copied = cursor.rowcount
+            await conn.execute(
+                "INSERT INTO writes (thread_id, checkpoint_ns, checkpoint_id, task_id, task_path,"
+                " idx, channel, type, value) SELECT ?, checkpoint_ns, checkpoint_id, task_id,"
+                " task_path, idx, channel, type, value FROM writes WHERE thread_id = ?",
+                (target, source),
+            )
+            await conn.execute("COMMIT")
+        except BaseException:
+            await conn.execute("ROLLBACK")
+            raise
+    return copied

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import aiosqlite
 
+from engine.datadir import private_file
 from engine.errors import StorageError
 
 # Each entry upgrades the schema by one version (PRAGMA user_version); never edit a shipped one.
@@ -104,6 +107,7 @@ async def open_sqlite(
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)  # SQLite gives its -wal and -shm files the database file's mode
         conn = await aiosqlite.connect(path, isolation_level=None)
     except (OSError, sqlite3.Error) as exc:
         raise StorageError(f"cannot open {what} {path}: {exc}") from exc
@@ -126,6 +130,100 @@ async def open_database(path: Path) -> aiosqlite.Connection:
         await migrate(conn)
 
     return await open_sqlite(path, "database", prepare)
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """A database file of the data directory and what must be true of it before we write."""
+
+    name: str
+    what: str
+    # Tables it must have (when it has them at all) and the columns we rely on in each.
+    tables: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Schema version range (PRAGMA user_version) this doubletext can open, or None: unversioned.
+    versions: range | None = None
+
+
+def _columns(names: str) -> frozenset[str]:
+    return frozenset(names.split())
+
+
+DATA_FILES = (
+    DataFile(
+        "engine.db",
+        "database",
+        {
+            "threads": _columns("thread_id metadata status graph_id"),
+            "runs": _columns("run_id thread_id status kwargs attempt"),
+            "store_journal": _columns("run_id thread_id namespace key current"),
+        },
+        range(len(MIGRATIONS) + 1),
+    ),
+    DataFile(
+        "checkpoints.db",
+        "checkpoint database",
+        {
+            "checkpoints": _columns(
+                "thread_id checkpoint_ns checkpoint_id parent_checkpoint_id type checkpoint"
+                " metadata"
+            ),
+            "writes": _columns(
+                "thread_id checkpoint_ns checkpoint_id task_id idx channel type value"
+            ),
+        },
+    ),
+    DataFile(
+        "store.db",
+        "store database",
+        {"store": _columns("prefix key value created_at updated_at")},
+    ),
+)
+
+
+def verify_data_files(data_dir: Path) -> None:
+    """Refuse, before anything is written, files we cannot use: damaged pages, a schema from a
+    newer doubletext, or a foreign table under one of our names. One StorageError line each."""
+    for spec in DATA_FILES:
+        path = data_dir / spec.name
+        if path.is_file() and path.stat().st_size > 0:
+            _verify(path, spec)
+
+
+def _verify(path: Path, spec: DataFile) -> None:
+    problem = f"cannot use {spec.what} {path}"
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise StorageError(f"{problem}: {exc}") from exc
+    try:
+        first = conn.execute("PRAGMA quick_check(1)").fetchone()
+        if first is None or first[0] != "ok":
+            detail = str(first[0]).replace("*** in database main ***", "").strip() if first else "?"
+            raise StorageError(f"{problem}: it is damaged ({detail}); restore a backup or move it")
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        present = {
+            name: frozenset(row[1] for row in conn.execute(f"PRAGMA table_info('{name}')"))
+            for name in spec.tables
+        }
+    except sqlite3.Error as exc:
+        raise StorageError(f"{problem}: {exc}") from exc
+    finally:
+        conn.close()
+    if spec.versions is not None and version not in spec.versions:
+        raise StorageError(
+            f"{problem}: it was written by a newer doubletext (schema version {version}; "
+            f"this one knows up to {spec.versions[-1]})"
+        )
+    versioned_and_new = spec.versions is not None and version == 0
+    for table, needed in spec.tables.items():
+        found = present[table]
+        if versioned_and_new and found:
+            raise StorageError(f"{problem}: it has a '{table}' table but is not doubletext's")
+        if found and not needed <= found:
+            missing = ", ".join(sorted(needed - found))
+            raise StorageError(
+                f"{problem}: its '{table}' table is not doubletext's (no column {missing})"
+            )
 
 
 async def migrate(conn: aiosqlite.Connection) -> None:

@@ -104,6 +104,37 @@ class JournalingStore(BaseStore):
             for ns, key, prev, cur, at in rows
         ]
 
+    async def thread_entries(
+        self, thread_id: str, run_id: str | None = None, limit: int = 1000, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        """A thread's journaled store writes in order, each with its run's status now (None once
+        the run is gone: rolled back or deleted, while its write stays in the store)."""
+        sql = (
+            "SELECT j.run_id, j.namespace, j.key, j.previous, j.current, j.at, r.status"
+            " FROM store_journal j LEFT JOIN runs r ON r.run_id = j.run_id WHERE j.thread_id = ?"
+        )
+        params: list[Any] = [thread_id]
+        if run_id is not None:
+            sql += " AND j.run_id = ?"
+            params.append(run_id)
+        sql += " ORDER BY j.id LIMIT ? OFFSET ?"
+        async with self.journal.execute(sql, (*params, limit, offset)) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            {
+                "run_id": run,
+                "thread_id": thread_id,
+                "namespace": loads(ns),
+                "key": key,
+                "op": "delete" if cur is None else "put",
+                "value": loads(cur),
+                "previous": loads(prev),
+                "at": at,
+                "run_status": status,
+            }
+            for run, ns, key, prev, cur, at, status in rows
+        ]
+
     async def undo(self, run_id: str) -> int:
         """Restore every value a run overwrote (newest first); returns how many were undone."""
         entries = await self.entries(run_id)

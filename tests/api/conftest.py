@@ -19,7 +19,8 @@ def write_config(directory: Path) -> Path:
         name: str(REPO / spec[2:]) if spec.startswith("./") else spec
         for name, spec in config["graphs"].items()
     }
-    graphs["chatty"] = f"{REPO / 'tests' / 'api' / 'graphs.py'}:chatty"
+    for name in ("chatty", "sleepy", "memo"):
+        graphs[name] = f"{REPO / 'tests' / 'api' / 'graphs.py'}:{name}"
     path = directory / "langgraph.json"
     path.write_text(json.dumps({**config, "graphs": graphs}))
     return path

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import queue
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -26,17 +27,32 @@ def serve_command(data_dir: Path, *extra: str, pace: str = "0") -> list[str]:
 class ServeProcess:
     """`with ServeProcess(tmp) as server: server.url` — stopped with SIGTERM on exit."""
 
-    def __init__(self, data_dir: Path, *extra: str, pace: str = "0") -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *extra: str,
+        pace: str = "0",
+        env: dict[str, str] | None = None,
+        max_files: int | None = None,
+    ) -> None:
         self.command = serve_command(data_dir, *extra, pace=pace)
+        self.env = env or {}
+        self.max_files = max_files  # RLIMIT_NOFILE (soft and hard) of the server process
         self.log_path = data_dir.with_suffix(".log")
         self.url = ""
         self.output: list[str] = []
         self.proc: subprocess.Popen[str] | None = None
 
     def start(self, timeout: float = 60) -> str:
-        env = {**os.environ, "LANGSMITH_TRACING": "false"}
+        env = {**os.environ, "LANGSMITH_TRACING": "false", **self.env}
+        limit = self.max_files
+
+        def limit_files() -> None:
+            if limit is not None:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
         self.proc = subprocess.Popen(
-            self.command, cwd=REPO, env=env, text=True,
+            self.command, cwd=REPO, env=env, text=True, preexec_fn=limit_files,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )  # fmt: skip
         lines: queue.Queue[str | None] = queue.Queue()

@@ -102,7 +102,8 @@ async def test_malformed_and_non_object_json(http: httpx.AsyncClient) -> None:
 
 async def test_oversized_body_is_413(http: httpx.AsyncClient) -> None:
     big = b'{"metadata": {"x": "' + b"a" * (11 * 1024 * 1024) + b'"}}'
-    response = await http.post("/threads", content=big)
+    json_type = {"content-type": "application/json"}
+    response = await http.post("/threads", content=big, headers=json_type)
     assert response.status_code == 413
     assert "too large" in response.json()["detail"]
 
@@ -110,7 +111,7 @@ async def test_oversized_body_is_413(http: httpx.AsyncClient) -> None:
         for _ in range(11):
             yield b"a" * (1024 * 1024)
 
-    response = await http.post("/threads", content=chunks())  # no Content-Length
+    response = await http.post("/threads", content=chunks(), headers=json_type)  # no length
     assert response.status_code == 413
 
 
