@@ -22,7 +22,7 @@ import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
 from engine.api.app import create_app
-from engine.api.connections import ConnectionLimits, protocol_class
+from engine.api.connections import HEADER_TIMEOUT_S, ConnectionLimits, protocol_class
 from engine.api.middleware import LOOPBACK_HOSTS
 from engine.config import DEFAULT_CONFIG, Settings, default_data_dir
 
@@ -110,6 +110,10 @@ def uvicorn_config(
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=int(max(grace_s, 1)),
+        # Longer than httpx's pool expiry (5 s): the client always drops an idle connection
+        # first. With uvicorn's default (also 5 s) a request sent on a pooled connection as the
+        # server closed it failed with "Server disconnected" (seen once in the storm).
+        timeout_keep_alive=int(HEADER_TIMEOUT_S),
         ws="none",
     )
 
