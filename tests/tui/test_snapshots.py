@@ -95,7 +95,7 @@ def test_running_with_queued_message(snap_compare, engine) -> None:
         await two_messages(pilot, "f1")
         app = pilot.app
         await wait_until(pilot, lambda: fate_of(app, "Actually: buy oat milk") is Fate.QUEUED)
-        await wait_until(pilot, lambda: len(app.book.rows) == 2)
+        await wait_until(pilot, lambda: len(app.session.log.entries) == 2)
 
     assert snap_compare(app_for(engine, "queued"), run_before=run_before, terminal_size=SIZE)
 
