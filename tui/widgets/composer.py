@@ -2,10 +2,11 @@
 remembers what was sent (Up/Down).
 
 Keys typed faster than the app handles them (type-ahead, a paste without bracketed paste) reach
-the composer as one batch. Input's own Enter posts `Submitted` and leaves clearing to whoever
-handles it later, by which time the next message's keys are already in the value: messages glue
-together or lose their first letters. Here Enter takes the text and clears the value in the
-same step, inside the composer's own ordered key handling, so each Enter is exactly one message.
+the composer as one batch. An Input inserts printable keys as they come, but Enter is a binding:
+it bubbles up to the app and runs later, after the next message's keys are already in the value,
+so messages glue together ("onetwothree" three times). Here Enter is handled as a key, in the
+composer's own ordered key handling: the text is taken and the value cleared in one step, so
+each Enter is exactly one message.
 A multi-line paste (bracketed) is not cut to its first line: the app is asked what to do.
 """
 
@@ -44,6 +45,12 @@ class Composer(Input):
         super().__init__(placeholder=PLACEHOLDER, **kwargs)  # type: ignore[arg-type]
         self.history: list[str] = []
         self._cursor = 0
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":  # here, in key order; not as a binding, which runs later
+            event.stop()
+            event.prevent_default()
+            await self.action_submit()
 
     async def action_submit(self) -> None:
         text, self.value = self.value.strip(), ""
