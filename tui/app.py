@@ -136,7 +136,7 @@ class DoubletextApp(App[None]):
             user_id=self.user_id,
             sources=self.sources,
         )
-        self.run_worker(self.chat.clear_thread(), group="views", exit_on_error=False)
+        self.chat.post_message(ChatScreen.Clear())
         self.session.start()
         self._busy()
 

@@ -8,8 +8,8 @@ import pytest
 
 from tests.tui.conftest import RecordingApp
 from tests.tui.helpers import fate_of, idle, ready, replies, say, wait_until
-from tui.widgets.dialogs import PathDialog
 from tui.runstate import Fate
+from tui.widgets.dialogs import PathDialog
 
 
 @pytest.fixture

@@ -41,6 +41,9 @@ class ChatScreen(Screen[None]):
     class Ready(Message):
         """The screen is composed: the app may open a thread."""
 
+    class Clear(Message):
+        """The app left a thread: empty the views (handled in order with session messages)."""
+
     side: var[str] = var("auto")  # auto (shown when wide) · shown · hidden
 
     def __init__(self, stable_ids: bool = False) -> None:
@@ -110,7 +113,8 @@ class ChatScreen(Screen[None]):
             and message.thread_id != session.thread_id
         )
 
-    async def clear_thread(self) -> None:
+    @on(Clear)
+    async def _clear_thread(self) -> None:
         """Leaving a thread: empty the views until the next one is loaded."""
         await self.query_one(Transcript).load([], {}, self.short)
         self.query_one(RunPanel).reset([])

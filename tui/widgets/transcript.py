@@ -188,7 +188,7 @@ class Transcript(VerticalScroll):
             turns.append((turn, spec.messages))
         self._welcome(not turns)
         if turns:
-            await self.mount_all(t for t, _ in turns)
+            await self.mount_all([t for t, _ in turns])
         for turn, messages in turns:
             for message in messages:
                 turn.add_message(message)
