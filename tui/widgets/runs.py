@@ -33,6 +33,15 @@ FIXED = (("run", 8), ("strategy", 9), ("status", 11), ("time", 5), ("try", 3))
 MESSAGE_MIN = 12
 
 
+def clock(secs: float | None) -> str:
+    """Elapsed time in 5 characters: `4.1s`, `12m`, `3h`."""
+    if secs is None:
+        return "–"
+    if secs < 60:
+        return f"{secs:4.1f}s"
+    return f"{secs // 60:.0f}m" if secs < 3600 else f"{secs // 3600:.0f}h"
+
+
 class RunPanel(DataTable):
     """run · message · strategy · status · time · try."""
 
@@ -92,7 +101,7 @@ class RunPanel(DataTable):
             label,
             entry.strategy,
             Text(status, style=FATE_STYLE[entry.fate]),
-            "–" if secs is None else f"{secs:4.1f}s",
+            clock(secs),
             str(entry.attempt) if entry.attempt > 1 else "",
         ]
 
