@@ -50,9 +50,9 @@ class DoubletextApp(App[None]):
             for s in STRATEGIES
         ),
         Binding("escape", "cancel('interrupt')", "Interrupt", id="run.interrupt"),
-        Binding("ctrl+b", "cancel('rollback')", "Roll back", id="run.rollback"),
-        Binding("ctrl+l", "hold", "Hold msg", id="compose.hold"),
-        Binding("f5", "fire", "Fire held", id="compose.fire"),
+        Binding("ctrl+b", "cancel('rollback')", "Rollback", id="run.rollback"),
+        Binding("ctrl+l", "hold", "Hold", id="compose.hold", show=False),
+        Binding("f5", "fire", "Fire", id="compose.fire"),
         Binding("f6", "pace", "Slow-mo", id="model.pace"),
         Binding("f7", "panels", "Panels", id="view.panels"),
         Binding("ctrl+t", "switch_thread", "Threads", id="thread.switch"),

@@ -57,13 +57,12 @@ SOURCES = ("story", "lifecycle", "poll")
 BLIND_SPOTS = {
     "story": "",
     "lifecycle": (
-        "no story on this server: causes are inferred, and rolled-back or rejected messages "
-        "from other sessions are not known"
+        "no story on this server: causes are inferred; rollbacks and rejections seen by "
+        "other sessions are unknown"
     ),
     "poll": (
-        "no story or lifecycle stream on this server: fates come from polling runs.list; "
-        "causes are inferred, and rolled-back or rejected messages from other sessions are "
-        "not known"
+        "no story on this server (polling runs.list): causes are inferred; rollbacks and "
+        "rejections seen by other sessions are unknown"
     ),
 }
 POLL_ACTIVE_S = 0.25

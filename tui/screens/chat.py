@@ -4,7 +4,7 @@ It is the thread session's message target, like a conversation widget: each `@on
 below hands one past event (`tui.messages`) to the widget that shows it. The messages then
 bubble on to the app, which keeps app state in reactive vars. Its styles are `chat.tcss`
 (loaded by the app: this is the app's default screen). Below 120 columns the side panel
-collapses (F7 shows it over half the width); the strategy bar always shows all four strategies.
+collapses (F7 switches between chat and panels); the strategy bar always shows all four.
 """
 
 from __future__ import annotations
@@ -93,6 +93,8 @@ class ChatScreen(Screen[None]):
 
     def toggle_side(self) -> None:
         self.side = "hidden" if self.side_visible() else "shown"
+        if not self.side_visible():
+            self.query_one(Composer).focus()
 
     def watch_side(self, value: str) -> None:
         self.set_class(value == "shown", "-side-shown")
@@ -190,7 +192,7 @@ class ChatScreen(Screen[None]):
     @on(msg.SourceChosen)
     def _on_source(self, message: msg.SourceChosen) -> None:
         note = self.query_one("#source-note", Static)
-        note.update(f"ⓘ {message.blind_spots}" if message.blind_spots else "")
+        note.update(f"Note: {message.blind_spots}" if message.blind_spots else "")
         note.display = bool(message.blind_spots)
 
     @on(DataTable.RowHighlighted, "#runs")

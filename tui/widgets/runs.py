@@ -100,7 +100,7 @@ class RunPanel(DataTable):
             run,
             label,
             entry.strategy,
-            Text(status, style=FATE_STYLE[entry.fate]),
+            Text(status, style=FATE_STYLE[entry.fate], justify="left"),
             clock(secs),
             str(entry.attempt) if entry.attempt > 1 else "",
         ]

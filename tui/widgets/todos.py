@@ -10,7 +10,7 @@ from textual.widgets import DataTable
 from tui.ledger import TodoRow
 from tui.text import clip
 
-FIXED = (("", 1), ("deadline", 10), ("status", 9), ("run", 8))
+FIXED = (("", 1), ("deadline", 10), ("status", 11), ("run", 8))
 TASK_MIN = 14
 
 

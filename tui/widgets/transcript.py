@@ -21,11 +21,12 @@ from tui.runstate import FINAL, Entry, Fate, badge
 from tui.text import first_line
 from tui.widgets.reply import Reply
 
-WELCOME = """\
-How to double text: send a message (Enter), and while its reply streams send another one.
-The strategy (F1–F4) decides what the server does with the second message.
-Too fast? F6 slows the model down. Or type message 2 first, press Ctrl+L to hold it, send
-message 1, then press F5 to fire message 2 the moment you like."""
+WELCOME = (
+    "How to double text: send a message (Enter), and while its reply streams, send another. "
+    "The strategy (F1–F4) decides what the server does with the second one.\n"
+    "Too fast? F6 slows the model down. Or type message 2 first and hold it with Ctrl+L, "
+    "send message 1, then fire message 2 with F5 whenever you like."
+)
 
 
 class ToolLine(Collapsible):
