@@ -85,7 +85,12 @@ class Rejected(SessionMessage):
 
 @dataclass
 class ReplyDelta(SessionMessage):
-    """Streamed text (or a whole message) for the reply `message_id` of entry `key`."""
+    """Streamed text (or a whole message) for the reply `message_id` of entry `key`.
+
+    The most frequent message (one per token): it stops at the screen, the app has no use for it.
+    """
+
+    bubble = False
 
     key: str = ""
     message_id: str = ""

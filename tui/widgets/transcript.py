@@ -61,6 +61,7 @@ class Turn(Vertical):
         self.fate: Fate | None = None
         self.cause_text = ""
         self._badge = ""
+        self._replies: dict[str, Reply] = {}
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="user-row"):
@@ -94,14 +95,14 @@ class Turn(Vertical):
         return list(self.query(Reply))
 
     def reply(self, message_id: str, text: str, whole: bool) -> None:
-        for reply in self.query(Reply):
-            if reply.message_id == message_id:
-                if whole:
-                    reply.replace(text)
-                elif not reply.from_state:
-                    reply.add(text)
-                return
-        reply = Reply(message_id, text if whole else "")
+        reply = self._replies.get(message_id)
+        if reply is not None and reply.parent is self:
+            if whole:
+                reply.replace(text)
+            elif not reply.from_state:
+                reply.add(text)
+            return
+        reply = self._replies[message_id] = Reply(message_id, text if whole else "")
         self.mount(reply)
         if not whole:
             reply.add(text)
@@ -153,6 +154,10 @@ class Turn(Vertical):
 class Transcript(VerticalScroll):
     """Scrolls like a chat: anchored to the bottom while the user is there."""
 
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._by_key: dict[str, Turn] = {}
+
     def compose(self) -> ComposeResult:
         yield Static(WELCOME, id="welcome", markup=False)
 
@@ -163,7 +168,14 @@ class Transcript(VerticalScroll):
         return list(self.query(Turn))
 
     def turn(self, key: str) -> Turn | None:
-        return next((t for t in self.query(Turn) if t.key == key), None)
+        """By entry key; cached, since every streamed token looks its turn up."""
+        cached = self._by_key.get(key)
+        if cached is not None and cached.parent is self:
+            return cached
+        found = next((t for t in self.query(Turn) if t.key == key), None)
+        if found is not None:
+            self._by_key[key] = found
+        return found
 
     def _welcome(self, show: bool) -> None:
         self.query_one("#welcome").display = show
