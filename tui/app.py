@@ -25,7 +25,8 @@ from tui.client import Backend, friendly_error
 from tui.export import ExportTurn, to_markdown
 from tui.prefs import LastThreads
 from tui.screens.chat import ChatScreen
-from tui.session import SOURCES, ThreadSession
+from tui.session import ThreadSession
+from tui.sources import SOURCES
 from tui.strategies import STRATEGIES, info
 from tui.widgets.composer import Composer
 from tui.widgets.dialogs import ConfirmDialog, PasteDialog, PathDialog, ThreadPicker, UserIdDialog
@@ -151,7 +152,10 @@ class DoubletextApp(App[None]):
             thread = f"thread-{self._thread_names.index(self.thread_id) + 1}"
         elif self.thread_id:
             thread = self.thread_id[:8]
-        self.chat.query_one(InfoBar).show(
+        info = self.chat.query_one_optional(InfoBar)  # not yet composed, or shutting down
+        if info is None:
+            return
+        info.show(
             thread=thread,
             user=self.user_id,
             pace=self.pace,
@@ -171,7 +175,8 @@ class DoubletextApp(App[None]):
         self._header()
 
     def watch_held(self, text: str) -> None:
-        self.chat.show_held(text, self.strategy)
+        if self.chat.is_mounted:
+            self.chat.show_held(text, self.strategy)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":
@@ -196,7 +201,9 @@ class DoubletextApp(App[None]):
 
     @on(msg.SourceChosen)
     def _on_source(self, message: msg.SourceChosen) -> None:
-        self.chat.query_one(InfoBar).show(source=message.source)
+        info = self.chat.query_one_optional(InfoBar)  # gone while the app shuts down
+        if info is not None:
+            info.show(source=message.source)
 
     @on(msg.ThreadLoaded)
     @on(msg.MessageSent)
@@ -208,7 +215,7 @@ class DoubletextApp(App[None]):
     @on(msg.Rejected)
     def _on_rejected(self, message: msg.Rejected) -> None:
         self._busy()
-        if not message.entry.mine or self.chat._stale(message):
+        if not message.entry.mine or self.chat.stale(message):
             return
         text = message.entry.text
         self.last_rejected = text

@@ -50,9 +50,11 @@ def idle(app: DoubletextApp) -> bool:
     """The thread is loaded, nothing is in flight (no run, no open reply stream), and the
     screen shows it so (every Message about it has been handled)."""
     session = app.session
-    if session is None or session.thread_id is None or not session._loaded.is_set():
+    if session is None or session.thread_id is None or not session.loaded:
         return False
-    if session.log.has_active() or session._streams:
+    if app.chat.shown_thread != session.thread_id:
+        return False
+    if session.log.has_active() or session.streaming:
         return False
     shown = [t.fate for t in turns(app) if t.fate is not None]
     panel = [e.fate for e in app.chat.query_one(RunPanel).entries.values()]
@@ -65,9 +67,13 @@ async def ready(pilot: Pilot, timeout: float = 20.0) -> None:
     assert isinstance(app, DoubletextApp)
     await wait_until(
         pilot,
-        lambda: app.session is not None and app.session._loaded.is_set(),
+        lambda: (
+            app.session is not None
+            and app.session.loaded
+            and app.chat.shown_thread == app.session.thread_id
+        ),
         timeout,
-        "the thread to load",
+        "the thread to be loaded and shown",
     )
 
 

@@ -48,23 +48,12 @@ from tui.runstate import (
     human_id_of,
     message_of,
 )
+from tui.sources import BLIND_SPOTS, SOURCES, choose_source
 from tui.story import StoryReducer
 from tui.text import first_line
 
 logger = logging.getLogger(__name__)
 
-SOURCES = ("story", "lifecycle", "poll")
-BLIND_SPOTS = {
-    "story": "",
-    "lifecycle": (
-        "no story on this server: causes are inferred; rollbacks and rejections seen by "
-        "other sessions are unknown"
-    ),
-    "poll": (
-        "no story on this server (polling runs.list): causes are inferred; rollbacks and "
-        "rejections seen by other sessions are unknown"
-    ),
-}
 POLL_ACTIVE_S = 0.25
 POLL_IDLE_S = 2.0
 
@@ -106,6 +95,16 @@ class ThreadSession:
         self._todo_wake = asyncio.Event()
         self._closed = False
         self._warned_offline = False
+
+    @property
+    def loaded(self) -> bool:
+        """The thread is open and shown as the server tells it."""
+        return self._loaded.is_set()
+
+    @property
+    def streaming(self) -> bool:
+        """A reply stream is open."""
+        return bool(self._streams)
 
     @property
     def log(self) -> ThreadLog:
@@ -244,7 +243,7 @@ class ThreadSession:
         tid = self.thread_id or ""
         messages = await self.backend.messages(tid)
         waiting = [e for e in self.log.ordered() if e.fate is Fate.WAITING]
-        self.source = await self._choose_source(tid)
+        self.source = await choose_source(self.backend, tid, self.sources, self.story, self.clock())
         for entry in waiting:  # sent before the thread was loaded: they come after its past
             entry.order = self.log._next_order()
         entries = self.log.ordered()
@@ -256,23 +255,6 @@ class ThreadSession:
         self._todo_wake.set()
         for entry in entries:
             self._after_change(entry)
-
-    async def _choose_source(self, tid: str) -> str:
-        for source in self.sources:
-            if source == "story":
-                try:
-                    events = await self.backend.story(tid)
-                except NotServed:
-                    continue
-                for event in events:
-                    self.story.apply(event)
-                return source
-            if source == "lifecycle" and not await self.backend.stream_served(tid, source):
-                continue
-            runs = await self.backend.runs(tid)
-            self.log.apply_runs(runs, self.clock())
-            return source
-        raise ValueError(f"no usable source among {self.sources}")
 
     async def _resync(self) -> None:
         """Back online: catch up on what happened meanwhile, re-open streams of active runs."""

@@ -50,6 +50,7 @@ class ChatScreen(Screen[None]):
         super().__init__()
         self.short = ShortIds(stable_ids)
         self.stable_ids = stable_ids
+        self.shown_thread: str | None = None  # the thread whose ThreadLoaded is on screen
 
     @property
     def chat_app(self) -> DoubletextApp:
@@ -107,7 +108,7 @@ class ChatScreen(Screen[None]):
 
     # -- a thread, shown ----------------------------------------------------------------------
 
-    def _stale(self, message: msg.SessionMessage) -> bool:
+    def stale(self, message: msg.SessionMessage) -> bool:
         session = self.chat_app.session
         return session is None or (
             message.thread_id is not None
@@ -118,6 +119,7 @@ class ChatScreen(Screen[None]):
     @on(Clear)
     async def _clear_thread(self) -> None:
         """Leaving a thread: empty the views until the next one is loaded."""
+        self.shown_thread = None
         await self.query_one(Transcript).load([], {}, self.short)
         self.query_one(RunPanel).reset([])
         self.query_one(TodoPanel).show([])
@@ -138,49 +140,50 @@ class ChatScreen(Screen[None]):
 
     @on(msg.ThreadLoaded)
     async def _on_thread_loaded(self, message: msg.ThreadLoaded) -> None:
-        if self._stale(message):
+        if self.stale(message):
             return
         by_key = {e.key: e for e in message.entries}
         await self.query_one(Transcript).load(message.turns, by_key, self.short)
         self.query_one(RunPanel).reset(list(message.entries))
+        self.shown_thread = message.thread_id
 
     @on(msg.MessageSent)
     @on(msg.RunAccepted)
     @on(msg.FateChanged)
     @on(msg.Rejected)
     async def _on_entry(self, message: msg.MessageSent) -> None:
-        if self._stale(message):
+        if self.stale(message):
             return
         await self._turn_for(message.entry)
         self._runs_put(message.entry)
 
     @on(msg.ReplyDelta)
     def _on_reply_delta(self, message: msg.ReplyDelta) -> None:
-        turn = None if self._stale(message) else self.query_one(Transcript).turn(message.key)
+        turn = None if self.stale(message) else self.query_one(Transcript).turn(message.key)
         if turn is not None:
             turn.reply(message.message_id, message.text, message.whole)
 
     @on(msg.ToolActivity)
     def _on_tool(self, message: msg.ToolActivity) -> None:
-        turn = None if self._stale(message) else self.query_one(Transcript).turn(message.key)
+        turn = None if self.stale(message) else self.query_one(Transcript).turn(message.key)
         if turn is not None:
             turn.tool(message.widget_key, message.title, message.detail, message.kind)
 
     @on(msg.ReplyEnded)
     async def _on_reply_ended(self, message: msg.ReplyEnded) -> None:
-        turn = None if self._stale(message) else self.query_one(Transcript).turn(message.key)
+        turn = None if self.stale(message) else self.query_one(Transcript).turn(message.key)
         if turn is not None:
             await turn.finish()
 
     @on(msg.TurnSettled)
     async def _on_settled(self, message: msg.TurnSettled) -> None:
-        turn = None if self._stale(message) else self.query_one(Transcript).turn(message.key)
+        turn = None if self.stale(message) else self.query_one(Transcript).turn(message.key)
         if turn is not None:
             await turn.settle(message.kept)
 
     @on(msg.TodosChanged)
     def _on_todos(self, message: msg.TodosChanged) -> None:
-        if self._stale(message):
+        if self.stale(message):
             return
         self.query_one(TodoPanel).show(message.rows)
         note = message.problem or (

@@ -13,6 +13,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import AwaitMount
 from textual.widgets import Collapsible, Static
 
 from tui.history import TurnSpec
@@ -94,26 +95,28 @@ class Turn(Vertical):
     def replies(self) -> list[Reply]:
         return list(self.query(Reply))
 
-    def reply(self, message_id: str, text: str, whole: bool) -> None:
+    def reply(self, message_id: str, text: str, whole: bool) -> AwaitMount | None:
+        """Add to (or replace) the reply `message_id`; the mount to await when it is new."""
         reply = self._replies.get(message_id)
         if reply is not None and reply.parent is self:
             if whole:
                 reply.replace(text)
             elif not reply.from_state:
                 reply.add(text)
-            return
+            return None
         reply = self._replies[message_id] = Reply(message_id, text if whole else "")
-        self.mount(reply)
+        mounting = self.mount(reply)
         if not whole:
             reply.add(text)
+        return mounting
 
-    def tool(self, widget_key: str, title: str, detail: str, kind: str) -> None:
+    def tool(self, widget_key: str, title: str, detail: str, kind: str) -> AwaitMount | None:
         for line in self.query(ToolLine):
             if line.widget_key == widget_key:
                 if kind == "call":
                     line.set(title, detail)
-                return
-        self.mount(ToolLine(widget_key, title, detail, kind=kind))
+                return None
+        return self.mount(ToolLine(widget_key, title, detail, kind=kind))
 
     async def finish(self) -> None:
         for reply in self.query(Reply):
@@ -133,22 +136,24 @@ class Turn(Vertical):
         present = self.message_ids()
         for message in kept:
             if str(message.get("id")) not in present:
-                self.add_message(message)
+                for mounting in self.add_message(message):
+                    await mounting
 
-    def add_message(self, message: Mapping[str, Any]) -> None:
-        """Render a stored message (history or settling) in full."""
+    def add_message(self, message: Mapping[str, Any]) -> list[AwaitMount]:
+        """Render a stored message (history or settling) in full; returns mounts to await."""
         mid = str(message.get("id") or "")
         if message.get("type") == "tool":
             content = text_of(message.get("content"))
             title = first_line(" ".join(content.split())) or str(message.get("name") or "tool")
-            self.tool(mid, title, content, "result")
-            return
+            return [m for m in [self.tool(mid, title, content, "result")] if m is not None]
+        mounts = []
         text = text_of(message.get("content"))
         if text:
-            self.reply(mid, text, whole=True)
+            mounts.append(self.reply(mid, text, whole=True))
         for i, call in enumerate(message.get("tool_calls") or []):
             state = ToolCallState(name=str(call.get("name") or ""), args=call.get("args") or {})
-            self.tool(f"{mid}:{i}", state.title(), state.detail(), "call")
+            mounts.append(self.tool(f"{mid}:{i}", state.title(), state.detail(), "call"))
+        return [m for m in mounts if m is not None]
 
 
 class Transcript(VerticalScroll):
@@ -204,4 +209,5 @@ class Transcript(VerticalScroll):
             await self.mount_all([t for t, _ in turns])
         for turn, messages in turns:
             for message in messages:
-                turn.add_message(message)
+                for mounting in turn.add_message(message):
+                    await mounting
