@@ -8,7 +8,9 @@ done as in a terminal but nothing is written to one.
 1. `keystroke_idle_ms` / `keystroke_streaming_ms`: a key event is posted to the app and the clock
    stops when the composer's value contains the character — the time a typed character waits
    behind everything else on the UI loop. "streaming" means the todo assistant (offline model,
-   pace 1.0, ~14 tokens/s) is streaming replies to enqueued messages the whole time.
+   pace 1.0, ~14 tokens/s) is streaming replies to enqueued messages the whole time, while the
+   session follows the thread (the story where the engine serves it, else `runs.list` polling:
+   the result names which).
 2. `transcript_tokens_per_s`: how many tokens a reply absorbs per second when fed as fast as the
    loop allows (synthetic Markdown with lists and code fences, 4-character tokens, through the
    same path as stream events), until the final full render is done, with keystrokes measured
@@ -31,10 +33,16 @@ from textual import events
 
 from doubletext.engine_thread import EngineThread
 from tui.app import DoubletextApp
-from tui.drive import ready, say, wait_until
+from tui.drive import ready, say, turns, wait_until
+from tui.runstate import Entry, Fate
 from tui.widgets.composer import Composer
+from tui.widgets.transcript import Transcript
 
 SIZE = (140, 40)
+
+
+def active(app: DoubletextApp) -> bool:
+    return bool(app.session and app.session.log.has_active())
 
 
 def summary(samples: list[float]) -> dict[str, float]:
@@ -83,17 +91,22 @@ def markdown_tokens(total: int) -> list[str]:
 
 
 async def flood(app: DoubletextApp, tokens: int) -> dict[str, Any]:
-    transcript = app.query_one("#transcript")
-    turn = await transcript.add_turn("synthetic flood", "enqueue", "bench-flood")  # type: ignore[attr-defined]
+    """Tokens through the session's stream path (Messages → chat screen → reply widget)."""
+    session = app.session
+    assert session is not None
+    entry = Entry(f"bench-flood-{tokens}", "synthetic flood", "enqueue", Fate.RUNNING)
+    turn = await app.chat.query_one(Transcript).add_turn(entry, app.chat.short)
     pieces = markdown_tokens(tokens)
     done = asyncio.Event()
 
     async def feed() -> None:
         for piece in pieces:
-            app.absorb(turn, [{"type": "AIMessageChunk", "id": "flood", "content": piece}, {}])
+            chunk = {"type": "AIMessageChunk", "id": f"flood-{tokens}", "content": piece}
+            session._absorb(entry.key, [chunk, {}])
             await asyncio.sleep(0)
-        for reply in turn.replies():
-            await reply.finish()
+        while len(turn.replies()) != 1 or turn.replies()[0].full_text != "".join(pieces):
+            await asyncio.sleep(0.01)  # the last Messages are still being handled
+        await turn.finish()
         done.set()
 
     start = time.perf_counter()
@@ -112,22 +125,30 @@ async def flood(app: DoubletextApp, tokens: int) -> dict[str, Any]:
     }
 
 
-async def measure(url: str, keys: int, sizes: list[int]) -> dict[str, Any]:
-    app = DoubletextApp(url, "task_maistro", "bench-user", configurable={"doubletext_pace": 1.0})
+async def measure(url: str, keys: int, sizes: list[int], state: Path) -> dict[str, Any]:
+    app = DoubletextApp(
+        url,
+        "task_maistro",
+        "bench-user",
+        configurable={"doubletext_pace": 1.0},
+        state_file=state,
+    )
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         idle_samples = await type_keys(app, keys // 2)
         app.query_one(Composer).value = ""
         for text in ("I need to book the dentist by Friday", "Show me my todos", "I need milk"):
             await say(pilot, text)
-        await wait_until(pilot, lambda: any(t.replies() for t in app.query("Turn")), 30)  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: any(t.replies() for t in turns(app)), 30)
         streaming_samples: list[float] = []
-        while app.book.has_active() and len(streaming_samples) < keys:
+        while active(app) and len(streaming_samples) < keys:
             streaming_samples += await type_keys(app, 10)
         app.query_one(Composer).value = ""
-        await wait_until(pilot, lambda: not app.book.has_active(), 60, "runs finished")
+        await wait_until(pilot, lambda: not active(app), 60, "runs finished")
+        source = app.session.source if app.session else None
         floods = [await flood(app, tokens) for tokens in sizes]
     return {
+        "source": source,
         "keystroke_idle_ms": summary(idle_samples),
         "keystroke_streaming_ms": summary(streaming_samples),
         "transcript_tokens_per_s": {str(f["tokens"]): f["tokens_per_s"] for f in floods},
@@ -143,19 +164,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     sizes = [int(n) for n in args.tokens.split(",")]
-    if args.url:
-        result = asyncio.run(measure(args.url, args.keys, sizes))
-    else:
-        with (
-            tempfile.TemporaryDirectory(prefix="doubletext-bench-") as tmp,
-            EngineThread(data_dir=Path(tmp)) as engine,
-        ):
-            result = asyncio.run(measure(engine.url, args.keys, sizes))
+    with tempfile.TemporaryDirectory(prefix="doubletext-bench-") as tmp:
+        state = Path(tmp) / "last-threads.json"
+        if args.url:
+            result = asyncio.run(measure(args.url, args.keys, sizes, state))
+        else:
+            with EngineThread(data_dir=Path(tmp) / "data") as engine:
+                result = asyncio.run(measure(engine.url, args.keys, sizes, state))
     k_idle, k_stream = result["keystroke_idle_ms"], result["keystroke_streaming_ms"]
     print(f"keystroke → composer, idle:      p50 {k_idle['p50']} ms  p95 {k_idle['p95']} ms")
     print(
         f"keystroke → composer, streaming: p50 {k_stream['p50']} ms  p95 {k_stream['p95']} ms"
-        f"  max {k_stream['max']} ms (n={k_stream['n']})"
+        f"  max {k_stream['max']} ms (n={k_stream['n']}; thread followed by {result['source']})"
     )
     for f in result["floods"]:
         k = f["keystroke_ms"] or {}

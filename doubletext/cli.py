@@ -1,6 +1,6 @@
 """`doubletext`: the single command-line entry point.
 
-    doubletext [--url URL] [--assistant NAME] [--user-id ID] [--db PATH] [--pace P]   chat app
+    doubletext [--url URL [--header N=V]...] [--assistant A] [--user-id ID] [--db DIR] [--pace P]
     doubletext serve [--host H] [--port N] [--config FILE] [--db PATH] [--model M] ...  HTTP server
     doubletext demo [--url URL] [--pace P] [--graph NAME]                              tutorial demo
 
@@ -101,6 +101,19 @@ def _user_id(text: str) -> str:
     return text
 
 
+def _header(text: str) -> tuple[str, str]:
+    """`--header NAME=VALUE`; `VALUE` may be `env:VAR` to read it from the environment."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    if value.startswith("env:"):
+        var = value[4:]
+        if var not in os.environ:
+            raise argparse.ArgumentTypeError(f"environment variable {var!r} is not set")
+        value = os.environ[var]
+    return name.strip(), value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="doubletext",
@@ -112,10 +125,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--user-id", type=_user_id, help="user_id passed to the graph (todo namespaces)"
     )
     parser.add_argument("--db", type=Path, help="data directory of the embedded engine")
-    parser.add_argument("--pace", type=_non_negative, help="offline model speed (1 = realistic)")
+    parser.add_argument(
+        "--pace",
+        type=_non_negative,
+        help="multiplies the offline model's delays: 1 = like a hosted model, 3 = three times "
+        "slower, 0 = no delays (F6 in the app multiplies it by 3, then 10)",
+    )
     parser.add_argument("--model", help="chat model of the embedded engine (default offline)")
     parser.add_argument(
         "--api-key", type=_api_key, help="x-api-key for --url (default: LANGGRAPH_API_KEY)"
+    )
+    parser.add_argument(
+        "--header",
+        type=_header,
+        action="append",
+        metavar="NAME=VALUE",
+        help="extra HTTP header for --url, repeatable; VALUE may be env:VAR "
+        "(e.g. 'Authorization=env:TOKEN', 'X-Tenant-Id=acme')",
     )
     sub = parser.add_subparsers(dest="command", metavar="{serve,demo}", parser_class=_Parser)
 
@@ -127,7 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", type=Path, help="langgraph.json listing the graphs to serve")
     serve.add_argument("--db", type=Path, dest="serve_db", help="data directory")
     serve.add_argument("--model", help="chat model: offline (default) or provider:model")
-    serve.add_argument("--pace", type=_non_negative, dest="serve_pace", help="offline model pace")
+    serve.add_argument(
+        "--pace",
+        type=_non_negative,
+        dest="serve_pace",
+        help="multiplies the offline model's delays (1 = like a hosted model, 0 = none)",
+    )
     serve.add_argument(
         "--api-key",
         type=_api_key,
@@ -258,6 +289,7 @@ def app_options(args: argparse.Namespace) -> dict[str, Any]:
         "user_id": args.user_id,
         "api_key": args.api_key,
         "model": args.model,
+        "headers": dict(args.header) if args.header else None,
     }
     return {key: value for key, value in options.items() if value is not None}
 
@@ -275,6 +307,7 @@ class Endpoint:
     url: str
     api_key: str | None
     label: str
+    data_dir: Path
     attached: bool = False
 
 
@@ -304,10 +337,10 @@ def local_engine(options: dict[str, Any]) -> Iterator[Endpoint]:
         if holder.url is None:
             raise DataDirInUse(exc.data_dir, f"{exc.holder}; nothing to attach to") from None
         label = f"attached to running engine (pid {holder.pid}) {holder.url} · {data_dir}"
-        yield Endpoint(holder.url, holder.api_key, label, attached=True)
+        yield Endpoint(holder.url, holder.api_key, label, data_dir, attached=True)
         return
     try:
-        yield Endpoint(thread.url, key, f"embedded {data_dir}")
+        yield Endpoint(thread.url, key, f"embedded {data_dir}", data_dir)
     finally:
         thread.stop()
 
@@ -319,6 +352,8 @@ def _app(args: argparse.Namespace) -> int:
         return _fail(f"the chat app is not available: {exc}")
     from engine.errors import EngineError
 
+    if args.header and args.url is None:
+        return _fail("--header needs --url (the embedded engine takes no headers)", EXIT_USAGE)
     try:
         if args.url is not None:
             run_app(args.url, **app_options(args))
@@ -326,7 +361,14 @@ def _app(args: argparse.Namespace) -> int:
         with local_engine(engine_options(args)) as engine:
             options = app_options(args) | {"api_key": engine.api_key}
             options["model"] = None if engine.attached else args.model or "offline"
-            run_app(engine.url, engine_label=engine.label, **options)
+            run_app(
+                engine.url,
+                engine_label=engine.label,
+                engine_key=f"embedded:{engine.data_dir}",
+                export_dir=engine.data_dir,
+                base_pace=args.pace,
+                **options,
+            )
     except EngineError as exc:  # e.g. the embedded engine's database is unusable
         return _fail(exc.message)
     except OSError as exc:

@@ -18,8 +18,10 @@ from doubletext.engine_thread import EngineThread
 from tui.app import DoubletextApp
 from tui.drive import fate_of, idle, ready, say, turn, wait_until
 from tui.runstate import Fate
+from tui.widgets.dialogs import ThreadPicker
 
-SIZE = (140, 38)
+SIZE = (160, 48)
+SMALL = (80, 24)
 PACE = 0.6
 
 
@@ -28,16 +30,17 @@ def streaming(app: DoubletextApp, text: str, chars: int = 25) -> bool:
 
 
 async def double_text(pilot: Pilot, first: str, key: str, second: str) -> None:
-    """Send `first`, then `second` with the strategy on `key` while `first` is streaming."""
+    """As a learner would: hold `second` (Ctrl+L), send `first`, pick the strategy on `key`,
+    and fire `second` (F5) while `first` is streaming."""
     app = pilot.app
     assert isinstance(app, DoubletextApp)
-    await pilot.press("f1")
+    app.query_one("#composer").value = second
+    await pilot.press("ctrl+l", "f1")
     await say(pilot, first)
     await wait_until(pilot, lambda: fate_of(app, first) is Fate.RUNNING, 30)
     await pilot.press(key)
     await wait_until(pilot, lambda: streaming(app, first), 30, "reply 1 streaming")
-    app.query_one("#composer").value = second
-    await pilot.press("enter")
+    await pilot.press("f5")
 
 
 async def new_thread(pilot: Pilot) -> None:
@@ -46,10 +49,19 @@ async def new_thread(pilot: Pilot) -> None:
     old = app.thread_id
     await pilot.press("ctrl+n")
     await wait_until(pilot, lambda: app.thread_id not in (None, old), 10)
+    await ready(pilot)
 
 
-async def scenes(url: str, label: str, out: Path) -> list[Path]:
-    app = DoubletextApp(url, "task_maistro", "demo-user", engine_label=label, model="offline")
+async def scenes(url: str, label: str, out: Path, state: Path) -> list[Path]:
+    app = DoubletextApp(
+        url,
+        "task_maistro",
+        "demo-user",
+        engine_label=label,
+        model="offline",
+        state_file=state,
+        export_dir=out,
+    )
     shots: list[Path] = []
 
     def shoot(name: str) -> None:
@@ -90,11 +102,18 @@ async def scenes(url: str, label: str, out: Path) -> list[Path]:
         shoot("05-reject")
         await wait_until(pilot, lambda: idle(app), 60)
 
-        await pilot.press("ctrl+p")
-        await pilot.pause(0.3)
-        await pilot.press(*"strategy")
+        await pilot.resize_terminal(*SMALL)
         await pilot.pause(0.5)
-        shoot("06-command-palette")
+        shoot("06-80x24")
+        await pilot.press("f7")
+        await pilot.pause(0.5)
+        shoot("07-80x24-panels")
+        await pilot.press("f7")
+        await pilot.resize_terminal(*SIZE)
+        await pilot.press("ctrl+t")
+        await wait_until(pilot, lambda: isinstance(app.screen, ThreadPicker), 10)
+        await pilot.pause(0.5)
+        shoot("08-threads")
     return shots
 
 
@@ -104,14 +123,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--url", help="use this LangGraph server instead of the embedded engine")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    if args.url:
-        shots = asyncio.run(scenes(args.url, args.url, args.out))
-    else:
-        with (
-            tempfile.TemporaryDirectory(prefix="doubletext-demo-") as tmp,
-            EngineThread(data_dir=Path(tmp), pace=PACE) as engine,
-        ):
-            shots = asyncio.run(scenes(engine.url, "embedded (temporary data dir)", args.out))
+    with tempfile.TemporaryDirectory(prefix="doubletext-demo-") as tmp:
+        state = Path(tmp) / "last-threads.json"
+        if args.url:
+            shots = asyncio.run(scenes(args.url, args.url, args.out, state))
+        else:
+            with EngineThread(data_dir=Path(tmp) / "data", pace=PACE) as engine:
+                label = "embedded (temporary data dir)"
+                shots = asyncio.run(scenes(engine.url, label, args.out, state))
     for shot in shots:
         print(shot)
 

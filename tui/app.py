@@ -1,59 +1,76 @@
 """doubletext's Textual app: chat with a LangGraph assistant while its replies stream.
 
-Layout, keys and commands live here; sending/streaming/polling is in `flow.py`, the run-state
-model in `runstate.py`. The app reaches engines only through `langgraph_sdk` (`client.py`).
+The app wires things together and keeps app state in reactive vars (`bindings=True`, read by
+`check_action`, so the footer greys what cannot be done now). Everything about a thread's runs
+lives in one `ThreadSession` (`tui/session.py`), which posts past-event Messages to the chat
+screen (`tui/screens/chat.py`); they bubble here. The app reaches engines only through
+`langgraph_sdk` (`tui/client.py`).
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import work
-from textual.app import (
-    App,
-    ComposeResult,
-    SystemCommand,
-)
+import platformdirs
+from textual import on, work
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
 
-from tui.client import Backend, EngineError, friendly_error
+from tui import messages as msg
+from tui.client import Backend, friendly_error
 from tui.export import ExportTurn, to_markdown
-from tui.flow import POLL_SECONDS, FlowMixin
-from tui.runstate import Fate, RunBook
+from tui.prefs import LastThreads
+from tui.screens.chat import ChatScreen
+from tui.session import ThreadSession
+from tui.sources import SOURCES
 from tui.strategies import STRATEGIES, info
 from tui.widgets.composer import Composer
-from tui.widgets.dialogs import ThreadPicker, UserIdDialog
+from tui.widgets.dialogs import ConfirmDialog, PasteDialog, PathDialog, ThreadPicker, UserIdDialog
+from tui.widgets.header import InfoBar
 from tui.widgets.picker import StrategyPicker
-from tui.widgets.runs import RunPanel
-from tui.widgets.todos import TodoPanel
-from tui.widgets.transcript import ToolActivity, Transcript
+from tui.widgets.transcript import ToolLine, Transcript
+
+PACES = (1, 3, 10)  # slow motion: the offline model's delays ×1, ×3, ×10
 
 
-class DoubletextApp(FlowMixin, App[None]):
-    """Transcript + composer + strategy picker on the left, runs and todos on the right."""
+class DoubletextApp(App[None]):
+    """Transcript + composer + strategy bar on the left, runs and todos on the right."""
 
-    CSS_PATH = Path(__file__).with_name("app.tcss")
+    CSS_PATH = [  # noqa: RUF012 - Textual's class attribute
+        Path(__file__).with_name("app.tcss"),
+        Path(__file__).parent / "screens" / "chat.tcss",
+    ]
     TITLE = "doubletext"
     BINDINGS: ClassVar[list[BindingType]] = [
         *(
-            Binding(s.key, f"strategy('{s.name}')", s.name, id=f"strategy.{s.name}")
+            Binding(s.key, f"strategy('{s.name}')", s.name, id=f"strategy.{s.name}", show=False)
             for s in STRATEGIES
         ),
-        Binding("escape", "cancel('interrupt')", "Interrupt run", id="run.interrupt"),
-        Binding("ctrl+b", "cancel('rollback')", "Roll back run", id="run.rollback"),
-        Binding("ctrl+r", "resend", "Resend rejected", id="run.resend", show=False),
-        Binding("ctrl+n", "new_thread", "New thread", id="thread.new"),
+        Binding("escape", "cancel('interrupt')", "Interrupt", id="run.interrupt"),
+        Binding("ctrl+b", "cancel('rollback')", "Rollback", id="run.rollback"),
+        Binding("ctrl+l", "hold", "Hold", id="compose.hold", show=False),
+        Binding("f5", "fire", "Fire", id="compose.fire"),
+        Binding("f6", "pace", "Slow-mo", id="model.pace"),
+        Binding("f7", "panels", "Panels", id="view.panels"),
         Binding("ctrl+t", "switch_thread", "Threads", id="thread.switch"),
+        Binding("ctrl+n", "new_thread", "New thread", id="thread.new", show=False),
+        Binding("f8", "reset_demo", "Reset demo", id="thread.reset", show=False),
+        Binding("ctrl+r", "resend", "Resend rejected", id="run.resend", show=False),
         Binding("ctrl+o", "set_user", "User", id="thread.user", show=False),
         Binding("ctrl+s", "export", "Export", id="transcript.export", show=False),
         Binding("ctrl+y", "copy_reply", "Copy reply", id="transcript.copy", show=False),
     ]
+
+    connection: var[str] = var("connecting", init=False)
+    thread_id: var[str | None] = var(None, init=False)
+    busy: var[bool] = var(False, bindings=True, init=False)
+    held: var[str] = var("", bindings=True, init=False)
+    last_rejected: var[str] = var("", bindings=True, init=False)
+    pace: var[int] = var(1, init=False)
 
     def __init__(
         self,
@@ -62,175 +79,150 @@ class DoubletextApp(FlowMixin, App[None]):
         user_id: str = "Test-Double-Texting",
         *,
         api_key: str | None = None,
+        headers: Mapping[str, str] | None = None,
         engine_label: str | None = None,
+        engine_key: str | None = None,
         model: str | None = None,
         stable_ids: bool = False,
         export_dir: Path | None = None,
         strategy: str = "enqueue",
         configurable: dict[str, Any] | None = None,
+        base_pace: float | None = None,
+        state_file: Path | None = None,
+        sources: Iterable[str] = SOURCES,
     ) -> None:
         super().__init__()
-        self.backend = Backend(url, assistant, api_key, configurable)
+        self.backend = Backend(url, assistant, api_key, configurable, headers)
         self.user_id = user_id
         self.engine_label = engine_label or url
+        self.engine_key = engine_key or url
         self.model = model or "server-side"
         self.stable_ids = stable_ids
-        self.export_dir = export_dir or Path.cwd()
+        self.export_dir = export_dir or platformdirs.user_data_path("doubletext") / "exports"
         self.initial_strategy = strategy
-        self.book = RunBook()
-        self.thread_id: str | None = None
-        self.connected = False
-        self.last_rejected: str | None = None
-        self.todo_marks: dict[str, str] = {}
-        self.todo_latest: set[str] = set()
-        self._todo_snapshot: dict[str, str] = {}
-        self._poll_wanted = False
-        self._poll_busy = False
-        self._streams_open: set[str] = set()
-        self._reconciled: dict[str, Fate] = {}
-        self._threads_seen: list[str] = []
+        self.base_pace = (configurable or {}).get("doubletext_pace", base_pace)
+        self.last_threads = LastThreads(state_file)
+        self.sources = tuple(sources)
+        self.session: ThreadSession | None = None
+        self.chat = ChatScreen(stable_ids)
+        self._thread_names: list[str] = []
 
-    # -- layout ----------------------------------------------------------------------------
+    # -- wiring -----------------------------------------------------------------------------
 
-    def compose(self) -> ComposeResult:
-        yield Static("", id="info", markup=False)
-        with Horizontal(id="main"):
-            with Vertical(id="chat"):
-                yield Transcript(id="transcript")
-                yield StrategyPicker(id="picker")
-                yield Composer(id="composer")
-            with Vertical(id="side"):
-                yield Static("Runs", classes="panel-title")
-                yield RunPanel(id="runs")
-                yield Static("Todos", classes="panel-title")
-                yield TodoPanel(id="todos")
-        yield Footer()
+    def get_default_screen(self) -> Screen:
+        return self.chat
 
-    def on_mount(self) -> None:
-        self.query_one(StrategyPicker).strategy = self.initial_strategy
-        composer = self.query_one(Composer)
+    @on(ChatScreen.Ready)
+    def _on_chat_ready(self) -> None:
+        self.chat.query_one(StrategyPicker).strategy = self.initial_strategy
+        composer = self.chat.query_one(Composer)
         composer.cursor_blink = not self.stable_ids
         composer.focus()
-        self.update_info()
-        self.set_interval(POLL_SECONDS, self.tick)
-        self.connect()
+        self._header()
+        self.open_thread(self.last_threads.get(self.engine_key, self.user_id))
 
     @property
     def strategy(self) -> str:
-        return self.query_one(StrategyPicker).strategy
+        return self.chat.query_one(StrategyPicker).strategy
 
-    def update_info(self) -> None:
-        thread = self.thread_id or "—"
+    def open_thread(self, thread_id: str | None) -> None:
+        """Leave the current thread (if any) and open `thread_id` (None: a new one)."""
+        if self.session is not None:
+            self.session.close()
+        self.thread_id = thread_id
+        self.session = ThreadSession(
+            self.backend,
+            self.chat,
+            thread_id=thread_id,
+            user_id=self.user_id,
+            sources=self.sources,
+        )
+        self.chat.post_message(ChatScreen.Clear())
+        self.session.start()
+        self._busy()
+
+    def _busy(self) -> None:
+        self.busy = bool(self.session and self.session.log.active_run_ids())
+
+    def _header(self) -> None:
+        thread = "—"
         if self.thread_id and self.stable_ids:
-            thread = f"thread-{self._threads_seen.index(self.thread_id) + 1}"
+            if self.thread_id not in self._thread_names:
+                self._thread_names.append(self.thread_id)
+            thread = f"thread-{self._thread_names.index(self.thread_id) + 1}"
         elif self.thread_id:
             thread = self.thread_id[:8]
-        state = "" if self.connected else "  ⚠ not connected"
-        self.query_one("#info", Static).update(
-            f"engine {self.engine_label} · model {self.model} · assistant "
-            f"{self.backend.assistant} · thread {thread} · user {self.user_id}{state}"
+        info = self.chat.query_one_optional(InfoBar)  # not yet composed, or shutting down
+        if info is None:
+            return
+        info.show(
+            thread=thread,
+            user=self.user_id,
+            pace=self.pace,
+            connection=self.connection,
+            assistant=self.backend.assistant,
+            model=self.model,
+            engine=self.engine_label,
         )
 
-    # -- connection and threads -----------------------------------------------------------
+    def watch_connection(self) -> None:
+        self._header()
 
-    @work(group="connect", exclusive=True, exit_on_error=False)
-    async def connect(self) -> None:
-        try:
-            await self.backend.check()
-        except EngineError as exc:
-            self.notify(str(exc), title="Engine", severity="error", timeout=10)
-            self.update_info()
-            return
-        self.connected = True
-        if self.thread_id is None:
-            await self.ensure_thread()
-        self.refresh_todos()
+    def watch_thread_id(self) -> None:
+        self._header()
 
-    async def ensure_thread(self) -> bool:
-        if self.thread_id is not None:
-            return True
-        try:
-            thread_id = await self.backend.new_thread(self.user_id)
-        except Exception as exc:
-            self.notify(friendly_error(exc, self.backend.url), severity="error", timeout=10)
-            return False
-        self.connected = True
-        await self.open_thread(thread_id, [])
+    def watch_pace(self) -> None:
+        self._header()
+
+    def watch_held(self, text: str) -> None:
+        if self.chat.is_mounted:
+            self.chat.show_held(text, self.strategy)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel":
+            return True if self.session and self.session.log.active_run_ids() else None
+        if action == "fire":
+            return True if self.held else None
+        if action == "resend":
+            return True if self.last_rejected else None
         return True
 
-    async def open_thread(self, thread_id: str, messages: Iterable[dict[str, Any]]) -> None:
-        """Make `thread_id` current: drop the old thread's live state, show the new one."""
-        self.workers.cancel_group(self, "follow")
-        self.thread_id = thread_id
-        if thread_id not in self._threads_seen:
-            self._threads_seen.append(thread_id)
-        self.book = RunBook()
-        self._streams_open.clear()
-        self._reconciled.clear()
-        await self.query_one(Transcript).load_history(messages)
-        self.query_one(RunPanel).show(self.book, time.time(), self.stable_ids)
-        self._poll_wanted = True
-        self.update_info()
+    # -- what the session tells (bubbled from the chat screen) --------------------------------
 
-    def action_new_thread(self) -> None:
-        self._new_thread()
+    @on(msg.ConnectionChanged)
+    def _on_connection(self, message: msg.ConnectionChanged) -> None:
+        self.connection = message.state
 
-    @work(group="threads", exclusive=True, exit_on_error=False)
-    async def _new_thread(self) -> None:
-        self.thread_id = None
-        if await self.ensure_thread():
-            self.notify("Started a new thread.", timeout=2)
+    @on(msg.ThreadOpened)
+    def _on_thread_opened(self, message: msg.ThreadOpened) -> None:
+        if self.session and message.thread_id == self.session.thread_id:
+            self.thread_id = message.thread_id
+            self.last_threads.put(self.engine_key, self.user_id, message.thread_id)
 
-    @work(group="threads", exclusive=True, exit_on_error=False)
-    async def action_switch_thread(self) -> None:
-        try:
-            threads = await self.backend.threads()
-        except Exception as exc:
-            self.notify(friendly_error(exc, self.backend.url), severity="error")
+    @on(msg.SourceChosen)
+    def _on_source(self, message: msg.SourceChosen) -> None:
+        info = self.chat.query_one_optional(InfoBar)  # gone while the app shuts down
+        if info is not None:
+            info.show(source=message.source)
+
+    @on(msg.ThreadLoaded)
+    @on(msg.MessageSent)
+    @on(msg.RunAccepted)
+    @on(msg.FateChanged)
+    def _on_fates(self) -> None:
+        self._busy()
+
+    @on(msg.Rejected)
+    def _on_rejected(self, message: msg.Rejected) -> None:
+        self._busy()
+        if not message.entry.mine or self.chat.stale(message):
             return
-        choice = await self.push_screen_wait(ThreadPicker(threads, self.thread_id))
-        if choice and choice != self.thread_id:
-            await self.switch_to(choice)
-
-    async def switch_to(self, thread_id: str) -> None:
-        try:
-            messages = await self.backend.messages(thread_id)
-        except Exception as exc:
-            self.notify(friendly_error(exc, self.backend.url), severity="error")
-            return
-        await self.open_thread(thread_id, messages)
-
-    @work(group="user", exclusive=True, exit_on_error=False)
-    async def action_set_user(self) -> None:
-        user = await self.push_screen_wait(UserIdDialog(self.user_id))
-        if user and "." in user:
-            self.notify("User ids cannot contain '.' (store namespace rule).", severity="error")
-        elif user and user != self.user_id:
-            self.user_id, self.todo_marks, self._todo_snapshot = user, {}, {}
-            self.todo_latest = set()
-            self.update_info()
-            self.refresh_todos()
-
-    # -- composing and strategies ---------------------------------------------------------
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if not isinstance(event.input, Composer):
-            return
-        text = event.value.strip()
-        if not text:
-            return
-        event.input.remember(text)
-        event.input.value = ""
-        self.send(text, self.strategy)
-
-    def action_strategy(self, name: str) -> None:
-        self.query_one(StrategyPicker).strategy = info(name).name
-
-    def on_rejected(self, text: str) -> None:
-        composer = self.query_one(Composer)
+        text = message.entry.text
+        self.last_rejected = text
+        composer = self.chat.query_one(Composer)
         composer.remember(text)
         if not composer.value:
-            composer.value = text
+            composer.put_back(text)
         self.notify(
             "Thread busy: the server refused this message (409). It is back in the composer: "
             "pick another strategy (F1–F3) and press Enter, or Ctrl+R to resend.",
@@ -239,53 +231,171 @@ class DoubletextApp(FlowMixin, App[None]):
             timeout=8,
         )
 
+    @on(msg.Notice)
+    def _on_notice(self, message: msg.Notice) -> None:
+        timeout = 10 if message.severity == "error" else 4
+        self.notify(message.text, title=message.title, severity=message.severity, timeout=timeout)  # type: ignore[arg-type]
+
+    # -- composing --------------------------------------------------------------------------
+
+    def run_config(self) -> dict[str, Any]:
+        """Per-run settings: the slow-motion pace, when the user changed it or gave a base."""
+        if self.pace == 1 and self.base_pace is None:
+            return {}
+        return {"doubletext_pace": float(self.base_pace or 1.0) * self.pace}
+
+    def send(self, text: str, strategy: str | None = None) -> None:
+        if self.session is not None:
+            self.session.send(text, strategy or self.strategy, self.run_config())
+
+    @on(Composer.Send)
+    def _on_send(self, message: Composer.Send) -> None:
+        self.send(message.text)
+
+    @on(Composer.Pasted)
+    @work(group="paste", exit_on_error=False)
+    async def _on_paste(self, message: Composer.Pasted) -> None:
+        strategy = self.strategy
+        choice = await self.push_screen_wait(PasteDialog(message.lines, strategy))
+        if choice == "each":
+            for line in message.lines:
+                self.send(line, strategy)
+        elif choice == "one":
+            self.send("\n".join(message.lines), strategy)
+
+    def action_strategy(self, name: str) -> None:
+        self.chat.query_one(StrategyPicker).strategy = info(name).name
+        self.chat.show_held(self.held, self.strategy)
+
+    def action_hold(self) -> None:
+        """Ctrl+L: park the composer's text as the next message (F5 fires it); again: take
+        it back."""
+        composer = self.chat.query_one(Composer)
+        text = composer.value.strip()
+        if text:
+            self.held, composer.value = text, ""
+        elif self.held:
+            composer.put_back(self.held)
+            self.held = ""
+
+    def action_fire(self) -> None:
+        text, self.held = self.held, ""
+        if text:
+            self.send(text)
+
     def action_resend(self) -> None:
-        if not self.last_rejected:
-            self.notify("No rejected message to resend.", timeout=3)
-            return
-        text, self.last_rejected = self.last_rejected, None
-        composer = self.query_one(Composer)
+        text, self.last_rejected = self.last_rejected, ""
+        composer = self.chat.query_one(Composer)
         if composer.value.strip() == text:
             composer.value = ""
-        self.send(text, self.strategy)
+        self.send(text)
 
-    # -- cancelling -----------------------------------------------------------------------
+    def action_pace(self) -> None:
+        self.pace = PACES[(PACES.index(self.pace) + 1) % len(PACES)]
+        word = "normal speed" if self.pace == 1 else f"×{self.pace} slower"
+        self.notify(f"Model pace: {word} (applies to the next message).", timeout=3)
+
+    def action_panels(self) -> None:
+        self.chat.toggle_side()
+
+    # -- cancelling -------------------------------------------------------------------------
 
     def action_cancel(self, action: str) -> None:
-        active = self.book.active_run_ids()
-        if not active or self.thread_id is None:
+        run_id = self.session.cancel(action) if self.session else None
+        if run_id is None:
             self.notify("Nothing is running.", timeout=2)
             return
-        self._cancel(self.thread_id, active[0], action)
+        verb = "Interrupting" if action == "interrupt" else "Rolling back"
+        self.notify(f"{verb} run {self.chat.short(run_id)}…", timeout=3)
 
-    @work(group="cancel", exit_on_error=False)
-    async def _cancel(self, thread_id: str, run_id: str, action: str) -> None:
+    # -- threads and user ---------------------------------------------------------------------
+
+    def action_new_thread(self) -> None:
+        self.open_thread(None)
+        self.notify("Started a new thread.", timeout=2)
+
+    @work(group="threads", exclusive=True, exit_on_error=False)
+    async def action_switch_thread(self) -> None:
         try:
-            await self.backend.cancel(thread_id, run_id, action)
+            threads = await self.backend.thread_summaries()
         except Exception as exc:
-            self.notify(friendly_error(exc, self.backend.url), title="Cancel", severity="error")
+            self.notify(friendly_error(exc, self.backend.url), severity="error")
             return
-        verb = "Interrupted" if action == "interrupt" else "Rolled back"
-        self.notify(f"{verb} run {run_id[-8:]}.", timeout=3)
-        self._poll_wanted = True
+        choice = await self.push_screen_wait(ThreadPicker(threads, self.thread_id))
+        if choice is None:
+            return
+        what, thread_id = choice
+        if what == "new":
+            self.action_new_thread()
+        elif what == "open" and thread_id != self.thread_id:
+            self.open_thread(thread_id)
+        elif what == "delete" and thread_id:
+            await self._delete_thread(thread_id)
 
-    # -- transcript export / copy ---------------------------------------------------------
+    async def _delete_thread(self, thread_id: str) -> None:
+        question = f"Delete thread {thread_id[:8]} with all its runs and checkpoints?"
+        if not await self.push_screen_wait(ConfirmDialog(question)):
+            return
+        try:
+            await self.backend.delete_thread(thread_id)
+        except Exception as exc:
+            self.notify(friendly_error(exc, self.backend.url), severity="error")
+            return
+        self.notify(f"Deleted thread {thread_id[:8]}.", timeout=3)
+        if thread_id == self.thread_id:
+            self.open_thread(None)
+
+    @work(group="threads", exclusive=True, exit_on_error=False)
+    async def action_reset_demo(self) -> None:
+        question = (
+            f"Reset for a demo: start a new thread and delete every todo of user {self.user_id}?"
+        )
+        if not await self.push_screen_wait(ConfirmDialog(question)):
+            return
+        try:
+            removed = await self.backend.clear_todos(self.user_id)
+        except Exception as exc:
+            self.notify(friendly_error(exc, self.backend.url), severity="error")
+            return
+        self.open_thread(None)
+        self.notify(f"New thread; {removed} todo(s) of {self.user_id} deleted.", timeout=4)
+
+    @work(group="user", exclusive=True, exit_on_error=False)
+    async def action_set_user(self) -> None:
+        user = await self.push_screen_wait(UserIdDialog(self.user_id))
+        if user and "." in user:
+            self.notify("User ids cannot contain '.' (store namespace rule).", severity="error")
+        elif user and user != self.user_id:
+            self.user_id = user
+            self.last_threads.put(self.engine_key, user, self.thread_id)
+            if self.session is not None:
+                self.session.set_user(user)
+            self._header()
+
+    # -- export / copy ------------------------------------------------------------------------
 
     def export_turns(self) -> list[ExportTurn]:
         turns = []
-        for turn in self.query_one(Transcript).turns():
-            tools = [str(t.title) for t in turn.query(ToolActivity)]
+        for turn in self.chat.query_one(Transcript).turns():
+            tools = [str(t.title) for t in turn.query(ToolLine)]
             replies = [r.full_text for r in turn.replies() if r.full_text]
-            turns.append(ExportTurn(turn.text, turn.strategy, str(turn.fate), replies, tools))
+            fate = turn.cause_text.removeprefix("↳ ") or turn.badge_text.partition(" · ")[2]
+            turns.append(ExportTurn(turn.text, turn.strategy, fate, replies, tools))
         return turns
 
-    def action_export(self) -> None:
+    @work(group="export", exclusive=True, exit_on_error=False)
+    async def action_export(self) -> None:
+        name = f"doubletext-{(self.thread_id or 'transcript')[:8]}.md"
+        path = await self.push_screen_wait(
+            PathDialog("Export the transcript", self.export_dir / name)
+        )
+        if path is None:
+            return
         markdown = to_markdown(
             self.export_turns(), thread_id=self.thread_id or "", assistant=self.backend.assistant
         )
-        name = f"doubletext-{(self.thread_id or 'transcript')[:8]}.md"
-        path = self.export_dir / name
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(markdown, encoding="utf-8")
         except OSError as exc:
             self.notify(f"Export failed: {exc}", severity="error")
@@ -300,48 +410,51 @@ class DoubletextApp(FlowMixin, App[None]):
         self.copy_to_clipboard(replies[-1])
         self.notify("Last reply copied to the clipboard.", timeout=2)
 
+    # -- command palette ----------------------------------------------------------------------
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for s in STRATEGIES:
             yield SystemCommand(
-                f"Strategy: {s.name}", s.description, lambda n=s.name: self.action_strategy(n)
+                f"Strategy: {s.name} ({s.key.upper()})",
+                s.description,
+                lambda n=s.name: self.action_strategy(n),
             )
-        yield SystemCommand(
-            "Interrupt running run", "runs.cancel(action=interrupt)", self._cmd_interrupt
-        )
-        yield SystemCommand(
-            "Roll back running run", "runs.cancel(action=rollback)", self._cmd_rollback
-        )
-        yield SystemCommand(
-            "Resend rejected message", "with the selected strategy", self.action_resend
-        )
-        yield SystemCommand("New thread", "start an empty thread", self.action_new_thread)
-        yield SystemCommand("Switch thread", "open another thread", self.action_switch_thread)
-        yield SystemCommand("Set user id", "whose todos to show", self.action_set_user)
-        yield SystemCommand("Export transcript", "save as Markdown", self.action_export)
-        yield SystemCommand("Copy last reply", "to the clipboard", self.action_copy_reply)
+        commands = [
+            ("Interrupt running run (Esc)", "runs.cancel(action=interrupt)", "cancel_interrupt"),
+            ("Roll back running run (Ctrl+B)", "runs.cancel(action=rollback)", "cancel_rollback"),
+            ("Hold message (Ctrl+L)", "park the composer's text; F5 fires it", "hold"),
+            ("Fire held message (F5)", "send it with the selected strategy", "fire"),
+            ("Slow motion (F6)", "model pace ×1 → ×3 → ×10 slower", "pace"),
+            ("Toggle side panels (F7)", "runs and todos", "panels"),
+            ("Resend rejected message (Ctrl+R)", "with the selected strategy", "resend"),
+            ("New thread (Ctrl+N)", "start an empty thread", "new_thread"),
+            ("Threads (Ctrl+T)", "open or delete a thread", "switch_thread"),
+            ("Reset demo (F8)", "new thread, this user's todos deleted", "reset_demo"),
+            ("Set user id (Ctrl+O)", "whose todos to show", "set_user"),
+            ("Export transcript (Ctrl+S)", "Markdown, with fates and causes", "export"),
+            ("Copy last reply (Ctrl+Y)", "to the clipboard", "copy_reply"),
+        ]
+        for title, help_text, action in commands:
+            yield SystemCommand(
+                title,
+                help_text,
+                getattr(self, f"_cmd_{action}", None) or getattr(self, f"action_{action}"),
+            )
 
-    def _cmd_interrupt(self) -> None:
+    def _cmd_cancel_interrupt(self) -> None:
         self.action_cancel("interrupt")
 
-    def _cmd_rollback(self) -> None:
+    def _cmd_cancel_rollback(self) -> None:
         self.action_cancel("rollback")
 
     async def on_unmount(self) -> None:
+        if self.session is not None:
+            self.session.close()
         await self.backend.close()
 
 
-def run_app(
-    url: str,
-    assistant: str = "task_maistro",
-    user_id: str = "Test-Double-Texting",
-    *,
-    api_key: str | None = None,
-    model: str | None = None,
-    engine_label: str | None = None,
-) -> None:
+def run_app(url: str, **options: Any) -> None:
     """Open the TUI on the LangGraph server at `url` (the composition root starts an embedded
     engine first when the person gave no `--url`)."""
-    DoubletextApp(
-        url, assistant, user_id, api_key=api_key, engine_label=engine_label, model=model
-    ).run()
+    DoubletextApp(url, **options).run()

@@ -8,11 +8,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from textual import events
 from textual.pilot import Pilot
 
 from tui.app import DoubletextApp
-from tui.runstate import Fate
-from tui.widgets.transcript import Turn
+from tui.runstate import ACTIVE, Fate
+from tui.widgets.runs import RunPanel
+from tui.widgets.transcript import Transcript, Turn
 
 
 async def wait_until(
@@ -28,7 +30,7 @@ async def wait_until(
 
 
 def turns(app: DoubletextApp) -> list[Turn]:
-    return list(app.query(Turn))
+    return app.chat.query_one(Transcript).turns()
 
 
 def turn(app: DoubletextApp, text: str) -> Turn:
@@ -45,15 +47,48 @@ def fate_of(app: DoubletextApp, text: str) -> Fate | None:
 
 
 def idle(app: DoubletextApp) -> bool:
-    return app.thread_id is not None and not app.book.has_active() and not app._streams_open
+    """The thread is loaded, nothing is in flight (no run, no open reply stream), and the
+    screen shows it so (every Message about it has been handled)."""
+    session = app.session
+    if session is None or session.thread_id is None or not session.loaded:
+        return False
+    if app.chat.shown_thread != session.thread_id:
+        return False
+    if session.log.has_active() or session.streaming:
+        return False
+    shown = [t.fate for t in turns(app) if t.fate is not None]
+    panel = [e.fate for e in app.chat.query_one(RunPanel).entries.values()]
+    logged = [e.fate for e in session.log.ordered()]
+    return not any(f in ACTIVE for f in shown + panel) and sorted(panel) == sorted(logged)
 
 
 async def ready(pilot: Pilot, timeout: float = 20.0) -> None:
     app = pilot.app
     assert isinstance(app, DoubletextApp)
-    await wait_until(pilot, lambda: app.thread_id is not None, timeout, "a thread")
+    await wait_until(
+        pilot,
+        lambda: (
+            app.session is not None
+            and app.session.loaded
+            and app.chat.shown_thread == app.session.thread_id
+        ),
+        timeout,
+        "the thread to be loaded and shown",
+    )
 
 
 async def say(pilot: Pilot, text: str) -> None:
     """Type `text` key by key and press Enter."""
     await pilot.press(*("space" if c == " " else c for c in text), "enter")
+
+
+def burst(app: DoubletextApp, text: str) -> None:
+    """Deliver `text` as a terminal delivers type-ahead: every key in one batch, nothing
+    handled in between (`\\n` is Enter)."""
+    driver = app._driver
+    assert driver is not None
+    for char in text:
+        key = {"\n": "enter", " ": "space"}.get(char, char)
+        event = events.Key(key, "\r" if char == "\n" else char)
+        event.set_sender(app)
+        driver.send_message(event)

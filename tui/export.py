@@ -1,4 +1,8 @@
-"""Transcript → Markdown, from plain data so it is testable without widgets."""
+"""Transcript → Markdown, from plain data so it is testable without widgets.
+
+Each message carries its strategy and its fate with the cause, as the transcript shows them
+("interrupted by run 1a2b3c4d (F2 interrupt)").
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ def to_markdown(turns: list[ExportTurn], *, thread_id: str, assistant: str) -> s
     lines += [f"- assistant: `{assistant}`", ""]
     for turn in turns:
         quoted = turn.text.replace("\n", "\n> ")
-        user = f"~~{quoted}~~" if turn.fate == "rolled back" else quoted
+        user = f"~~{quoted}~~" if turn.fate.startswith("rolled back") else quoted
         meta = f" _({turn.strategy}, {turn.fate})_" if turn.strategy else ""
         lines += [f"**You:**{meta}", "", f"> {user}", ""]
         lines += [f"- 🔧 {tool}" for tool in turn.tools]

@@ -57,6 +57,6 @@ def info(name: str) -> StrategyInfo:
 
 
 def describe(name: str) -> str:
-    """One line for the picker: what the selected strategy will do and when to use it."""
+    """The picker's line: what the selected strategy will do and when to use it."""
     s = BY_NAME[name]
-    return f"{s.description}  (use when {s.use_when})"
+    return f"{s.description} Use when {s.use_when}."

@@ -87,6 +87,18 @@ def test_no_subcommand_passes_only_the_given_options_to_the_app(tmp_path: Path) 
     assert cli.app_options(args) == {"assistant": "slow"}
 
 
+def test_headers_for_url_come_from_the_command_line_or_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("DT_TEST_TOKEN", "Bearer s3cret")
+    given = ["--url", "http://h:1", "--header", "Authorization=env:DT_TEST_TOKEN"]
+    args = cli.build_parser().parse_args([*given, "--header", "X-Tenant-Id=acme"])
+    assert cli.app_options(args)["headers"] == {
+        "Authorization": "Bearer s3cret",
+        "X-Tenant-Id": "acme",
+    }
+    assert_one_line_failure(run_cli("--header", "X-A=1"), "--header needs --url")
+    assert_one_line_failure(run_cli("--url", "http://h:1", "--header", "nope"), "NAME=VALUE")
+
+
 def test_app_on_a_corrupt_database_fails_with_one_line(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()

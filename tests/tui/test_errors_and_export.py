@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.tui.conftest import RecordingApp
-from tests.tui.helpers import idle, ready, replies, say, wait_until
+from tests.tui.helpers import fate_of, idle, ready, replies, say, wait_until
 from tui.runstate import Fate
+from tui.widgets.dialogs import PathDialog
 
 
 @pytest.fixture
@@ -24,13 +25,13 @@ async def locked_server(tmp_path) -> AsyncIterator[str]:
 
 
 async def test_401_is_a_notification(locked_server: str, tmp_path) -> None:
-    app = RecordingApp(locked_server, "task_maistro", export_dir=tmp_path)
+    app = RecordingApp(
+        locked_server, "task_maistro", export_dir=tmp_path, state_file=tmp_path / "s.json"
+    )
     async with app.run_test(size=(150, 40)) as pilot:
         await wait_until(pilot, lambda: any("401" in n for n, _ in app.notes), 15)
         await say(pilot, "hello")
-        await wait_until(
-            pilot, lambda: any(t.fate is Fate.ERROR for t in app.book.tracked.values())
-        )
+        await wait_until(pilot, lambda: fate_of(app, "hello") is Fate.ERROR)
     assert any("API key" in n for n, sev in app.notes if sev == "error")
 
 
@@ -43,8 +44,12 @@ async def test_export_and_copy_last_reply(make_app, tmp_path) -> None:
         await pilot.press("ctrl+y")
         assert app.clipboard == "reply to: hello there"
         await pilot.press("ctrl+s")
-        exported = list(tmp_path.glob("doubletext-*.md"))
-        assert len(exported) == 1
-        text = exported[0].read_text()
+        await wait_until(pilot, lambda: isinstance(app.screen, PathDialog), 5, "export dialog")
+        suggested = app.screen.query_one("#path").value
+        assert suggested == str(tmp_path / f"doubletext-{app.thread_id[:8]}.md")
+        await pilot.press("enter")
+        exported = tmp_path / f"doubletext-{app.thread_id[:8]}.md"
+        await wait_until(pilot, exported.exists, 5, "the export")
+        text = exported.read_text()
         assert "> hello there" in text and "reply to: hello there" in text
         assert "(enqueue, done)" in text

@@ -1,9 +1,10 @@
-"""SVG snapshots of the main screen: idle, mid-run with a queued message, after interrupt/rollback.
+"""SVG snapshots of the chat screen at 80×24 (panels collapse, F7 shows them) and 160×48.
 
 Deterministic by construction: `stable_ids` shows `run-N`/`thread-N` instead of ids and hides
-elapsed times, the composer cursor does not blink, the engine label is fixed, and each picture is
-taken only once `wait_until` has seen the state it is meant to show (the `slow` bench graph keeps
-run 1 running for 2 s, far longer than the capture takes).
+elapsed times, the composer cursor does not blink, the engine label is fixed, fates come from
+`runs.list` polling on every engine (so the pictures do not change when a server starts serving
+the story), and each picture is taken only once `wait_until` has seen the state it shows (the
+`slow` bench graph keeps run 1 running for 2 s, far longer than the capture takes).
 """
 
 from __future__ import annotations
@@ -12,107 +13,122 @@ from tests.tui.conftest import Engine, RecordingApp
 from tests.tui.helpers import fate_of, idle, ready, replies, say, turn, wait_until
 from tui.runstate import Fate
 
-SIZE = (130, 32)
+SMALL, LARGE = (80, 24), (160, 48)
+FIRST, SECOND = "Add a ToDo to buy milk", "Add a ToDo to buy oat milk instead"
 
 
-def app_for(engine: Engine, name: str) -> RecordingApp:
+def app_for(engine: Engine, name: str, tmp_path, assistant: str = "slow", **kw) -> RecordingApp:
     return RecordingApp(
         engine.url,
-        "slow",
+        assistant,
         f"snap-{name}",
         engine_label="embedded (test)",
         model="offline",
         stable_ids=True,
+        state_file=tmp_path / "last.json",
+        sources=("poll",),
+        **kw,
     )
 
 
 async def two_messages(pilot, key: str) -> None:
     app = pilot.app
     await ready(pilot)
-    await say(pilot, "Add a todo: buy milk")
+    await say(pilot, FIRST)
     await pilot.press(key)
     # Filled in rather than typed key by key, so the send happens well inside run 1's 2 s.
-    app.query_one("#composer").value = "Actually: buy oat milk"
-    await wait_until(pilot, lambda: fate_of(app, "Add a todo: buy milk") is Fate.RUNNING, 20)
+    app.query_one("#composer").value = SECOND
+    await wait_until(pilot, lambda: fate_of(app, FIRST) is Fate.RUNNING, 20)
     await pilot.press("enter")
 
 
-def test_idle(snap_compare, engine) -> None:
+async def settled(pilot) -> None:
+    app = pilot.app
+    await wait_until(pilot, lambda: idle(app) and replies(app, SECOND), 30, "reply 2")
+    await pilot.pause(0.3)
+
+
+def test_idle_80x24(snap_compare, engine, tmp_path) -> None:
     async def run_before(pilot) -> None:
         await ready(pilot)
         await pilot.pause(0.3)
 
-    assert snap_compare(app_for(engine, "idle"), run_before=run_before, terminal_size=SIZE)
+    app = app_for(engine, "idle", tmp_path)
+    assert snap_compare(app, run_before=run_before, terminal_size=SMALL)
 
 
-def test_mid_stream_with_queued_message(snap_compare, engine) -> None:
-    """task_maistro streaming its reply to message 1 while message 2 waits in the queue.
+def test_after_rollback_80x24(snap_compare, engine, tmp_path) -> None:
+    async def run_before(pilot) -> None:
+        await two_messages(pilot, "f3")
+        await settled(pilot)
 
-    To freeze the picture at a known point, the app stops painting run 1's stream after its
-    first 11 message events (the tool call, its result, 4 reply tokens); the clock the offline
-    model reads is pinned with configurable `now`, and pace 3 leaves ~1.7 s before run 1 ends.
+    app = app_for(engine, "rollback", tmp_path)
+    assert snap_compare(app, run_before=run_before, terminal_size=SMALL)
+
+
+def test_panels_after_interrupt_80x24(snap_compare, engine, tmp_path) -> None:
+    async def run_before(pilot) -> None:
+        await two_messages(pilot, "f2")
+        await settled(pilot)
+        await pilot.press("f7")
+        await pilot.pause(0.3)
+
+    app = app_for(engine, "panels", tmp_path)
+    assert snap_compare(app, run_before=run_before, terminal_size=SMALL)
+
+
+def test_running_with_queued_and_held_message_160x48(snap_compare, engine, tmp_path) -> None:
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await two_messages(pilot, "f1")
+        await wait_until(pilot, lambda: fate_of(app, SECOND) is Fate.QUEUED)
+        app.query_one("#composer").value = "Never mind, show me my todos"
+        await pilot.press("ctrl+l", "f2")
+        await pilot.pause(0.3)
+
+    app = app_for(engine, "queued", tmp_path)
+    assert snap_compare(app, run_before=run_before, terminal_size=LARGE)
+
+
+def test_mid_stream_after_interrupt_160x48(snap_compare, engine, tmp_path) -> None:
+    """task_maistro streaming its reply to message 2 after message 2 interrupted message 1.
+
+    To freeze the picture at a known point, the session stops passing on run 2's stream after
+    its first 11 message events (the tool call, its result, 4 reply tokens); the clock the
+    offline model reads is pinned with configurable `now`, and pace 3 leaves time to capture.
     """
-    first, second = "I need to buy milk by Friday", "Also: call mom"
-    app = RecordingApp(
-        engine.url,
+    first, second = "I need to book the dentist by Friday", "Also: call mom"
+    app = app_for(
+        engine,
+        "stream",
+        tmp_path,
         "task_maistro",
-        "snap-stream",
-        engine_label="embedded (test)",
-        model="offline",
-        stable_ids=True,
         configurable={"doubletext_pace": 3.0, "now": "2026-01-05T09:00:00"},
     )
     seen = [0]
-    absorb = app.absorb
-
-    def capped(turn, data) -> None:
-        if turn.text == first:
-            seen[0] += 1
-            if seen[0] > 11:
-                return
-        absorb(turn, data)
-
-    app.absorb = capped  # type: ignore[method-assign]
 
     async def run_before(pilot) -> None:
         await ready(pilot)
+        absorb = app.session._absorb
+
+        def capped(key, data) -> None:
+            if key == app.session.log.ordered()[-1].key and len(app.session.log.entries) == 2:
+                seen[0] += 1
+                if seen[0] > 11:
+                    return
+            absorb(key, data)
+
+        app.session._absorb = capped
         await say(pilot, first)
         await wait_until(pilot, lambda: fate_of(app, first) is Fate.RUNNING, 20)
+        await pilot.press("f2")
         app.query_one("#composer").value = second
         await pilot.press("enter")
-        await wait_until(pilot, lambda: fate_of(app, second) is Fate.QUEUED, 10)
+        await wait_until(pilot, lambda: fate_of(app, first) is Fate.INTERRUPTED, 20)
         await wait_until(pilot, lambda: seen[0] >= 11, 30, "11 stream events")
-        reply = turn(app, first).replies()[0]
+        reply = turn(app, second).replies()[0]
         await wait_until(pilot, lambda: reply.caught_up, 5, "reply painted")
-        await pilot.pause(0.2)
-        assert fate_of(app, first) is Fate.RUNNING
+        await pilot.pause(0.3)
+        assert fate_of(app, second) is Fate.RUNNING
 
-    assert snap_compare(app, run_before=run_before, terminal_size=SIZE)
-
-
-def test_running_with_queued_message(snap_compare, engine) -> None:
-    async def run_before(pilot) -> None:
-        await two_messages(pilot, "f1")
-        app = pilot.app
-        await wait_until(pilot, lambda: fate_of(app, "Actually: buy oat milk") is Fate.QUEUED)
-        await wait_until(pilot, lambda: len(app.book.rows) == 2)
-
-    assert snap_compare(app_for(engine, "queued"), run_before=run_before, terminal_size=SIZE)
-
-
-def test_after_interrupt(snap_compare, engine) -> None:
-    async def run_before(pilot) -> None:
-        await two_messages(pilot, "f2")
-        app = pilot.app
-        await wait_until(pilot, lambda: idle(app) and replies(app, "Actually: buy oat milk"), 30)
-
-    assert snap_compare(app_for(engine, "interrupt"), run_before=run_before, terminal_size=SIZE)
-
-
-def test_after_rollback(snap_compare, engine) -> None:
-    async def run_before(pilot) -> None:
-        await two_messages(pilot, "f3")
-        app = pilot.app
-        await wait_until(pilot, lambda: idle(app) and replies(app, "Actually: buy oat milk"), 30)
-
-    assert snap_compare(app_for(engine, "rollback"), run_before=run_before, terminal_size=SIZE)
+    assert snap_compare(app, run_before=run_before, terminal_size=LARGE)

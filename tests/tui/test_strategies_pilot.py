@@ -38,7 +38,9 @@ async def test_enqueue_answers_both(make_app) -> None:
         await send_two(pilot, "f1")
         await wait_until(pilot, lambda: fate_of(app, "second") is Fate.QUEUED, 10, "queued")
         assert "queued #1" in turn(app, "second").badge_text
-        await wait_until(pilot, lambda: idle(app) and len(app.book.rows) == 2, 30, "both done")
+        await wait_until(
+            pilot, lambda: idle(app) and len(app.session.log.entries) == 2, 30, "both done"
+        )
         await wait_until(pilot, lambda: replies(app, "second"), 5, "reply 2")
         assert replies(app, "first") == ["reply to: first"]
         assert replies(app, "second") == ["reply to: second"]
@@ -83,8 +85,12 @@ async def test_reject_notifies_and_run_one_completes(make_app) -> None:
         await wait_until(pilot, lambda: idle(app) and replies(app, "first"), 30, "reply 1")
         assert replies(app, "first") == ["reply to: first"]
         assert replies(app, "second") == []
-        assert run_panel(app) == {"first": "done"}
-        assert app.query_one("#composer").value == "second"
+        assert run_panel(app) == {"first": "done", "second": "rejected"}
+        first_run = app.session.log.run_ids()[0]
+        assert turn(app, "second").cause_text == f"↳ rejected: busy with {first_run[:8]}"
+        composer = app.query_one("#composer")
+        assert composer.value == "second"
+        assert composer.cursor_position == len("second")  # typing continues the text
 
 
 async def test_todo_panel_shows_what_each_run_changed(make_app) -> None:
@@ -98,7 +104,9 @@ async def test_todo_panel_shows_what_each_run_changed(make_app) -> None:
         )
         await pilot.press("f1")
         await say(pilot, "I need to buy milk")
-        await wait_until(pilot, lambda: idle(app) and len(app.book.rows) == 2, 30, "both runs")
+        await wait_until(
+            pilot, lambda: idle(app) and len(app.session.log.entries) == 2, 30, "both runs"
+        )
         await wait_until(pilot, lambda: len(todo_tasks(app)) == 2, 10, "two todos")
         assert {t.lower() for t in todo_tasks(app)} == {"book the dentist", "buy milk"}
         assert replies(app, "I need to buy milk")
@@ -112,7 +120,7 @@ async def test_todo_panel_shows_what_each_run_changed(make_app) -> None:
 
 async def test_todo_written_by_a_rolled_back_run_is_flagged(make_app) -> None:
     """Rollback removes run 1 and its messages, but the todo it already stored stays: ⚠."""
-    from tui.widgets.transcript import ToolActivity
+    from tui.widgets.transcript import ToolLine
 
     # Slow enough that run 1's reply is still being written after its todo is stored.
     app = make_app("task_maistro", configurable={"doubletext_pace": 3.0})
@@ -122,7 +130,7 @@ async def test_todo_written_by_a_rolled_back_run_is_flagged(make_app) -> None:
         await say(pilot, first)
 
         def todo_stored() -> bool:
-            tools = turn(app, first).query(ToolActivity)
+            tools = turn(app, first).query(ToolLine)
             return fate_of(app, first) is Fate.RUNNING and any(
                 "New ToDo created" in str(t.title) for t in tools
             )
@@ -130,7 +138,9 @@ async def test_todo_written_by_a_rolled_back_run_is_flagged(make_app) -> None:
         await wait_until(pilot, todo_stored, 30, "run 1 to store its todo")
         await pilot.press("f3")
         await say(pilot, "I need to buy a bike")
-        await wait_until(pilot, lambda: idle(app) and len(app.book.rows) == 2, 30, "both runs")
+        await wait_until(
+            pilot, lambda: idle(app) and len(app.session.log.entries) == 2, 30, "both runs"
+        )
         assert fate_of(app, first) is Fate.ROLLED_BACK
         await wait_until(pilot, lambda: len(todo_tasks(app)) == 2, 10, "two todos")
         table = app.query_one(TodoPanel)

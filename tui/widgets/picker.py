@@ -7,7 +7,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from tui.strategies import STRATEGIES, info
+from tui.strategies import STRATEGIES, describe
 
 
 class StrategyPicker(Vertical):
@@ -17,7 +17,7 @@ class StrategyPicker(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="chips"):
-            yield Static("strategy:", classes="label")
+            yield Static("strategy", classes="label")
             for s in STRATEGIES:
                 yield Static(f"{s.key.upper()} {s.name}", classes="chip", id=f"chip-{s.name}")
         yield Static("", classes="description", markup=False)
@@ -25,4 +25,4 @@ class StrategyPicker(Vertical):
     def watch_strategy(self, value: str) -> None:
         for s in STRATEGIES:
             self.query_one(f"#chip-{s.name}").set_class(s.name == value, "-selected")
-        self.query_one(".description", Static).update(info(value).description)
+        self.query_one(".description", Static).update(describe(value))

@@ -52,6 +52,7 @@ class Reply(Vertical):
         self.message_id = message_id
         self.full_text = text
         self.finished = bool(text)
+        self.from_state = bool(text)  # rendered whole (history, settling): ignore late chunks
         self._initial = text  # what compose renders; streamed text arrives through _flush
         self._pending: list[str] = []
         self._live: Markdown | None = None
@@ -81,6 +82,7 @@ class Reply(Vertical):
     def replace(self, text: str) -> None:
         """A whole message arrived (non-streaming node): render it at once, as one segment."""
         self.full_text = text
+        self.from_state = True
         self._pending.clear()
         if self.is_mounted:
             self.run_worker(self._render_whole(text), group="reply", exit_on_error=False)

@@ -1,13 +1,23 @@
-"""Live table of the thread's runs, fed from the run book after every poll."""
+"""The thread's runs, top-down in queue order, fed by the session's Messages.
+
+One row per entry (a run, or a rejected message that never became one): short run id (the first
+8 characters, as the SDK and logs print them), message (labels that tell similar messages
+apart), strategy, status, elapsed time, attempt (when above 1). The highlighted row's cause is
+spelled out under the table by the screen.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from rich.text import Text
 from textual.widgets import DataTable
 
-from tui.runstate import Fate, RunBook, RunRow, elapsed
+from tui.runstate import Entry, Fate, badge, elapsed
+from tui.text import distinct_labels
 
 FATE_STYLE: dict[Fate, str] = {
+    Fate.WAITING: "dim italic",
     Fate.SENDING: "dim",
     Fate.QUEUED: "yellow",
     Fate.RUNNING: "bold cyan",
@@ -19,51 +29,86 @@ FATE_STYLE: dict[Fate, str] = {
     Fate.TIMEOUT: "red",
 }
 
+FIXED = (("run", 8), ("strategy", 9), ("status", 11), ("time", 5), ("try", 3))
+MESSAGE_MIN = 12
 
-COLUMNS = (("run", 8), ("message", 14), ("strategy", 9), ("status", 11), ("time", 5), ("#", 2))
 
-
-def short(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+def clock(secs: float | None) -> str:
+    """Elapsed time in 5 characters: `4.1s`, `12m`, `3h`."""
+    if secs is None:
+        return "–"
+    if secs < 60:
+        return f"{secs:4.1f}s"
+    return f"{secs // 60:.0f}m" if secs < 3600 else f"{secs // 3600:.0f}h"
 
 
 class RunPanel(DataTable):
-    """short id · message · strategy · status · elapsed · queue position."""
+    """run · message · strategy · status · time · try."""
 
-    def on_mount(self) -> None:
-        self.cursor_type = "row"
-        for label, width in COLUMNS:
-            self.add_column(label, width=width)
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
+        self.entries: dict[str, Entry] = {}
+        self.short: Callable[[str], str] = lambda rid: rid[:8]
+        self.stable = False
+        self._message_width = 0
 
-    def show(self, book: RunBook, now: float, stable_ids: bool = False) -> None:
-        """Redraw from the book; `stable_ids` hides ids and clocks for deterministic snapshots.
+    def message_width(self) -> int:
+        spare = self.size.width - sum(w + 2 for _, w in FIXED) - 4
+        return max(MESSAGE_MIN, spare)
 
-        Cells are updated in place while the set of runs is unchanged, so the cursor and scroll
-        position survive the 0.25 s refreshes.
-        """
-        rows = book.ordered_rows()
-        cells = [self._cells(n, len(rows), row, now, stable_ids) for n, row in enumerate(rows)]
-        keys = [row.run_id for row in rows]
-        if keys == [k.value for k in self.rows]:
+    def on_resize(self) -> None:
+        if self.message_width() != self._message_width:
+            self.redraw(rebuild=True)
+
+    def put(self, entry: Entry) -> None:
+        self.entries[entry.key] = entry
+
+    def reset(self, entries: list[Entry]) -> None:
+        self.entries = {e.key: e for e in entries}
+        self.redraw(rebuild=True)
+
+    def ordered(self) -> list[Entry]:
+        return sorted(self.entries.values(), key=lambda e: e.order)
+
+    def redraw(self, now: float = 0.0, rebuild: bool = False) -> None:
+        """Cells are updated in place while the set of rows is unchanged, so the cursor and
+        scroll position survive the refreshes."""
+        rows = self.ordered()
+        width = self.message_width()
+        labels = distinct_labels([e.text for e in rows], width)
+        cells = [self._cells(e, label, now) for e, label in zip(rows, labels, strict=True)]
+        keys = [e.key for e in rows]
+        if not rebuild and width == self._message_width and keys == [k.value for k in self.rows]:
             for key, values in zip(keys, cells, strict=True):
                 for column, value in zip(self.columns, values, strict=True):
                     self.update_cell(key, column, value)
             return
-        self.clear()
+        self._message_width = width
+        self.clear(columns=True)
+        self.add_column("run", width=8)
+        self.add_column("message", width=width)
+        for label, w in FIXED[1:]:
+            self.add_column(label, width=w)
         for key, values in zip(keys, cells, strict=True):
             self.add_row(*values, key=key)
 
-    @staticmethod
-    def _cells(n: int, total: int, row: RunRow, now: float, stable_ids: bool) -> list[object]:
-        rid = f"run-{total - n}" if stable_ids else row.run_id[-8:]
-        secs = elapsed(row, now)
-        when = "–" if stable_ids or secs is None else f"{secs:4.1f}s"
+    def _cells(self, entry: Entry, label: str, now: float) -> list[object]:
+        run = self.short(entry.run_id) if entry.run_id else "—"
+        secs = None if self.stable else elapsed(entry, now)
+        status = f"queued #{entry.position}" if entry.position else str(entry.fate)
         return [
-            rid,
-            short(row.message, 14),
-            row.strategy,
-            Text.from_markup(f"[{FATE_STYLE[row.fate]}]{row.fate}[/]"),
-            when,
-            str(row.position or ""),
+            run,
+            label,
+            entry.strategy,
+            Text(status, style=FATE_STYLE[entry.fate], justify="left"),
+            clock(secs),
+            str(entry.attempt) if entry.attempt > 1 else "",
         ]
+
+    def detail(self, key: str | None) -> str:
+        """What the screen shows under the table for the highlighted row."""
+        entry = self.entries.get(key or "")
+        if entry is None:
+            return ""
+        run = self.short(entry.run_id) if entry.run_id else "no run"
+        return f"{run}: {entry.text} — {badge(entry, self.short)}"

@@ -1,63 +1,55 @@
-"""The user's todos from the store, with the ones the latest run changed highlighted."""
+"""The user's todos from the store, with the run that last wrote each one (★ and ⚠ flags)."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from collections.abc import Callable, Sequence
 
 from rich.text import Text
 from textual.widgets import DataTable
 
+from tui.ledger import TodoRow
+from tui.text import clip
 
-def todo_fingerprint(item: dict[str, Any]) -> str:
-    return json.dumps(item.get("value"), sort_keys=True, default=str)
-
-
-def changed_keys(before: dict[str, str], items: list[dict[str, Any]]) -> set[str]:
-    """Keys that are new or whose value differs from the previous snapshot."""
-    return {i["key"] for i in items if before.get(i["key"]) != todo_fingerprint(i)}
+FIXED = (("", 1), ("deadline", 10), ("status", 11), ("run", 8))
+TASK_MIN = 14
 
 
 class TodoPanel(DataTable):
-    """task · deadline · status · run that changed it; the latest run's changes get ★.
+    """flag · task · deadline · status · run (see `tui.ledger` for the flags)."""
 
-    A todo last written by a run that was then rolled back gets ⚠: rollback deletes the run and
-    its checkpoints, but the store write stays (LangGraph does not undo side effects).
-    """
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
+        self.rows_shown: list[TodoRow] = []
+        self.short: Callable[[str], str] = lambda rid: rid[:8]
+        self._task_width = 0
 
-    def on_mount(self) -> None:
-        self.cursor_type = "row"
-        for label, width in (("", 1), ("task", 22), ("deadline", 10), ("status", 11), ("run", 8)):
-            self.add_column(label, width=width)
+    def task_width(self) -> int:
+        return max(TASK_MIN, self.size.width - sum(w + 2 for _, w in FIXED) - 4)
 
-    def show(
-        self,
-        items: list[dict[str, Any]],
-        runs: dict[str, str],
-        latest: set[str],
-        rolled_back: set[str] = frozenset(),  # type: ignore[assignment]
-    ) -> None:
-        """`runs`: todo key → short id of the run that last changed it (as seen by this app);
-        `rolled_back`: short ids of runs that were rolled back."""
-        self.clear()
-        for item in sorted(items, key=lambda i: i.get("created_at") or ""):
-            value = item.get("value") or {}
-            run = runs.get(item["key"], "")
-            orphan = bool(run) and run in rolled_back
-            mark = item["key"] in latest
-            style = "bold yellow" if mark else ""
-            if orphan:
+    def on_resize(self) -> None:
+        if self.task_width() != self._task_width:
+            self.show(self.rows_shown)
+
+    def show(self, rows: Sequence[TodoRow]) -> None:
+        self.rows_shown = list(rows)
+        width = self._task_width = self.task_width()
+        self.clear(columns=True)
+        self.add_column("", width=1)
+        self.add_column("task", width=width)
+        for label, w in FIXED[1:]:
+            self.add_column(label, width=w)
+        for row in rows:
+            starred = row.flag == "★"
+            style = "bold yellow" if starred else ""
+            if row.flag == "⚠":
                 flag, run_style = Text("⚠", style="bold red"), "strike red"
             else:
-                flag, run_style = (
-                    Text("★" if mark else "", style="yellow"),
-                    ("yellow" if mark else "dim"),
-                )
+                flag, run_style = Text(row.flag, style="yellow"), ("yellow" if starred else "dim")
             self.add_row(
                 flag,
-                Text(str(value.get("task", item["key"]))[:22], style=style),
-                Text(str(value.get("deadline") or "")[:10], style=style),
-                Text(str(value.get("status") or ""), style=style),
-                Text(run, style=run_style),
-                key=item["key"],
+                Text(clip(row.task, width), style=style),
+                Text(row.deadline, style=style),
+                Text(row.status, style=style),
+                Text(self.short(row.run) if row.run else "", style=run_style),
+                key=row.key,
             )

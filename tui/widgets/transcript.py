@@ -1,126 +1,170 @@
-"""The conversation: one `Turn` per sent message, with that run's replies and tool activity.
+"""The conversation: one `Turn` per message sent, with that run's replies and tool activity.
 
 Replies are mounted inside the turn of the run that produced them, so with enqueue the answer
 to message 1 appears under message 1 even though message 2 was sent before it arrived. The
-turn's CSS class follows the run's fate (`-rolled-back` strikes the message through).
+turn's CSS class follows the run's fate (`-rolled-back` strikes the message through) and a
+second line says why it ended so ("interrupted by run 1a2b3c4d (F2 interrupt)").
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import AwaitMount
 from textual.widgets import Collapsible, Static
 
-from tui.events import ToolCallState, first_line, text_of
-from tui.runstate import Fate, fate_label
+from tui.history import TurnSpec
+from tui.message_chunks import ToolCallState, text_of
+from tui.runstate import FINAL, Entry, Fate, badge
+from tui.text import first_line
 from tui.widgets.reply import Reply
 
+WELCOME = (
+    "How to double text: send a message (Enter), and while its reply streams, send another. "
+    "The strategy (F1–F4) decides what the server does with the second one.\n"
+    "Too fast? F6 slows the model down. Or type message 2 first and hold it with Ctrl+L, "
+    "send message 1, then fire message 2 with F5 whenever you like."
+)
 
-class ToolActivity(Collapsible):
+
+class ToolLine(Collapsible):
     """A tool call or tool result, one line until expanded."""
 
-    def __init__(self, message_id: str, title: str, detail: str, *, kind: str) -> None:
+    def __init__(self, widget_key: str, title: str, detail: str, *, kind: str) -> None:
         self.detail = Static(detail, classes="tool-detail", markup=False)
         super().__init__(self.detail, title=title, collapsed=True, classes=f"tool {kind}")
-        self.message_id = message_id
+        self.widget_key = widget_key
+
+    @property
+    def message_id(self) -> str:
+        return self.widget_key.split(":")[0]
 
     def set(self, title: str, detail: str) -> None:
         self.title = title
         self.detail.update(detail)
 
 
-class Turn(Vertical):
-    """A user message, its fate badge, and whatever its run produced."""
+def fate_class(fate: Fate) -> str:
+    return "-" + fate.name.lower().replace("_", "-")
 
-    def __init__(self, text: str, strategy: str, local_id: str) -> None:
+
+class Turn(Vertical):
+    """A user message, its fate badge and cause, and whatever its run produced."""
+
+    def __init__(self, key: str | None, text: str, strategy: str = "") -> None:
         super().__init__(classes="turn")
+        self.key = key
         self.text = text
         self.strategy = strategy
-        self.local_id = local_id
-        self.fate: Fate = Fate.SENDING
-        self._calls: dict[str, ToolCallState] = {}
+        self.fate: Fate | None = None
+        self.cause_text = ""
+        self._badge = ""
+        self._replies: dict[str, Reply] = {}
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="user-row"):
             yield Static(self.text, classes="user-text", markup=False)
-            yield Static(self._badge(), classes="fate")
+            yield Static(self._badge, classes="fate", markup=False)
+        yield Static(self.cause_text, classes="cause", markup=False)
 
-    def _badge(self, position: int | None = None) -> str:
-        return f"{self.strategy} · {fate_label(self.fate, position)}" if self.strategy else ""
-
-    def set_fate(self, fate: Fate, position: int | None = None) -> None:
-        for old in Fate:
-            self.remove_class(f"-{old.name.lower().replace('_', '-')}")
-        self.fate = fate
-        self.add_class(f"-{fate.name.lower().replace('_', '-')}")
-        self.query_one(".fate", Static).update(self._badge(position))
+    def show(self, entry: Entry, short: Callable[[str], str]) -> None:
+        """Follow the entry's fate: CSS class, `strategy · fate` badge, cause line."""
+        if self.fate is not None:
+            self.remove_class(fate_class(self.fate))
+        self.fate, self.strategy = entry.fate, entry.strategy
+        self.add_class(fate_class(entry.fate))
+        words = badge(entry, short)
+        final_with_cause = entry.fate in FINAL and entry.cause is not None
+        self._badge = f"{entry.strategy} · {entry.fate if final_with_cause else words}"
+        self.cause_text = f"↳ {words}" if final_with_cause else ""
+        if entry.text and entry.text != self.text:
+            self.text = entry.text
+        if self.is_mounted:
+            self.query_one(".user-text", Static).update(self.text)
+            self.query_one(".fate", Static).update(self._badge)
+            self.query_one(".cause", Static).update(self.cause_text)
+        self.set_class(bool(self.cause_text), "-has-cause")
 
     @property
     def badge_text(self) -> str:
-        return str(self.query_one(".fate", Static).content)
+        return self._badge
 
     def replies(self) -> list[Reply]:
         return list(self.query(Reply))
 
-    def reply(self, message_id: str, text: str | None = None) -> Reply:
-        """The reply widget for `message_id`, created if new; `text` sets its whole content."""
+    def reply(self, message_id: str, text: str, whole: bool) -> AwaitMount | None:
+        """Add to (or replace) the reply `message_id`; the mount to await when it is new."""
+        reply = self._replies.get(message_id)
+        if reply is not None and reply.parent is self:
+            if whole:
+                reply.replace(text)
+            elif not reply.from_state:
+                reply.add(text)
+            return None
+        reply = self._replies[message_id] = Reply(message_id, text if whole else "")
+        mounting = self.mount(reply)
+        if not whole:
+            reply.add(text)
+        return mounting
+
+    def tool(self, widget_key: str, title: str, detail: str, kind: str) -> AwaitMount | None:
+        for line in self.query(ToolLine):
+            if line.widget_key == widget_key:
+                if kind == "call":
+                    line.set(title, detail)
+                return None
+        return self.mount(ToolLine(widget_key, title, detail, kind=kind))
+
+    async def finish(self) -> None:
         for reply in self.query(Reply):
-            if reply.message_id == message_id:
-                if text is not None:
-                    reply.replace(text)
-                return reply
-        reply = Reply(message_id, text or "")
-        self.mount(reply)
-        return reply
-
-    def tool_call(self, message_id: str, key: str, state: ToolCallState) -> None:
-        widget_id = f"{message_id}:{key}"
-        for tool in self.query(ToolActivity):
-            if tool.message_id == widget_id:
-                tool.set(state.title(), state.detail())
-                return
-        self.mount(ToolActivity(widget_id, state.title(), state.detail(), kind="call"))
-
-    def call_state(self, message_id: str, index: int) -> ToolCallState:
-        return self._calls.setdefault(f"{message_id}:{index}", ToolCallState())
-
-    def tool_result(self, message_id: str, name: str, content: str) -> None:
-        flat = " ".join(content.split())
-        title = first_line(flat) if flat else name
-        if not any(t.message_id == message_id for t in self.query(ToolActivity)):
-            self.mount(ToolActivity(message_id, title, content, kind="result"))
+            await reply.finish()
 
     def message_ids(self) -> set[str]:
         ids = {r.message_id for r in self.query(Reply)}
-        ids |= {t.message_id.split(":")[0] for t in self.query(ToolActivity)}
-        return ids
+        return ids | {t.message_id for t in self.query(ToolLine)}
 
-    async def keep_only(self, message_ids: set[str]) -> None:
-        """Drop streamed output the server did not keep (interrupt mid-node, rollback)."""
-        for widget in [*self.query(Reply), *self.query(ToolActivity)]:
-            if widget.message_id.split(":")[0] not in message_ids:
+    async def settle(self, kept: Iterable[Mapping[str, Any]]) -> None:
+        """Show exactly what the thread kept: drop output it did not keep, add what's missing."""
+        kept = list(kept)
+        keep = {str(m.get("id")) for m in kept}
+        for widget in [*self.query(Reply), *self.query(ToolLine)]:
+            if widget.message_id not in keep:
                 await widget.remove()
+        present = self.message_ids()
+        for message in kept:
+            if str(message.get("id")) not in present:
+                for mounting in self.add_message(message):
+                    await mounting
 
-    def add_message(self, message: dict[str, Any]) -> None:
-        """Render a stored message (history or reconciliation) in full."""
+    def add_message(self, message: Mapping[str, Any]) -> list[AwaitMount]:
+        """Render a stored message (history or settling) in full; returns mounts to await."""
         mid = str(message.get("id") or "")
         if message.get("type") == "tool":
-            self.tool_result(mid, str(message.get("name") or "tool"), text_of(message["content"]))
-            return
+            content = text_of(message.get("content"))
+            title = first_line(" ".join(content.split())) or str(message.get("name") or "tool")
+            return [m for m in [self.tool(mid, title, content, "result")] if m is not None]
+        mounts = []
         text = text_of(message.get("content"))
         if text:
-            self.reply(mid, text)
+            mounts.append(self.reply(mid, text, whole=True))
         for i, call in enumerate(message.get("tool_calls") or []):
-            state = self.call_state(mid, i)
-            state.name, state.args = str(call.get("name") or ""), call.get("args") or {}
-            self.tool_call(mid, str(i), state)
+            state = ToolCallState(name=str(call.get("name") or ""), args=call.get("args") or {})
+            mounts.append(self.tool(f"{mid}:{i}", state.title(), state.detail(), "call"))
+        return [m for m in mounts if m is not None]
 
 
 class Transcript(VerticalScroll):
     """Scrolls like a chat: anchored to the bottom while the user is there."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._by_key: dict[str, Turn] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static(WELCOME, id="welcome", markup=False)
 
     def on_mount(self) -> None:
         self.anchor()
@@ -128,23 +172,42 @@ class Transcript(VerticalScroll):
     def turns(self) -> list[Turn]:
         return list(self.query(Turn))
 
-    def turn(self, local_id: str) -> Turn | None:
-        return next((t for t in self.query(Turn) if t.local_id == local_id), None)
+    def turn(self, key: str) -> Turn | None:
+        """By entry key; cached, since every streamed token looks its turn up."""
+        cached = self._by_key.get(key)
+        if cached is not None and cached.parent is self:
+            return cached
+        found = next((t for t in self.query(Turn) if t.key == key), None)
+        if found is not None:
+            self._by_key[key] = found
+        return found
 
-    async def add_turn(self, text: str, strategy: str, local_id: str) -> Turn:
-        turn = Turn(text, strategy, local_id)
+    def _welcome(self, show: bool) -> None:
+        self.query_one("#welcome").display = show
+
+    async def add_turn(self, entry: Entry, short: Callable[[str], str]) -> Turn:
+        turn = Turn(entry.key, entry.text, entry.strategy)
+        turn.show(entry, short)
+        self._welcome(False)
         await self.mount(turn)
-        turn.set_fate(Fate.SENDING)
         return turn
 
-    async def load_history(self, messages: Iterable[dict[str, Any]]) -> None:
-        """Show a thread's stored messages: each human message opens a turn."""
-        await self.remove_children()
-        turn: Turn | None = None
-        for i, message in enumerate(messages):
-            if message.get("type") == "human":
-                turn = Turn(text_of(message.get("content")), "", f"history-{i}")
-                await self.mount(turn)
-                turn.set_fate(Fate.DONE)
-            elif turn is not None:
-                turn.add_message(message)
+    async def load(
+        self, specs: Iterable[TurnSpec], entries: Mapping[str, Entry], short: Callable[[str], str]
+    ) -> None:
+        """Show a thread from scratch: its turns in order, each with what the thread kept."""
+        await self.remove_children(Turn)
+        turns = []
+        for spec in specs:
+            entry = entries.get(spec.key or "")
+            turn = Turn(spec.key, spec.text, entry.strategy if entry else "")
+            if entry is not None:
+                turn.show(entry, short)
+            turns.append((turn, spec.messages))
+        self._welcome(not turns)
+        if turns:
+            await self.mount_all([t for t, _ in turns])
+        for turn, messages in turns:
+            for message in messages:
+                for mounting in turn.add_message(message):
+                    await mounting

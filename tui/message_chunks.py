@@ -126,8 +126,3 @@ class ToolCallState:
         if self.args is not None:
             return json.dumps(self.args, indent=2, ensure_ascii=False)
         return self.raw_args
-
-
-def first_line(text: str, limit: int = 70) -> str:
-    line = text.strip().splitlines()[0] if text.strip() else ""
-    return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -1,0 +1,141 @@
+"""What a thread session tells the UI, as Textual Messages named for things that happened.
+
+A `ThreadSession` posts these to the chat screen, whose widgets react with `@on`; they then
+bubble to the app, which keeps its state (`connection`, `busy`, `source`, …) in reactive vars.
+Every message names its thread, so a late message from a session that was closed (the user
+switched threads) is recognisable and ignored. Entries are snapshots: safe to keep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from textual.message import Message
+
+from tui.history import TurnSpec
+from tui.ledger import TodoRow
+from tui.runstate import Entry
+
+
+@dataclass
+class SessionMessage(Message):
+    thread_id: str | None
+
+
+@dataclass
+class ConnectionChanged(SessionMessage):
+    """`state`: connecting · online · reconnecting · failed (with `detail`)."""
+
+    state: str
+    detail: str = ""
+
+
+@dataclass
+class ThreadOpened(SessionMessage):
+    """The session's thread is known (created, reopened or switched to)."""
+
+    created: bool = False
+
+
+@dataclass
+class ThreadLoaded(SessionMessage):
+    """The thread as the server tells it: turns in order, and every entry behind them."""
+
+    turns: Sequence[TurnSpec] = ()
+    entries: Sequence[Entry] = ()
+
+
+@dataclass
+class SourceChosen(SessionMessage):
+    """Where fates come from: `story`, `lifecycle` or `poll`; `blind_spots`: what it can't know."""
+
+    source: str = "poll"
+    blind_spots: str = ""
+
+
+@dataclass
+class MessageSent(SessionMessage):
+    """The user sent a message: show it at once (before the server has answered)."""
+
+    entry: Entry = field(default_factory=lambda: Entry("", "", ""))
+
+
+@dataclass
+class RunAccepted(SessionMessage):
+    """A run exists for an entry: one of ours was created, or another client's was seen."""
+
+    entry: Entry = field(default_factory=lambda: Entry("", "", ""))
+
+
+@dataclass
+class FateChanged(SessionMessage):
+    """An entry's fate, cause, queue position or attempt changed."""
+
+    entry: Entry = field(default_factory=lambda: Entry("", "", ""))
+
+
+@dataclass
+class Rejected(SessionMessage):
+    """The server refused one of our messages (409 while the thread was busy)."""
+
+    entry: Entry = field(default_factory=lambda: Entry("", "", ""))
+
+
+@dataclass
+class ReplyDelta(SessionMessage):
+    """Streamed text (or a whole message) for the reply `message_id` of entry `key`.
+
+    The most frequent message (one per token): it stops at the screen, the app has no use for it.
+    """
+
+    bubble = False
+
+    key: str = ""
+    message_id: str = ""
+    text: str = ""
+    whole: bool = False
+
+
+@dataclass
+class ToolActivity(SessionMessage):
+    """A tool call being assembled, or a tool's result, in entry `key`'s turn."""
+
+    key: str = ""
+    widget_key: str = ""
+    title: str = ""
+    detail: str = ""
+    kind: str = "call"  # or "result"
+
+
+@dataclass
+class ReplyEnded(SessionMessage):
+    """The run's stream closed: stop streaming its replies."""
+
+    key: str = ""
+
+
+@dataclass
+class TurnSettled(SessionMessage):
+    """A finished run's turn must show exactly these messages (what the thread kept)."""
+
+    key: str = ""
+    kept: Sequence[Mapping[str, Any]] = ()
+
+
+@dataclass
+class TodosChanged(SessionMessage):
+    """The user's todos with who wrote them; `problem` when the store could not be read."""
+
+    rows: Sequence[TodoRow] = ()
+    problem: str = ""
+
+
+@dataclass
+class Notice(SessionMessage):
+    """Something to tell the user in a notification."""
+
+    text: str = ""
+    title: str = ""
+    severity: str = "information"

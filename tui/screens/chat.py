@@ -1,0 +1,212 @@
+"""The main screen: transcript, strategy bar and composer; runs and todos beside (or on F7).
+
+It is the thread session's message target, like a conversation widget: each `@on` handler
+below hands one past event (`tui.messages`) to the widget that shows it. The messages then
+bubble on to the app, which keeps app state in reactive vars. Its styles are `chat.tcss`
+(loaded by the app: this is the app's default screen). Below 120 columns the side panel
+collapses (F7 switches between chat and panels); the strategy bar always shows all four.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.reactive import var
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from tui import messages as msg
+from tui.ledger import LEGEND
+from tui.runstate import ACTIVE, Entry
+from tui.text import ShortIds
+from tui.widgets.composer import Composer
+from tui.widgets.header import InfoBar
+from tui.widgets.picker import StrategyPicker
+from tui.widgets.runs import RunPanel
+from tui.widgets.todos import TodoPanel
+from tui.widgets.transcript import Transcript, Turn
+
+if TYPE_CHECKING:
+    from tui.app import DoubletextApp
+
+NARROW = 120
+
+
+class ChatScreen(Screen[None]):
+    class Ready(Message):
+        """The screen is composed: the app may open a thread."""
+
+    class Clear(Message):
+        """The app left a thread: empty the views (handled in order with session messages)."""
+
+    side: var[str] = var("auto")  # auto (shown when wide) · shown · hidden
+
+    def __init__(self, stable_ids: bool = False) -> None:
+        super().__init__()
+        self.short = ShortIds(stable_ids)
+        self.stable_ids = stable_ids
+        self.shown_thread: str | None = None  # the thread whose ThreadLoaded is on screen
+
+    @property
+    def chat_app(self) -> DoubletextApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield InfoBar(id="info", markup=False)
+        yield Static("", id="source-note", markup=False)
+        with Horizontal(id="main"):
+            with Vertical(id="chat"):
+                yield Transcript(id="transcript")
+                yield StrategyPicker(id="picker")
+                yield Static("", id="held", markup=False)
+                yield Composer(id="composer")
+            with Vertical(id="side"):
+                yield Static("Runs (oldest first)", classes="panel-title")
+                yield RunPanel(id="runs")
+                yield Static("", id="run-detail", markup=False)
+                yield Static("Todos", classes="panel-title")
+                yield TodoPanel(id="todos")
+                yield Static(LEGEND, id="todo-note", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        runs, todos = self.query_one(RunPanel), self.query_one(TodoPanel)
+        runs.short = todos.short = self.short
+        runs.stable = self.stable_ids
+        self.query_one("#source-note").display = False
+        self.query_one("#held").display = False
+        if not self.stable_ids:
+            self.set_interval(0.5, self._tick)
+        self.post_message(self.Ready())
+
+    # -- layout -----------------------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < NARROW, "-narrow")
+
+    def side_visible(self) -> bool:
+        return self.side == "shown" or (self.side == "auto" and not self.has_class("-narrow"))
+
+    def toggle_side(self) -> None:
+        self.side = "hidden" if self.side_visible() else "shown"
+        if not self.side_visible():
+            self.query_one(Composer).focus()
+
+    def watch_side(self, value: str) -> None:
+        self.set_class(value == "shown", "-side-shown")
+        self.set_class(value == "hidden", "-side-hidden")
+
+    def _tick(self) -> None:
+        runs = self.query_one(RunPanel)
+        if any(e.fate in ACTIVE for e in runs.entries.values()):
+            runs.redraw(time.time())
+
+    # -- a thread, shown ----------------------------------------------------------------------
+
+    def stale(self, message: msg.SessionMessage) -> bool:
+        session = self.chat_app.session
+        return session is None or (
+            message.thread_id is not None
+            and session.thread_id is not None
+            and message.thread_id != session.thread_id
+        )
+
+    @on(Clear)
+    async def _clear_thread(self) -> None:
+        """Leaving a thread: empty the views until the next one is loaded."""
+        self.shown_thread = None
+        await self.query_one(Transcript).load([], {}, self.short)
+        self.query_one(RunPanel).reset([])
+        self.query_one(TodoPanel).show([])
+
+    async def _turn_for(self, entry: Entry) -> Turn:
+        transcript = self.query_one(Transcript)
+        turn = transcript.turn(entry.key)
+        if turn is None:
+            return await transcript.add_turn(entry, self.short)
+        turn.show(entry, self.short)
+        return turn
+
+    def _runs_put(self, entry: Entry) -> None:
+        runs = self.query_one(RunPanel)
+        runs.put(entry)
+        runs.redraw(time.time())
+        self._detail()
+
+    @on(msg.ThreadLoaded)
+    async def _on_thread_loaded(self, message: msg.ThreadLoaded) -> None:
+        if self.stale(message):
+            return
+        by_key = {e.key: e for e in message.entries}
+        await self.query_one(Transcript).load(message.turns, by_key, self.short)
+        self.query_one(RunPanel).reset(list(message.entries))
+        self.shown_thread = message.thread_id
+
+    @on(msg.MessageSent)
+    @on(msg.RunAccepted)
+    @on(msg.FateChanged)
+    @on(msg.Rejected)
+    async def _on_entry(self, message: msg.MessageSent) -> None:
+        if self.stale(message):
+            return
+        await self._turn_for(message.entry)
+        self._runs_put(message.entry)
+
+    @on(msg.ReplyDelta)
+    def _on_reply_delta(self, message: msg.ReplyDelta) -> None:
+        turn = None if self.stale(message) else self.query_one(Transcript).turn(message.key)
+        if turn is not None:
+            turn.reply(message.message_id, message.text, message.whole)
+
+    @on(msg.ToolActivity)
+    def _on_tool(self, message: msg.ToolActivity) -> None:
+        turn = None if self.stale(message) else self.query_one(Transcript).turn(message.key)
+        if turn is not None:
+            turn.tool(message.widget_key, message.title, message.detail, message.kind)
+
+    @on(msg.ReplyEnded)
+    async def _on_reply_ended(self, message: msg.ReplyEnded) -> None:
+        turn = None if self.stale(message) else self.query_one(Transcript).turn(message.key)
+        if turn is not None:
+            await turn.finish()
+
+    @on(msg.TurnSettled)
+    async def _on_settled(self, message: msg.TurnSettled) -> None:
+        turn = None if self.stale(message) else self.query_one(Transcript).turn(message.key)
+        if turn is not None:
+            await turn.settle(message.kept)
+
+    @on(msg.TodosChanged)
+    def _on_todos(self, message: msg.TodosChanged) -> None:
+        if self.stale(message):
+            return
+        self.query_one(TodoPanel).show(message.rows)
+        note = message.problem or (
+            LEGEND if message.rows else f"No todos yet for user {self.chat_app.user_id}."
+        )
+        self.query_one("#todo-note", Static).update(note)
+        self.query_one("#todo-note").set_class(bool(message.problem), "-problem")
+
+    @on(msg.SourceChosen)
+    def _on_source(self, message: msg.SourceChosen) -> None:
+        note = self.query_one("#source-note", Static)
+        note.update(f"Note: {message.blind_spots}" if message.blind_spots else "")
+        note.display = bool(message.blind_spots)
+
+    @on(DataTable.RowHighlighted, "#runs")
+    def _detail(self, _event: object = None) -> None:
+        runs = self.query_one(RunPanel)
+        key = None
+        if runs.row_count and runs.cursor_row is not None and runs.cursor_row < runs.row_count:
+            key = runs.coordinate_to_cell_key((runs.cursor_row, 0)).row_key.value
+        self.query_one("#run-detail", Static).update(runs.detail(key))
+
+    def show_held(self, text: str, strategy: str) -> None:
+        held = self.query_one("#held", Static)
+        held.update(f"▸ held: {text}  —  F5 sends it ({strategy}) · Ctrl+L takes it back")
+        held.display = bool(text)

@@ -1,0 +1,518 @@
+"""One open thread, as a non-visual object: it sends, follows and tells, the UI only shows.
+
+A `ThreadSession` owns everything about its thread's runs: the connection (with reconnects and
+an ordered outbox, so a message sent while the engine is away is sent when it is back), the
+sends (one at a time, in the order typed), each run's reply stream, and the thread-wide record
+of what happened — the story where the server serves it, else the reference's `lifecycle`
+stream plus `runs.list`, else `runs.list` polling. It posts Messages (`tui.messages`) to its
+target (the chat screen); it never touches a widget. Its pure parts are `ThreadLog`
+(`runstate`), `StoryReducer` (`story`), `TodoLedger` (`ledger`) and `compose` (`history`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from langgraph_sdk.errors import (
+    AuthenticationError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from textual.widget import Widget
+
+from tui import messages as msg
+from tui.client import (
+    Backend,
+    EngineError,
+    NotServed,
+    friendly_error,
+    is_disconnect,
+    todo_namespace,
+)
+from tui.history import compose, kept_after
+from tui.message_chunks import AIDelta, ToolCallState, ToolResult, parse_message
+from tui.runstate import (
+    FINAL,
+    ON_SERVER,
+    Cause,
+    Entry,
+    Fate,
+    ThreadLog,
+    human_id_of,
+    message_of,
+)
+from tui.sources import BLIND_SPOTS, SOURCES, choose_source
+from tui.story import StoryReducer
+from tui.text import first_line
+
+logger = logging.getLogger(__name__)
+
+POLL_ACTIVE_S = 0.25
+POLL_IDLE_S = 2.0
+
+
+class ThreadSession:
+    """See the module docstring. `start()` once, `close()` when the thread is left."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        target: Widget,
+        *,
+        thread_id: str | None,
+        user_id: str,
+        sources: Sequence[str] = SOURCES,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.backend = backend
+        self.target = target
+        self.thread_id = thread_id
+        self.user_id = user_id
+        self.sources = tuple(sources)
+        self.clock = clock
+        self.story = StoryReducer(ThreadLog())
+        self.source: str | None = None
+        self.online = False
+        self.failed: str | None = None
+        self.group = f"session-{uuid.uuid4().hex[:8]}"
+        self._loaded = asyncio.Event()
+        self._link = asyncio.Lock()
+        self._outbox: asyncio.Queue[tuple[Entry, dict[str, Any]]] = asyncio.Queue()
+        self._creating = 0
+        self._deferred: list[Mapping[str, Any]] = []
+        self._streams: set[str] = set()
+        self._announced: set[str] = set()
+        self._settled: dict[str, Fate] = {}
+        self._calls: dict[str, ToolCallState] = {}
+        self._wake = asyncio.Event()
+        self._todo_wake = asyncio.Event()
+        self._closed = False
+        self._warned_offline = False
+
+    @property
+    def loaded(self) -> bool:
+        """The thread is open and shown as the server tells it."""
+        return self._loaded.is_set()
+
+    @property
+    def streaming(self) -> bool:
+        """A reply stream is open."""
+        return bool(self._streams)
+
+    @property
+    def log(self) -> ThreadLog:
+        """The thread's entries (one log, shared with the story reducer)."""
+        return self.story.log
+
+    # -- lifetime ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        for job in (self._main(), self._sender(), self._todo_loop()):
+            self.target.run_worker(job, group=self.group, exit_on_error=False)
+
+    def close(self) -> None:
+        self._closed = True
+        self.target.workers.cancel_group(self.target, self.group)
+
+    def post(self, message: msg.SessionMessage) -> None:
+        """To the target, as if the target sent it, so that it bubbles on to the app."""
+        if not self._closed:
+            message.set_sender(self.target)
+            self.target.post_message(message)
+
+    def _spawn(self, job: Any) -> None:
+        if not self._closed:
+            self.target.run_worker(job, group=self.group, exit_on_error=False)
+
+    # -- what the UI asks for -----------------------------------------------------------------
+
+    def send(self, text: str, strategy: str, configurable: Mapping[str, Any]) -> Entry:
+        """Show `text` now and send it, in order, as soon as the engine can take it."""
+        key, human_id = uuid.uuid4().hex, str(uuid.uuid4())
+        entry = self.log.add_local(key, text, strategy, self.clock(), human_id)
+        self._announced.add(entry.key)
+        if self.failed:
+            entry.fate, entry.cause = Fate.ERROR, Cause("error", detail=self.failed)
+        elif not (self.online and self._loaded.is_set()):
+            entry.fate = Fate.WAITING
+        self.post(msg.MessageSent(self.thread_id, entry.snapshot()))
+        if self.failed:
+            self.post(msg.Notice(self.thread_id, self.failed, "Send failed", "error"))
+        else:
+            self._outbox.put_nowait((entry, dict(configurable)))
+        return entry
+
+    def cancel(self, action: str) -> str | None:
+        """Cancel the running run (Esc: interrupt, Ctrl+B: rollback); None if nothing runs."""
+        active = self.log.active_run_ids()
+        if not active or self.thread_id is None:
+            return None
+        run_id = active[0]
+        self.log.cancels[run_id] = action
+        self._spawn(self._cancel(self.thread_id, run_id, action))
+        return run_id
+
+    def set_user(self, user_id: str) -> None:
+        self.user_id = user_id
+        self._todo_wake.set()
+
+    def refresh_todos(self) -> None:
+        self._todo_wake.set()
+
+    # -- connection -----------------------------------------------------------------------
+
+    def _went_offline(self, exc: BaseException) -> None:
+        if self.online:
+            self.online = False
+            detail = friendly_error(exc, self.backend.url)
+            self.post(msg.ConnectionChanged(self.thread_id, "reconnecting", detail))
+
+    async def _reconnect(self) -> None:
+        """Wait until the engine answers (backing off to 3 s); EngineError if it never will."""
+        async with self._link:
+            delay = 0.3
+            while not self.online:
+                try:
+                    await self.backend.check()
+                except EngineError as exc:
+                    self.failed = str(exc)
+                    self.post(msg.ConnectionChanged(self.thread_id, "failed", str(exc)))
+                    self.post(msg.Notice(self.thread_id, str(exc), "Engine", "error"))
+                    raise
+                except Exception as exc:
+                    if not is_disconnect(exc):
+                        raise
+                    detail = friendly_error(exc, self.backend.url)
+                    self.post(msg.ConnectionChanged(self.thread_id, "reconnecting", detail))
+                    if not self._warned_offline:
+                        self._warned_offline = True
+                        self.post(msg.Notice(self.thread_id, detail, "Engine", "error"))
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 3.0)
+                else:
+                    self.online = True
+                    self.post(msg.ConnectionChanged(self.thread_id, "online"))
+
+    # -- the main loop: open, load, follow --------------------------------------------------
+
+    async def _main(self) -> None:
+        self.post(msg.ConnectionChanged(self.thread_id, "connecting"))
+        while not self._closed:
+            began = time.monotonic()
+            try:
+                await self._reconnect()
+                if not self._loaded.is_set():
+                    await self._open()
+                    await self._load()
+                else:
+                    await self._resync()
+                await self._follow()
+            except asyncio.CancelledError:
+                raise
+            except EngineError:
+                return
+            except Exception as exc:
+                if is_disconnect(exc):
+                    self._went_offline(exc)
+                else:
+                    logger.warning("session %s: %r", self.thread_id, exc)
+                    self.post(msg.Notice(self.thread_id, friendly_error(exc), "Engine", "error"))
+            if time.monotonic() - began < 1.0:
+                await asyncio.sleep(0.5)  # never spin on a server that keeps closing on us
+
+    async def _open(self) -> None:
+        created = False
+        if self.thread_id and not await self.backend.thread_exists(self.thread_id):
+            text = f"Thread {self.thread_id[:8]} no longer exists; started a new one."
+            self.post(msg.Notice(self.thread_id, text, "Threads", "warning"))
+            self.thread_id = None
+        if self.thread_id is None:
+            self.thread_id = await self.backend.new_thread(self.user_id)
+            created = True
+        self.post(msg.ThreadOpened(self.thread_id, created))
+
+    async def _load(self) -> None:
+        """Build the thread as the server tells it, then show it in one go."""
+        tid = self.thread_id or ""
+        messages = await self.backend.messages(tid)
+        waiting = [e for e in self.log.ordered() if e.fate is Fate.WAITING]
+        self.source = await choose_source(self.backend, tid, self.sources, self.story, self.clock())
+        for entry in waiting:  # sent before the thread was loaded: they come after its past
+            entry.order = self.log._next_order()
+        entries = self.log.ordered()
+        self._announced |= {e.key for e in entries}
+        turns = compose(entries, messages)
+        self.post(msg.ThreadLoaded(tid, turns, [e.snapshot() for e in entries]))
+        self.post(msg.SourceChosen(tid, self.source, BLIND_SPOTS[self.source]))
+        self._loaded.set()
+        self._todo_wake.set()
+        for entry in entries:
+            self._after_change(entry)
+
+    async def _resync(self) -> None:
+        """Back online: catch up on what happened meanwhile, re-open streams of active runs."""
+        tid = self.thread_id or ""
+        if self.source == "story":
+            changed = []
+            for event in await self.backend.story(tid, self.story.seq):
+                changed += self.story.apply(event)
+            self._announce(changed)
+        else:
+            await self._poll()
+        for entry in self.log.ordered():
+            self._after_change(entry)
+
+    async def _follow(self) -> None:
+        tid = self.thread_id or ""
+        if self.source == "story":
+            try:
+                async for part in self.backend.follow_thread(tid, "story", self.story.seq):
+                    if part.event == "story" and isinstance(part.data, Mapping):
+                        self._on_story(part.data)
+                return
+            except NotServed:
+                self._fall_back("lifecycle")
+        if self.source == "lifecycle":
+            try:
+                await self._poll()
+                async for _part in self.backend.follow_thread(tid, "lifecycle"):
+                    await self._poll()  # a run started or ended: read what the runs say now
+                return
+            except NotServed:
+                self._fall_back("poll")
+        while not self._closed and self.online:
+            await self._poll()
+            quiet = not self.log.has_active() and not self._creating
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), POLL_IDLE_S if quiet else POLL_ACTIVE_S)
+            self._wake.clear()
+
+    def _fall_back(self, source: str) -> None:
+        if source not in self.sources:
+            source = "poll"
+        self.source = source
+        self.post(msg.SourceChosen(self.thread_id, source, BLIND_SPOTS[source]))
+
+    async def _poll(self) -> None:
+        started = self.clock()
+        runs = await self.backend.runs(self.thread_id or "")
+        if self._creating:
+            self._wake.set()  # a create is in flight: its run may be listed before it is bound
+            return
+        self._announce(self.log.apply_runs(runs, self.clock(), since=started))
+
+    def _on_story(self, event: Mapping[str, Any]) -> None:
+        if self._creating and self.story.unknown_run(event):
+            self._deferred.append(event)  # maybe our own run, whose create has not returned
+            return
+        self._announce(self.story.apply(event))
+        if event.get("kind") in ("store_write", "run_ended", "run_rolled_back"):
+            self._todo_wake.set()
+
+    # -- telling the UI -----------------------------------------------------------------------
+
+    def _announce(self, changed: Iterable[Entry]) -> None:
+        for entry in changed:
+            tid = self.thread_id
+            if entry.key not in self._announced:
+                self._announced.add(entry.key)
+                if entry.fate is Fate.REJECTED:
+                    self.post(msg.Rejected(tid, entry.snapshot()))
+                else:
+                    self.post(msg.RunAccepted(tid, entry.snapshot()))
+            else:
+                self.post(msg.FateChanged(tid, entry.snapshot()))
+            self._after_change(entry)
+            if entry.fate in FINAL and self.source != "story" and entry.run_id:
+                self._todo_wake.set()
+
+    def _after_change(self, entry: Entry) -> None:
+        """Open the reply stream of a run in flight; settle the turn of a finished one."""
+        if not entry.run_id:
+            return
+        if entry.fate in ON_SERVER and entry.run_id not in self._streams:
+            self._streams.add(entry.run_id)
+            if not entry.mine and entry.human_id is None:
+                self._spawn(self._learn(entry))
+            self._spawn(self._follow_run(entry))
+        elif (
+            entry.fate in FINAL
+            and entry.run_id not in self._streams
+            and self._settled.get(entry.key) is not entry.fate
+        ):
+            self._spawn(self._settle(entry))
+
+    async def _learn(self, entry: Entry) -> None:
+        """Another client's run: read its input for the human message id (and text)."""
+        with contextlib.suppress(Exception):
+            run = await self.backend.run(self.thread_id or "", entry.run_id or "")
+            if run:
+                entry.human_id = human_id_of(run)
+                if not entry.text and message_of(run):
+                    entry.text = message_of(run)
+                    self.post(msg.FateChanged(self.thread_id, entry.snapshot()))
+
+    # -- sending ----------------------------------------------------------------------------
+
+    async def _sender(self) -> None:
+        """One message at a time, in the order typed: the server queues in arrival order."""
+        while True:
+            entry, configurable = await self._outbox.get()
+            await self._create(entry, configurable)
+
+    async def _create(self, entry: Entry, configurable: dict[str, Any]) -> None:
+        while True:
+            await self._loaded.wait()
+            if not self.online:
+                try:
+                    await self._reconnect()
+                except EngineError:
+                    return
+            self._creating += 1
+            try:
+                run = await self.backend.create_run(
+                    self.thread_id or "",
+                    entry.text,
+                    entry.human_id or "",
+                    entry.strategy,
+                    self.user_id,
+                    configurable,
+                )
+            except ConflictError:
+                self.log.rejected_local(entry.key)
+                self.post(msg.Rejected(self.thread_id, entry.snapshot()))
+                return
+            except Exception as exc:
+                if is_disconnect(exc):
+                    self._went_offline(exc)
+                    if entry.fate is not Fate.WAITING:
+                        self.log.set_fate(entry.key, Fate.WAITING)
+                        self.post(msg.FateChanged(self.thread_id, entry.snapshot()))
+                    continue
+                text = friendly_error(exc, self.backend.url)
+                self.log.set_fate(entry.key, Fate.ERROR, Cause("error", detail=text))
+                self.post(msg.FateChanged(self.thread_id, entry.snapshot()))
+                self.post(msg.Notice(self.thread_id, text, "Send failed", "error"))
+                return
+            else:
+                changed = self.log.accepted(entry.key, run, self.clock())
+                self.post(msg.RunAccepted(self.thread_id, entry.snapshot()))
+                self._announce(c for c in changed if c is not entry)
+                self._after_change(entry)
+                self._wake.set()
+                return
+            finally:
+                self._creating -= 1
+                if not self._creating and self._deferred:
+                    deferred, self._deferred = self._deferred, []
+                    for event in deferred:
+                        self._on_story(event)
+
+    async def _cancel(self, thread_id: str, run_id: str, action: str) -> None:
+        try:
+            await self.backend.cancel(thread_id, run_id, action)
+        except Exception as exc:
+            text = friendly_error(exc, self.backend.url)
+            self.post(msg.Notice(thread_id, text, "Cancel", "error"))
+            return
+        self._wake.set()
+
+    # -- a run's replies ----------------------------------------------------------------------
+
+    async def _follow_run(self, entry: Entry) -> None:
+        run_id, tid = entry.run_id or "", self.thread_id or ""
+        try:
+            async for part in self.backend.follow(tid, run_id):
+                if part.event == "messages":
+                    self._absorb(entry.key, part.data)
+                elif part.event == "error" and entry.mine:
+                    data = part.data if isinstance(part.data, Mapping) else {}
+                    text = str(data.get("message") or data.get("error") or part.data)
+                    self.post(msg.Notice(tid, text, "Run failed", "error"))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            logger.info("stream of %s ended: %r", run_id, exc)
+        finally:
+            self._streams.discard(run_id)
+            self.post(msg.ReplyEnded(tid, entry.key))
+        self._wake.set()
+        if entry.fate in FINAL:
+            await self._settle(entry)
+
+    def _absorb(self, key: str, data: Any) -> None:
+        update = parse_message(data)
+        tid = self.thread_id
+        if isinstance(update, ToolResult):
+            title = first_line(" ".join(update.content.split())) or update.name
+            self.post(
+                msg.ToolActivity(tid, key, update.message_id, title, update.content, "result")
+            )
+        elif isinstance(update, AIDelta):
+            if update.text:
+                self.post(msg.ReplyDelta(tid, key, update.message_id, update.text, update.whole))
+            for call in update.tool_calls:
+                widget_key = f"{update.message_id}:{call.index}"
+                state = self._calls.setdefault(f"{key}/{widget_key}", ToolCallState())
+                state.absorb(call)
+                self.post(
+                    msg.ToolActivity(tid, key, widget_key, state.title(), state.detail(), "call")
+                )
+
+    async def _settle(self, entry: Entry) -> None:
+        """Make a finished turn show exactly what the thread's state kept."""
+        fate = entry.fate
+        if self._settled.get(entry.key) is fate:
+            return
+        self._settled[entry.key] = fate
+        kept: list[Mapping[str, Any]] = []
+        if fate not in (Fate.ROLLED_BACK, Fate.REJECTED):
+            try:
+                messages = await self.backend.messages(self.thread_id or "")
+            except Exception as exc:
+                self._settled.pop(entry.key, None)
+                logger.info("settling %s failed: %r", entry.key, exc)
+                return
+            kept = kept_after(messages, entry.human_id, entry.text)
+        self.post(msg.TurnSettled(self.thread_id, entry.key, kept))
+
+    # -- todos ------------------------------------------------------------------------------
+
+    async def _todo_loop(self) -> None:
+        """Refresh the todo panel when asked, at most every 0.15 s."""
+        while True:
+            await self._todo_wake.wait()
+            await asyncio.sleep(0.15)
+            self._todo_wake.clear()
+            if self.online:
+                await self._refresh_todos()
+
+    async def _refresh_todos(self) -> None:
+        namespace = todo_namespace(self.user_id)
+        problem = ""
+        try:
+            items = await self.backend.todos(self.user_id)
+        except (AuthenticationError, PermissionDeniedError, NotFoundError) as exc:
+            code = getattr(getattr(exc, "response", None), "status_code", "")
+            problem = (
+                f"This server does not let this client read the store ({code}): "
+                "todos may exist but cannot be shown."
+            )
+            items = []
+        except Exception as exc:
+            logger.info("todo refresh failed: %r", exc)
+            return
+        ledger = self.story.ledger
+        if self.source != "story" and not problem:
+            finished = [e for e in self.log.ordered() if e.fate in FINAL and e.run_id]
+            credit = max(finished, key=lambda e: e.ended or 0.0).run_id if finished else None
+            ledger.observe(namespace, items, credit)
+        rows = ledger.rows(namespace, items, self.log.fates())
+        self.post(msg.TodosChanged(self.thread_id, rows, problem))

@@ -1,0 +1,63 @@
+"""Small text helpers for narrow places: one line, a short label, labels that stay distinct."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def first_line(text: str, limit: int = 70) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def clip(text: str, width: int) -> str:
+    """One line of at most `width` characters, cut at a word when one fits, with `…`."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > width // 2 else cut).rstrip() + "…"
+
+
+def _shared_words(a: list[str], b: list[str]) -> int:
+    n = 0
+    while n < min(len(a), len(b)) - 1 and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def distinct_labels(texts: Sequence[str], width: int) -> list[str]:
+    """Labels of at most `width` characters that tell similar messages apart.
+
+    "Add a ToDo to buy milk" and "Add a ToDo to call mom" cut to 14 characters would both read
+    "Add a ToDo to…"; words a text shares with another at the start are dropped instead:
+    "…buy milk", "…call mom".
+    """
+    words = [t.split() for t in texts]
+    labels = []
+    for i, mine in enumerate(words):
+        text = " ".join(mine)
+        if len(text) <= width:
+            labels.append(text)
+            continue
+        shared = max((_shared_words(mine, w) for j, w in enumerate(words) if j != i), default=0)
+        if shared:
+            labels.append(clip("…" + " ".join(mine[shared:]), width))
+        else:
+            labels.append(clip(text, width))
+    return labels
+
+
+class ShortIds:
+    """Run ids as people read them: the first 8 characters (as the SDK and logs print them),
+    or `run-1`, `run-2`, … in order of appearance when `stable` (deterministic snapshots)."""
+
+    def __init__(self, stable: bool = False) -> None:
+        self.stable = stable
+        self.names: dict[str, str] = {}
+
+    def __call__(self, run_id: str) -> str:
+        if not self.stable:
+            return run_id[:8]
+        return self.names.setdefault(run_id, f"run-{len(self.names) + 1}")
