@@ -3,6 +3,7 @@ and a fresh thread per test; every run a test leaves active is cancelled afterwa
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -34,7 +35,5 @@ async def thread_id(client: LangGraphClient) -> AsyncIterator[str]:
     yield thread["thread_id"]
     for run in await client.runs.list(thread["thread_id"], limit=100):
         if run["status"] in ("pending", "running"):
-            try:
+            with contextlib.suppress(Exception):  # it may have ended meanwhile
                 await client.runs.cancel(thread["thread_id"], run["run_id"], wait=True)
-            except Exception:  # ended meanwhile
-                pass

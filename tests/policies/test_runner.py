@@ -102,7 +102,8 @@ async def test_retry_succeeds_once_the_first_run_ends(client, thread_id) -> None
 
     assert outcome.status == "created" and outcome.attempts >= 2
     waits = [e for e in events if isinstance(e, RetryWait)]
-    assert [w.delay_s for w in waits] == [1.0, 2.0][: len(waits)] and len(waits) == outcome.attempts - 1
+    assert len(waits) == outcome.attempts - 1
+    assert [w.delay_s for w in waits] == [1.0, 2.0][: len(waits)]
     assert (await client.runs.get(thread_id, run1))["status"] == "success"
     posts = [c for c in outcome.calls if c.method == "POST"]
     assert [c.status for c in posts] == [409] * (len(posts) - 1) + [200]

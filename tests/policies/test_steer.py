@@ -1,0 +1,116 @@
+"""Steer on the real engine: the todo graph takes a queued steer message in before its next model
+call, one reply answers both, and the queued run is visibly taken (interrupted, its message in
+the thread marked with the run that took it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph_sdk.client import LangGraphClient
+
+from tests.api.helpers import run_status
+from tui.policies.runner import PlanRunner
+
+USER = "steer-test"
+
+
+def config(pace: float) -> dict[str, Any]:
+    return {"configurable": {"doubletext_pace": pace, "user_id": USER}}
+
+
+async def start_todo_run(client: LangGraphClient, thread_id: str, text: str, pace: float) -> str:
+    """A todo run paced so it is still in its first model call when the test double texts."""
+    run = await client.runs.create(
+        thread_id,
+        "task_maistro",
+        input={"messages": [{"type": "human", "content": text}]},
+        config=config(pace),
+    )
+    await run_status(client, thread_id, run["run_id"], "running")
+    return run["run_id"]
+
+
+async def thread_messages(client: LangGraphClient, thread_id: str) -> list[dict[str, Any]]:
+    state = await client.threads.get_state(thread_id)
+    return list((state["values"] or {}).get("messages", []))
+
+
+async def todo_tasks(client: LangGraphClient, user: str = USER) -> list[str]:
+    found = await client.store.search_items(("todo", "general", user), limit=100)
+    return sorted(i["value"]["task"] for i in found["items"])
+
+
+async def test_steer_answers_both_messages_in_one_reply(client, thread_id) -> None:
+    run1 = await start_todo_run(client, thread_id, "Add a ToDo to buy milk", pace=0.6)
+    runner = PlanRunner(client, thread_id, "task_maistro", run_kwargs={"config": config(0)})
+    outcome = await runner.send("steer", "Add a ToDo to call mom")
+    assert outcome.status == "created"
+    assert "takes this in at its next model call" in outcome.plan.why
+    run2 = outcome.run_id
+    assert outcome.run and outcome.run["metadata"]["steer"] is True
+
+    await client.runs.join(thread_id, run1)
+    taken = await run_status(client, thread_id, run2, "interrupted", "success", "error")
+    assert taken["status"] == "interrupted", "run 1 should have taken run 2's message in"
+    assert (await client.runs.get(thread_id, run1))["status"] == "success"
+
+    messages = await thread_messages(client, thread_id)
+    humans = [m for m in messages if m["type"] == "human"]
+    assert [m["content"] for m in humans] == ["Add a ToDo to buy milk", "Add a ToDo to call mom"]
+    assert humans[1]["additional_kwargs"]["steer"] == {"run_id": run2, "taken_by": run1}
+    replies = [m["content"] for m in messages if m["type"] == "ai" and m["content"]]
+    assert len(replies) == 1, replies  # one reply …
+    assert "Buy milk" in replies[0] and "Call mom" in replies[0]  # … answers both
+    assert await todo_tasks(client) == ["Buy milk", "Call mom"]
+
+    # the taken run never ran: no checkpoint of the thread carries its id
+    history = await client.threads.get_history(thread_id, limit=100)
+    assert {h["metadata"].get("run_id") for h in history} == {run1}
+
+
+async def test_steer_with_no_model_call_left_runs_next(client, thread_id) -> None:
+    run1 = await start_todo_run(client, thread_id, "hello", pace=0.6)  # answered in one call
+    runner = PlanRunner(client, thread_id, "task_maistro", run_kwargs={"config": config(0)})
+    outcome = await runner.send("steer", "What's on my ToDo list?")
+    await client.runs.join(thread_id, outcome.run_id)
+    assert (await client.runs.get(thread_id, outcome.run_id))["status"] == "success"
+    assert (await client.runs.get(thread_id, run1))["status"] == "success"
+    messages = await thread_messages(client, thread_id)
+    assert [m["type"] for m in messages] == ["human", "ai", "human", "ai"]
+    assert "steer" not in messages[2].get("additional_kwargs", {})
+
+
+async def test_steer_never_overtakes_an_ordinary_queued_run(client, thread_id) -> None:
+    run1 = await start_todo_run(client, thread_id, "Add a ToDo to water plants", pace=0.6)
+    plain = await client.runs.create(
+        thread_id,
+        "task_maistro",
+        input={"messages": [{"type": "human", "content": "Add a ToDo to pay rent"}]},
+        config=config(0),
+    )
+    runner = PlanRunner(client, thread_id, "task_maistro", run_kwargs={"config": config(0)})
+    outcome = await runner.send("steer", "Add a ToDo to book flights")
+    assert "1 ordinary run waiting ahead" in outcome.plan.why
+    await client.runs.join(thread_id, plain["run_id"])
+    await run_status(client, thread_id, outcome.run_id, "interrupted", "success")
+    humans = [m for m in await thread_messages(client, thread_id) if m["type"] == "human"]
+    assert [m["content"] for m in humans] == [
+        "Add a ToDo to water plants",
+        "Add a ToDo to pay rent",
+        "Add a ToDo to book flights",
+    ]
+    # the queued ordinary run took it in, not run 1 (which would have reordered the messages)
+    mark = humans[2]["additional_kwargs"]["steer"]
+    assert mark == {"run_id": outcome.run_id, "taken_by": plain["run_id"]} and run1 != mark
+
+
+async def test_steer_degrades_to_enqueue_where_the_graph_cannot(client, thread_id) -> None:
+    run1 = await client.runs.create(
+        thread_id, "slow", input={"messages": [{"type": "human", "content": "m1"}]}
+    )
+    await run_status(client, thread_id, run1["run_id"], "running")
+    outcome = await PlanRunner(client, thread_id, "slow").send("steer", "m2")
+    assert outcome.plan.why == "server or graph cannot steer → enqueue"
+    assert outcome.run and "steer" not in outcome.run["metadata"]
+    assert outcome.run["multitask_strategy"] == "enqueue"
+    assert (await client.runs.get(thread_id, outcome.run_id))["status"] == "pending"
