@@ -25,7 +25,9 @@ _UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 _RUN_IN_PATH_RE = re.compile(rf"/runs/({_UUID_RE.pattern})")
 _RUN_IN_BODY_RE = re.compile(rf'"run_id"\s*:\s*"({_UUID_RE.pattern})"')
 _T0 = "doubletext.t0"
-_scopes: ContextVar[tuple[list[Call], ...]] = ContextVar("doubletext_call_scopes", default=())
+_scopes: ContextVar[tuple[tuple[CallLog, list[Call]], ...]] = ContextVar(
+    "doubletext_call_scopes", default=()
+)
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ class CallLog:
     def scope(self) -> Iterator[list[Call]]:
         """Yield a list that collects the calls made inside the block."""
         mine: list[Call] = []
-        token = _scopes.set((*_scopes.get(), mine))
+        token = _scopes.set((*_scopes.get(), (self, mine)))
         try:
             yield mine
         finally:
@@ -96,8 +98,9 @@ class CallLog:
 
     def add(self, call: Call) -> None:
         self.calls.append(call)
-        for found in _scopes.get():
-            found.append(call)
+        for log, found in _scopes.get():
+            if log is self:  # another log attached to the same client records it there
+                found.append(call)
         for listener in self._listeners:
             listener(call)
 

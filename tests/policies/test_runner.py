@@ -195,3 +195,17 @@ async def test_presets_on_a_busy_thread(client, thread_id, preset: str, status: 
         )
     assert len(log.calls) > len(outcome.calls)  # the test's own calls: logged, not the plan's
     assert all(c.duration_ms > 0 and c.line().startswith(c.method) for c in outcome.calls)
+
+
+async def test_two_logs_on_one_client_record_each_call_once_per_log(client, thread_id) -> None:
+    first, second = CallLog(), CallLog()
+    PlanRunner(client, thread_id, "noop", log=first)
+    runner = PlanRunner(client, thread_id, "noop", log=second)
+    outcome = await runner.send("auto", "hello")
+    assert [c.method for c in outcome.calls] == ["GET", "GET", "POST"]
+    assert list(second.calls) == outcome.calls
+
+    def seen(log: CallLog) -> list[tuple[str, str, int | None]]:
+        return [(c.method, c.path, c.status) for c in log.calls]
+
+    assert seen(first) == seen(second)  # each log has each call once

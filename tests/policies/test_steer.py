@@ -11,20 +11,22 @@ from langgraph_sdk.client import LangGraphClient
 from tests.api.helpers import run_status
 from tui.policies.runner import PlanRunner
 
-USER = "steer-test"
+USER = "steer-test"  # each test's user gets a suffix: todos outlive threads
 
 
-def config(pace: float) -> dict[str, Any]:
-    return {"configurable": {"doubletext_pace": pace, "user_id": USER}}
+def config(pace: float, user: str = USER) -> dict[str, Any]:
+    return {"configurable": {"doubletext_pace": pace, "user_id": user}}
 
 
-async def start_todo_run(client: LangGraphClient, thread_id: str, text: str, pace: float) -> str:
+async def start_todo_run(
+    client: LangGraphClient, thread_id: str, text: str, pace: float, user: str = USER
+) -> str:
     """A todo run paced so it is still in its first model call when the test double texts."""
     run = await client.runs.create(
         thread_id,
         "task_maistro",
         input={"messages": [{"type": "human", "content": text}]},
-        config=config(pace),
+        config=config(pace, user),
     )
     await run_status(client, thread_id, run["run_id"], "running")
     return run["run_id"]
@@ -69,8 +71,9 @@ async def test_steer_answers_both_messages_in_one_reply(client, thread_id) -> No
 
 
 async def test_steer_with_no_model_call_left_runs_next(client, thread_id) -> None:
-    run1 = await start_todo_run(client, thread_id, "hello", pace=0.6)  # answered in one call
-    runner = PlanRunner(client, thread_id, "task_maistro", run_kwargs={"config": config(0)})
+    user = f"{USER}-last-call"
+    run1 = await start_todo_run(client, thread_id, "hello", 0.6, user)  # answered in one call
+    runner = PlanRunner(client, thread_id, "task_maistro", run_kwargs={"config": config(0, user)})
     outcome = await runner.send("steer", "What's on my ToDo list?")
     await client.runs.join(thread_id, outcome.run_id)
     assert (await client.runs.get(thread_id, outcome.run_id))["status"] == "success"
@@ -81,14 +84,15 @@ async def test_steer_with_no_model_call_left_runs_next(client, thread_id) -> Non
 
 
 async def test_steer_never_overtakes_an_ordinary_queued_run(client, thread_id) -> None:
-    run1 = await start_todo_run(client, thread_id, "Add a ToDo to water plants", pace=0.6)
+    user = f"{USER}-order"
+    run1 = await start_todo_run(client, thread_id, "Add a ToDo to water plants", 0.6, user)
     plain = await client.runs.create(
         thread_id,
         "task_maistro",
         input={"messages": [{"type": "human", "content": "Add a ToDo to pay rent"}]},
-        config=config(0),
+        config=config(0, user),
     )
-    runner = PlanRunner(client, thread_id, "task_maistro", run_kwargs={"config": config(0)})
+    runner = PlanRunner(client, thread_id, "task_maistro", run_kwargs={"config": config(0, user)})
     outcome = await runner.send("steer", "Add a ToDo to book flights")
     assert "1 ordinary run waiting ahead" in outcome.plan.why
     await client.runs.join(thread_id, plain["run_id"])
