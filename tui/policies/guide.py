@@ -126,7 +126,7 @@ COMPARISON: tuple[Row, ...] = (
     _row(
         "second run",
         ("refused (409)", "bad"),
-        ("completes after the first", "good"),
+        ("after the first", "good"),
         ("completes at once", "good"),
         ("completes at once", "good"),
     ),
@@ -141,14 +141,14 @@ COMPARISON: tuple[Row, ...] = (
     _row(
         "response time",
         ("fast (only one)", "good"),
-        ("slow (one after the other)", "bad"),
-        ("medium (second at once)", "mixed"),
-        ("medium (second at once)", "mixed"),
+        ("slow (in turn)", "bad"),
+        ("medium", "mixed"),
+        ("medium", "mixed"),
     ),
     _row(
         "user experience",
-        ("must handle an error", "bad"),
-        ("waits without noticing", "mixed"),
+        ("handle an error", "bad"),
+        ("waits unaware", "mixed"),
         ("quick response", "good"),
         ("cleanest", "good"),
     ),
@@ -170,7 +170,7 @@ COMPARISON: tuple[Row, ...] = (
         "traceability",
         ("complete", "good"),
         ("complete", "good"),
-        ("partial (interrupted status)", "good"),
+        ("partial (status)", "good"),
         ("none", "bad"),
     ),
 )
