@@ -8,7 +8,7 @@ from typing import Any
 
 from langgraph_sdk.client import LangGraphClient
 
-from tests.api.helpers import run_status
+from tests.api.helpers import eventually, run_status
 from tui.policies.runner import PlanRunner
 
 USER = "steer-test"  # each test's user gets a suffix: todos outlive threads
@@ -118,3 +118,26 @@ async def test_steer_degrades_to_enqueue_where_the_graph_cannot(client, thread_i
     assert outcome.run and "steer" not in outcome.run["metadata"]
     assert outcome.run["multitask_strategy"] == "enqueue"
     assert (await client.runs.get(thread_id, outcome.run_id))["status"] == "pending"
+
+
+async def test_interrupting_the_run_that_took_a_message_loses_nothing(client, thread_id) -> None:
+    """Esc on run 1 right after its checkpoint holds the steered message: whether run 1 had
+    already cancelled run 2 or not, the message is in the thread exactly once."""
+    user = f"{USER}-window"
+    run1 = await start_todo_run(client, thread_id, "Add a ToDo to buy milk", 0.6, user)
+    runner = PlanRunner(client, thread_id, "task_maistro", run_kwargs={"config": config(0, user)})
+    outcome = await runner.send("steer", "Add a ToDo to call mom")
+
+    async def texts() -> list[str]:
+        return [m["content"] for m in await thread_messages(client, thread_id)]
+
+    await eventually(texts, lambda found: "Add a ToDo to call mom" in found, what="the fold")
+    await client.runs.cancel(thread_id, run1, wait=True)
+    run2 = await run_status(client, thread_id, outcome.run_id, "interrupted", "success")
+    found = await texts()
+    assert found.count("Add a ToDo to call mom") == 1
+    if run2["status"] == "interrupted":  # taken: the message stays, marked with who took it
+        humans = [m for m in await thread_messages(client, thread_id) if m["type"] == "human"]
+        assert humans[-1]["additional_kwargs"]["steer"]["taken_by"] == run1
+    else:  # not yet released when run 1 stopped: run 2 ran and answered it
+        assert "Call mom" in found[-1]
