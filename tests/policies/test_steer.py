@@ -9,6 +9,7 @@ from typing import Any
 from langgraph_sdk.client import LangGraphClient
 
 from tests.api.helpers import eventually, run_status
+from tui.policies.marks import taken_runs
 from tui.policies.runner import PlanRunner
 
 USER = "steer-test"  # each test's user gets a suffix: todos outlive threads
@@ -60,6 +61,7 @@ async def test_steer_answers_both_messages_in_one_reply(client, thread_id) -> No
     humans = [m for m in messages if m["type"] == "human"]
     assert [m["content"] for m in humans] == ["Add a ToDo to buy milk", "Add a ToDo to call mom"]
     assert humans[1]["additional_kwargs"]["steer"] == {"run_id": run2, "taken_by": run1}
+    assert taken_runs(messages) == {run2: run1}  # what the app reads to show "taken by run 1"
     replies = [m["content"] for m in messages if m["type"] == "ai" and m["content"]]
     assert len(replies) == 1, replies  # one reply …
     assert "Buy milk" in replies[0] and "Call mom" in replies[0]  # … answers both
@@ -141,3 +143,22 @@ async def test_interrupting_the_run_that_took_a_message_loses_nothing(client, th
         assert humans[-1]["additional_kwargs"]["steer"]["taken_by"] == run1
     else:  # not yet released when run 1 stopped: run 2 ran and answered it
         assert "Call mom" in found[-1]
+
+
+async def test_steer_works_on_an_engine_that_wants_an_api_key(tmp_path) -> None:
+    """The graph's in-process client carries the key: steering is not silently lost."""
+    from langgraph_sdk import get_client
+
+    from doubletext.engine_thread import EngineThread
+
+    with EngineThread(data_dir=tmp_path, pace=0.02, api_key="s3cret") as server:
+        client = get_client(url=server.url, api_key="s3cret")
+        thread_id = (await client.threads.create())["thread_id"]
+        run1 = await start_todo_run(client, thread_id, "Add a ToDo to buy milk", 0.6)
+        runner = PlanRunner(client, thread_id, "task_maistro", run_kwargs={"config": config(0)})
+        outcome = await runner.send("steer", "Add a ToDo to call mom")
+        await client.runs.join(thread_id, run1)
+        taken = await run_status(client, thread_id, outcome.run_id, "interrupted", "success")
+        assert taken["status"] == "interrupted"
+        assert taken_runs(await thread_messages(client, thread_id)) == {outcome.run_id: run1}
+        await client.aclose()

@@ -340,3 +340,19 @@ def test_comparison_table_has_every_strategy_in_every_row() -> None:
         "rollback": "deleted",
     }
     assert all(set(strategies) <= set(COLUMNS) for _, strategies in NEEDS)
+
+
+def test_taken_runs_reads_the_steer_marks() -> None:
+    from tui.policies.marks import taken_runs
+
+    messages = [
+        {"type": "human", "content": "a", "additional_kwargs": {}},
+        {
+            "type": "human",
+            "content": "b",
+            "additional_kwargs": {"steer": {"run_id": "r2", "taken_by": "r1"}},
+        },
+        {"type": "ai", "content": "c"},
+        {"type": "human", "content": "d", "additional_kwargs": {"steer": {"run_id": "r3"}}},
+    ]
+    assert taken_runs(messages) == {"r2": "r1"}

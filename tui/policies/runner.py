@@ -106,7 +106,11 @@ class PlanRunner:
     # -- deciding --------------------------------------------------------------------------
 
     async def situation(
-        self, text: str, *, thresholds: Thresholds | None = None, labels=None
+        self,
+        text: str,
+        *,
+        thresholds: Thresholds | None = None,
+        labels: Mapping[str, str] | None = None,
     ) -> Situation:
         """What the public API tells: active runs (runs.list) and whether the graph steers."""
         if self._steer is None:
