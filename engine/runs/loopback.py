@@ -24,7 +24,7 @@ def loopback_client(app: object, api_key: str | None = None) -> LangGraphClient:
     headers = {"x-api-key": api_key} if api_key else {}
     http = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),  # type: ignore[arg-type]
-        base_url="http://doubletext.loopback",
+        base_url="http://localhost",  # a loopback Host, as a Host check expects
         headers=headers,
         timeout=httpx.Timeout(30),
         trust_env=False,
