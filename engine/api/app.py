@@ -32,6 +32,7 @@ from engine.api.middleware import (
 )
 from engine.api.responses import JSONResponse, error_body
 from engine.config import Settings
+from engine.runs.loopback import loopback_client
 
 if TYPE_CHECKING:
     from engine.core import Engine
@@ -75,6 +76,7 @@ def create_app(
 
             engine = await Engine.open(engine_or_settings)
             app.state.engine = engine
+            engine.services.loopback = loopback_client(app, api_key)
             try:
                 yield
             finally:
@@ -110,4 +112,5 @@ def create_app(
     )
     if not isinstance(engine_or_settings, Settings):
         app.state.engine = engine_or_settings
+        engine_or_settings.services.loopback = loopback_client(app, api_key)
     return app

@@ -28,7 +28,10 @@ from langgraph.graph import END, START, MessagesState, StateGraph
 from langgraph.store.base import BaseStore
 from pydantic import BaseModel, Field
 
+from engine.graphs import steer
+from engine.graphs.steer import release_taken, take_steered
 from engine.models.factory import model_from_config
+from engine.models.merged import requests
 from engine.models.offline import OfflineChatModel
 from engine.models.planner import TodoOp, plan_todo_changes
 from engine.models.profile import merge_profile, parse_profile
@@ -184,9 +187,19 @@ def _last_human(state: MessagesState) -> str:
     return next((m.text for m in reversed(state["messages"]) if isinstance(m, HumanMessage)), "")
 
 
-def _tool_reply(state: MessagesState, content: str) -> dict[str, list[ToolMessage]]:
+def _turns_before_last_human(state: MessagesState) -> list[tuple[str, str]]:
+    """(type, text) of the messages before the last human one: what `context_from` reads."""
+    messages = state["messages"]
+    last = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=0)
+    return [(m.type, m.text) for m in messages[:last]]
+
+
+async def _tool_reply(state: MessagesState, config: RunnableConfig, content: str) -> dict:
+    """The tool result, plus the steer messages queued meanwhile (the next model call reads
+    both; see engine/graphs/steer.py)."""
     call = state["messages"][-1].tool_calls[0]  # type: ignore[attr-defined]
-    return {"messages": [ToolMessage(content=content, tool_call_id=call["id"])]}
+    steered = await take_steered(config)
+    return {"messages": [ToolMessage(content=content, tool_call_id=call["id"]), *steered]}
 
 
 def route_message(
@@ -258,22 +271,40 @@ def make_builder(model: BaseChatModel | None = None) -> StateGraph:
             instructions=instructions.value if instructions else "",
             time=_now(llm).isoformat(),
         )
+        await release_taken(config, state["messages"])
         bound = llm.bind_tools([UpdateMemory], parallel_tool_calls=False)
         response = await bound.ainvoke([SystemMessage(system), *state["messages"]])
         return {"messages": [response]}
 
     async def update_todos(state: MessagesState, config: RunnableConfig, store: BaseStore) -> dict:
         llm = _model(config, model)
-        ns = _namespace("todo", config)
-        existing = await _todos(store, config)
-        if isinstance(llm, OfflineChatModel):
-            # Pure and fast (no file access), so it runs on the event loop.
-            history = [(m.type, m.text) for m in state["messages"][:-1]]
-            ops = plan_todo_changes(
-                _last_human(state), existing, llm.current_time(), context_from(history)
-            )
-        else:
+        if not isinstance(llm, OfflineChatModel):
+            existing = await _todos(store, config)
             ops = await _llm_todo_ops(llm, state, existing)
+            return await _tool_reply(
+                state, config, "\n\n".join(await apply(ops, existing, config, store))
+            )
+        # Pure and fast (no file access), so it runs on the event loop. A merged message holds
+        # several requests: each is planned on the list the one before it left.
+        turns = _turns_before_last_human(state)
+        blocks: list[str] = []
+        for request in requests(_last_human(state)):
+            existing = await _todos(store, config)
+            context = context_from([*turns, ("human", request)])
+            ops = plan_todo_changes(request, existing, llm.current_time(), context)
+            done = await apply(ops, existing, config, store)
+            blocks += done
+            turns += [("human", request), ("tool", "\n\n".join(done))]
+        return await _tool_reply(state, config, "\n\n".join(blocks))
+
+    async def apply(
+        ops: list[TodoOp],
+        existing: list[tuple[str, dict[str, Any]]],
+        config: RunnableConfig,
+        store: BaseStore,
+    ) -> list[str]:
+        """Write the ops to the store; the tool-message block of each one applied."""
+        ns = _namespace("todo", config)
         values = dict(existing)
         blocks: list[str] = []
         for op in ops:
@@ -287,7 +318,7 @@ def make_builder(model: BaseChatModel | None = None) -> StateGraph:
             elif op.kind in ("update", "delete"):
                 continue  # the todo is gone (another thread changed the list meanwhile)
             blocks.append(tool_block(op))
-        return _tool_reply(state, "\n\n".join(blocks))
+        return blocks
 
     async def update_profile(
         state: MessagesState, config: RunnableConfig, store: BaseStore
@@ -305,7 +336,7 @@ def make_builder(model: BaseChatModel | None = None) -> StateGraph:
             )
             new = Profile.model_validate(result).model_dump(mode="json")
         await store.aput(ns, key, Profile(**new).model_dump(mode="json"))
-        return _tool_reply(state, "updated profile")
+        return await _tool_reply(state, config, "updated profile")
 
     async def update_instructions(
         state: MessagesState, config: RunnableConfig, store: BaseStore
@@ -326,10 +357,10 @@ def make_builder(model: BaseChatModel | None = None) -> StateGraph:
             )
             memory = result.text
         await store.aput(ns, "user_instructions", {"memory": memory})
-        return _tool_reply(state, "updated instructions")
+        return await _tool_reply(state, config, "updated instructions")
 
     builder = StateGraph(MessagesState)
-    builder.add_node("task_mAIstro", task_mAIstro)
+    builder.add_node("task_mAIstro", task_mAIstro, metadata=steer.NODE_METADATA)
     builder.add_node("update_todos", update_todos)
     builder.add_node("update_profile", update_profile)
     builder.add_node("update_instructions", update_instructions)

@@ -33,10 +33,10 @@ from langchain_core.runnables import Runnable
 from langchain_core.runnables.config import ensure_config
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from engine.models import replies
+from engine.models import merged, replies
 from engine.models.matching import resolve
 from engine.models.planner import plan_todo_changes, proposal_task
-from engine.models.rules import context_from, route
+from engine.models.rules import Route, context_from, route
 
 THINK_S = 1.0  # pause before the first chunk at pace 1.0 (a hosted model's time to first token)
 TOKEN_S = 0.07  # pause between chunks at pace 1.0 (~14 chunks/s, roughly one word each)
@@ -46,6 +46,25 @@ def parse_now(value: str | datetime) -> datetime:
     """Configurable `now`: an ISO string (or datetime); naive local time, like the tutorial's."""
     when = value if isinstance(value, datetime) else datetime.fromisoformat(value)
     return when.replace(tzinfo=None)
+
+
+def _intent(routes: list[Route]) -> Route:
+    """One route for a message holding several requests: the newest that updates memory, else
+    the newest (a merged message's earlier lines are requests still open)."""
+    for found in reversed(routes):
+        if found in ("todo", "user", "instructions"):
+            return found
+    return routes[-1] if routes else "chat"
+
+
+def _said(messages: list[BaseMessage], text: str, human: str, now: datetime) -> AIMessage:
+    """A text reply; after a steered message it first says what the turn already did (the
+    tool results from before the message), so one reply answers both messages."""
+    if messages and merged.is_steered(messages[-1]):
+        unanswered = merged.unanswered_tool_results(messages[:-1])
+        if unanswered:
+            text = f"{replies.reply_after_tool(unanswered, human, now)} {text}"
+    return AIMessage(content=text)
 
 
 def _to_message(chunk: AIMessageChunk) -> AIMessage:
@@ -85,24 +104,23 @@ class OfflineChatModel(BaseChatModel):
         system = "\n".join(m.text for m in messages if isinstance(m, SystemMessage))
         human = next((m.text for m in reversed(messages) if isinstance(m, HumanMessage)), "")
         if messages and isinstance(messages[-1], ToolMessage):
-            # After a tool result always answer in plain text, so the graph never loops.
-            tail: list[str] = []
-            for m in reversed(messages):
-                if not isinstance(m, ToolMessage):
-                    break
-                tail.insert(0, m.text)
+            # After a tool result always answer in plain text, so the graph never loops. The
+            # results cover a steered message's turn too (one reply answers both).
+            tail = merged.unanswered_tool_results(messages)
             return AIMessage(content=replies.reply_after_tool(tail, human, now))
         context = context_from([(m.type, m.text) for m in messages if m.type != "system"])
-        intent = route(human, now, context) if human else "chat"
+        parts = merged.requests(human) if human else []
+        intent = _intent([route(part, now, context) for part in parts])
         names = {t.get("function", {}).get("name") for t in tools or []}
         todos = replies.parse_prompt_todos(system)
         if intent in ("todo", "user", "instructions") and "UpdateMemory" in names:
             if intent == "todo":
                 # Dry run on the prompt's list: nothing to change means ask back, no tool call.
                 keyed = [(str(i), todo) for i, todo in enumerate(todos)]
-                ops = plan_todo_changes(human, keyed, now, context)
+                ops = [op for p in parts for op in plan_todo_changes(p, keyed, now, context)]
                 if all(op.kind == "note" for op in ops):
-                    return AIMessage(content=" ".join(op.plan for op in ops) or replies.UNCLEAR)
+                    asked = " ".join(op.plan for op in ops) or replies.UNCLEAR
+                    return _said(messages, asked, human, now)
             return AIMessage(
                 content="",
                 tool_calls=[
@@ -114,17 +132,23 @@ class OfflineChatModel(BaseChatModel):
                     }
                 ],
             )
+        human = parts[-1] if parts else human  # a merged message's current request
+        return _said(messages, self._text_reply(intent, human, todos, now), human, now)
+
+    @staticmethod
+    def _text_reply(intent: str, human: str, todos: list[dict], now: datetime) -> str:
+        """The plain-text answer for a message that calls no tool."""
         if intent == "question":
-            return AIMessage(content=replies.answer_question(human, todos, now))
+            return replies.answer_question(human, todos, now)
         if intent == "maybe":
             task = proposal_task(human, now)
             known = [v for _, v in resolve(task, [(str(i), t) for i, t in enumerate(todos)])]
-            return AIMessage(content=replies.proposal_reply(task, known))
+            return replies.proposal_reply(task, known)
         if intent == "no":
-            return AIMessage(content=replies.declined_reply())
+            return replies.declined_reply()
         if intent == "unclear":
-            return AIMessage(content=replies.UNCLEAR)
-        return AIMessage(content=replies.chat_reply(human))
+            return replies.UNCLEAR
+        return replies.chat_reply(human)
 
     @staticmethod
     def _call_id(messages: list[BaseMessage]) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 from langgraph.types import Command
 
+from engine.runs.loopback import current_client
 from engine.runs.repair import dangling_tool_calls
 from engine.runs.run_config import execution_config, graph_context
 from engine.runs.services import Services
@@ -140,6 +141,7 @@ async def _stream_graph(services: Services, graph: Any, row: Any, kwargs: dict, 
         options["context"] = context
     timeout = services.settings.run_timeout_s
     token = current_run.set(RunScope(run_id, thread_id))
+    loopback_token = current_client.set(services.loopback)
     try:
         async with asyncio.timeout(timeout) if timeout else nullcontext():
             items = graph_stream(graph, graph_input, config, modes, **options)
@@ -149,6 +151,7 @@ async def _stream_graph(services: Services, graph: Any, row: Any, kwargs: dict, 
                 for name, data in translator.translate(mode, payload, namespace):
                     channel.publish(name, data)
     finally:
+        current_client.reset(loopback_token)
         current_run.reset(token)
 
 

@@ -29,6 +29,8 @@ class Services:
     store: JournalingStore
     graphs: GraphRegistry
     channels: ChannelRegistry
+    loopback: Any = None
+    """This server's API in-process for graph code (engine.runs.loopback); set by create_app."""
 
     async def head_snapshot(self, graph: Pregel, thread_id: str) -> dict[str, Any]:
         """Values, `next` and interrupts of the thread's head checkpoint."""

@@ -1,0 +1,76 @@
+"""The ask policy's dialog (tutorial §8.2): the thread is busy, so which strategy?
+
+Four choices on keys 1–4, each saying what it would do right now ("run 1 has run 2.1 s and saved
+a todo"); Esc sends nothing and gives the text back. `ask_with_dialog` adapts it to
+`PlanRunner`'s `ask` callback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList
+from textual.widgets.option_list import Option
+
+from tui.policies.plan import Ask, Choice
+
+
+class AskDialog(ModalScreen[Choice | None]):
+    """Dismisses with the chosen `Choice`, or None (Esc)."""
+
+    CSS_PATH = Path(__file__).with_name("ask_dialog.tcss")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Send nothing"),
+        *(Binding(str(k), f"choose('{k}')", show=False) for k in range(1, 10)),
+    ]
+
+    def __init__(self, ask: Ask) -> None:
+        super().__init__(id="ask-dialog")
+        self.ask = ask
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="ask-box"):
+            yield Label(Text(self.ask.question), id="ask-question")
+            yield OptionList(
+                *(
+                    Option(Text.assemble((f"{c.key} {c.strategy:<10}", "bold"), c.now), id=c.key)
+                    for c in self.ask.choices
+                ),
+                id="ask-choices",
+            )
+            yield Label("1–4 choose · ↑↓ Enter · Esc send nothing", id="ask-keys")
+
+    def action_choose(self, key: str) -> None:
+        choice = next((c for c in self.ask.choices if c.key == key), None)
+        if choice is not None:
+            self.dismiss(choice)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_choose(str(event.option.id))
+
+
+async def ask_with_dialog(app: App, ask: Ask) -> Choice | None:
+    """Show the dialog and wait for the answer: a `PlanRunner` `ask` callback
+    (`ask=lambda step: ask_with_dialog(app, step)`)."""
+    answer: asyncio.Future[Choice | None] = asyncio.get_running_loop().create_future()
+
+    def settle(choice: Choice | None) -> None:
+        if not answer.done():
+            answer.set_result(choice)
+
+    screen = AskDialog(ask)
+    app.push_screen(screen, callback=settle)
+    try:
+        return await answer
+    except asyncio.CancelledError:  # the runner was cancelled: close the dialog too
+        if screen.is_current:
+            screen.dismiss(None)
+        raise
