@@ -62,7 +62,7 @@ def frame(event: str, data: Any, event_id: int | str | None = None) -> bytes:
 async def _frames(events: AsyncIterator[Any], with_ids: bool) -> AsyncIterator[bytes]:
     try:
         async for event in events:
-            yield frame(event.event, event.data, event.id if with_ids else None)
+            yield event.frame(with_ids)  # the run's JSON, encoded once for every subscriber
     except errors.NotFound:
         # The run was rolled back or deleted under us: like the reference, the stream just ends.
         return

@@ -3,6 +3,13 @@
 Every event a run publishes is kept until the run has been finished for a while, so a stream
 opened right after the run was created (or a client reconnecting with `Last-Event-ID`) misses
 nothing. Subscribers never block the publisher.
+
+Memory: an event is serialized to JSON once, when published, and every subscriber frames those
+same bytes, so N readers of a large state cost one encoding, not N. A subscriber holds only its
+position in the channel; the unsent data a slow reader can pin is bounded by the server's
+transport flow control (about one frame plus the socket's high-water mark).
+Channels leave the live set as soon as their run ends, and finished ones are kept only up to a
+count and a byte budget.
 """
 
 from __future__ import annotations
@@ -10,15 +17,39 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
+import orjson
 
-@dataclass(frozen=True, slots=True)
+from engine import serde
+
+SEP = b"\r\n"
+
+
 class Event:
-    id: int
-    event: str
-    data: Any
+    """One published event; `json` is its data serialized once, `data` decodes it on demand."""
+
+    __slots__ = ("event", "id", "json")
+
+    def __init__(self, id: int, event: str, json: bytes) -> None:
+        self.id = id
+        self.event = event
+        self.json = json
+
+    @property
+    def data(self) -> Any:
+        return orjson.loads(self.json)
+
+    def frame(self, with_id: bool) -> bytes:
+        """The SSE frame: event, data, then id (the reference's order), around the shared JSON."""
+        parts = [b"event: ", self.event.encode(), SEP, b"data: ", self.json, SEP]
+        if with_id:
+            parts += [b"id: ", str(self.id).encode(), SEP]
+        parts.append(SEP)
+        return b"".join(parts)
+
+    def __repr__(self) -> str:
+        return f"Event({self.id}, {self.event!r}, {len(self.json)} bytes)"
 
 
 class RunChannel:
@@ -26,12 +57,12 @@ class RunChannel:
         self.run_id = run_id
         self.events: list[Event] = []
         self.closed = False
-        # What `join` answers once the run has ended (set by the executor before closing).
+        # What `join` answers once the run has ended (set by the lifecycle before closing).
         self.result: dict[str, Any] | None = None
         self._changed = asyncio.Event()
 
     def publish(self, event: str, data: Any) -> Event:
-        item = Event(id=len(self.events) + 1, event=event, data=data)
+        item = Event(len(self.events) + 1, event, serde.dumps(data))
         self.events.append(item)
         self._wake()
         return item
@@ -39,6 +70,10 @@ class RunChannel:
     def close(self) -> None:
         self.closed = True
         self._wake()
+
+    @property
+    def size(self) -> int:
+        return sum(len(event.json) for event in self.events)
 
     def _wake(self) -> None:
         changed, self._changed = self._changed, asyncio.Event()
@@ -60,15 +95,26 @@ class RunChannel:
 class ChannelRegistry:
     """Channels of live runs, plus the most recently finished ones for late joiners."""
 
-    def __init__(self, keep_finished: int = 256) -> None:
+    def __init__(self, keep_finished: int = 256, keep_bytes: int = 64 * 1024 * 1024) -> None:
         self._live: dict[str, RunChannel] = {}
         self._finished: OrderedDict[str, RunChannel] = OrderedDict()
+        self._finished_sizes: dict[str, int] = {}
+        self._finished_bytes = 0
         self._keep = keep_finished
+        self._keep_bytes = keep_bytes
+
+    @property
+    def live_count(self) -> int:
+        return len(self._live)
+
+    @property
+    def finished_count(self) -> int:
+        return len(self._finished)
 
     def open(self, run_id: str) -> RunChannel:
         channel = self._live.get(run_id)
         if channel is None:
-            channel = self._finished.pop(run_id, None) or RunChannel(run_id)
+            channel = self._pop_finished(run_id) or RunChannel(run_id)
             channel.closed = False
             self._live[run_id] = channel
         return channel
@@ -76,17 +122,32 @@ class ChannelRegistry:
     def get(self, run_id: str) -> RunChannel | None:
         return self._live.get(run_id) or self._finished.get(run_id)
 
-    def close(self, run_id: str) -> None:
+    def close(self, run_id: str, result: dict[str, Any] | None = None) -> None:
+        """The run ended: wake its followers, keep its events a while for late joiners."""
         channel = self._live.pop(run_id, None)
         if channel is None:
             return
+        if result is not None:
+            channel.result = result
         channel.close()
+        size = channel.size
         self._finished[run_id] = channel
-        while len(self._finished) > self._keep:
-            self._finished.popitem(last=False)
+        self._finished_sizes[run_id] = size
+        self._finished_bytes += size
+        while self._finished and (
+            len(self._finished) > self._keep or self._finished_bytes > self._keep_bytes
+        ):
+            oldest = next(iter(self._finished))
+            self._pop_finished(oldest)
 
     def discard(self, run_id: str) -> None:
-        """Forget a run entirely (rolled back): close it for followers and drop its events."""
-        channel = self._live.pop(run_id, None) or self._finished.pop(run_id, None)
+        """Forget a run entirely (rolled back, deleted): close it for followers, drop its events."""
+        channel = self._live.pop(run_id, None) or self._pop_finished(run_id)
         if channel is not None:
             channel.close()
+
+    def _pop_finished(self, run_id: str) -> RunChannel | None:
+        channel = self._finished.pop(run_id, None)
+        if channel is not None:
+            self._finished_bytes -= self._finished_sizes.pop(run_id, 0)
+        return channel
