@@ -4,10 +4,11 @@ Every event a run publishes is kept until the run has been finished for a while,
 opened right after the run was created (or a client reconnecting with `Last-Event-ID`) misses
 nothing. Subscribers never block the publisher.
 
-Memory: an event is serialized to JSON once, when published, and every subscriber frames those
+Memory: an event is serialized to JSON once, when published, and every subscriber sends those
 same bytes, so N readers of a large state cost one encoding, not N. A subscriber holds only its
-position in the channel; the unsent data a slow reader can pin is bounded by the server's
-transport flow control (about one frame plus the socket's high-water mark).
+position in the channel. A large event goes out in slices of the shared bytes (`chunks`), so
+what a slow reader can pin is one slice plus the transport's high-water mark (flow control
+pauses the sender), not a copy of the event.
 Channels leave the live set as soon as their run ends, and finished ones are kept only up to a
 count and a byte budget.
 """
@@ -24,6 +25,7 @@ import orjson
 from engine import serde
 
 SEP = b"\r\n"
+CHUNK = 64 * 1024
 
 
 class Event:
@@ -42,11 +44,17 @@ class Event:
 
     def frame(self, with_id: bool) -> bytes:
         """The SSE frame: event, data, then id (the reference's order), around the shared JSON."""
-        parts = [b"event: ", self.event.encode(), SEP, b"data: ", self.json, SEP]
-        if with_id:
-            parts += [b"id: ", str(self.id).encode(), SEP]
-        parts.append(SEP)
-        return b"".join(parts)
+        return b"".join(self.chunks(with_id, len(self.json) + 1))
+
+    def chunks(self, with_id: bool, size: int = CHUNK) -> list[bytes | memoryview]:
+        """The frame as pieces to send one by one: small events whole, large ones as slices of
+        the shared JSON (no copy per subscriber)."""
+        head = b"event: " + self.event.encode() + SEP + b"data: "
+        tail = SEP + (b"id: " + str(self.id).encode() + SEP if with_id else b"") + SEP
+        if len(self.json) < size:
+            return [head + self.json + tail]
+        view = memoryview(self.json)
+        return [head, *(view[i : i + size] for i in range(0, len(view), size)), tail]
 
     def __repr__(self) -> str:
         return f"Event({self.id}, {self.event!r}, {len(self.json)} bytes)"

@@ -103,6 +103,10 @@ async def test_channels_are_bounded_by_bytes_and_serialize_each_event_once(engin
     assert seen[0] is seen[1] is event  # one Event (one JSON encoding) for every subscriber
     assert event.frame(False).count(event.json) == 1
     assert event.frame(True).endswith(b"id: 1\r\n\r\n")
+    # A large event is sent as slices of that one encoding, never copied per subscriber.
+    head, *slices, tail = event.chunks(with_id=True, size=4096)
+    assert all(isinstance(s, memoryview) and s.obj is event.json for s in slices)
+    assert head + b"".join(slices) + tail == event.frame(True)
 
 
 async def test_cancel_reasons_are_recorded_on_the_run(engine: Engine) -> None:
