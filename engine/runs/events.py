@@ -65,9 +65,17 @@ class RunChannel:
         self.run_id = run_id
         self.events: list[Event] = []
         self.closed = False
-        # What `join` answers once the run has ended (set by the lifecycle before closing).
-        self.result: dict[str, Any] | None = None
+        self._result: bytes | None = None
         self._changed = asyncio.Event()
+
+    @property
+    def result(self) -> dict[str, Any] | None:
+        """What `join` answers once the run has ended (kept encoded: channels outlive runs)."""
+        return None if self._result is None else orjson.loads(self._result)
+
+    @result.setter
+    def result(self, value: dict[str, Any] | None) -> None:
+        self._result = None if value is None else serde.dumps(value)
 
     def publish(self, event: str, data: Any) -> Event:
         item = Event(len(self.events) + 1, event, serde.dumps(data))
@@ -81,7 +89,7 @@ class RunChannel:
 
     @property
     def size(self) -> int:
-        return sum(len(event.json) for event in self.events)
+        return sum(len(event.json) for event in self.events) + len(self._result or b"")
 
     def _wake(self) -> None:
         changed, self._changed = self._changed, asyncio.Event()
@@ -103,7 +111,7 @@ class RunChannel:
 class ChannelRegistry:
     """Channels of live runs, plus the most recently finished ones for late joiners."""
 
-    def __init__(self, keep_finished: int = 256, keep_bytes: int = 64 * 1024 * 1024) -> None:
+    def __init__(self, keep_finished: int = 256, keep_bytes: int = 32 * 1024 * 1024) -> None:
         self._live: dict[str, RunChannel] = {}
         self._finished: OrderedDict[str, RunChannel] = OrderedDict()
         self._finished_sizes: dict[str, int] = {}
