@@ -167,8 +167,9 @@ class Lifecycle:
             for run_id, _ in gone:
                 self.channels.discard(run_id)
             rest = [r for r in rest if r not in {g for g, _ in gone}]
+        rows = {row["run_id"]: row for row in await self.records.runs_by_id(rest)}
         for run_id in rest:
-            row = await self.records.run_row(run_id)
+            row = rows.get(run_id)
             if row is None:
                 self.channels.discard(run_id)
             elif row["cancel_action"] == "rollback":

@@ -316,6 +316,13 @@ class Records:
     async def run_row(self, run_id: str) -> aiosqlite.Row | None:
         return await fetch_one(self.conn, "SELECT * FROM runs WHERE run_id = ?", (run_id,))
 
+    async def runs_by_id(self, run_ids: Sequence[str]) -> list[aiosqlite.Row]:
+        if not run_ids:
+            return []
+        return await fetch_all(
+            self.conn, f"SELECT * FROM runs WHERE run_id IN ({_marks(run_ids)})", list(run_ids)
+        )
+
     async def active_run_ids(self, thread_id: str) -> list[str]:
         rows = await fetch_all(
             self.conn,
