@@ -41,6 +41,13 @@ class Execution:
     # The graph ran to its end: an interrupt arriving now has nothing left to stop.
     graph_done: bool = False
     finished: asyncio.Event = field(default_factory=asyncio.Event)
+    _stopping: bool = False
+
+    def stop(self) -> None:
+        """Cancel the graph, once: a second cancel would cut the run's own clean-up short."""
+        if self.task is not None and not self._stopping:
+            self._stopping = True
+            self.task.cancel()
 
 
 @dataclass(frozen=True)

@@ -148,8 +148,8 @@ class Lifecycle:
         """Stop a run a driver has taken; `finish` then completes the interrupt or rollback."""
         if execution.cancel_action != "rollback":
             execution.cancel_action = action
-        if execution.task is not None and not (action == "interrupt" and execution.graph_done):
-            execution.task.cancel()
+        if not (action == "interrupt" and execution.graph_done):
+            execution.stop()
         try:
             await asyncio.wait_for(execution.finished.wait(), CANCEL_GRACE_S)
         except TimeoutError:
@@ -332,8 +332,7 @@ class Lifecycle:
             executing = [self.executions[r] for r in active if r in self.executions]
             for execution in executing:
                 execution.cancel_action = "drop"
-                if execution.task is not None:
-                    execution.task.cancel()
+                execution.stop()
             await asyncio.gather(*(self._wait_stopped(e) for e in executing))
             for run_id in active:
                 self.channels.discard(run_id)
