@@ -12,7 +12,9 @@ from typing import Any
 THREAD_CANCEL_ROUTE = "POST /threads/{thread_id}/runs/{run_id}/cancel"
 MANY_CANCEL_ROUTE = "POST /runs/cancel"
 CLIENT_DISCONNECT = "client disconnected (on_disconnect=cancel)"
+# A shutdown cancels nothing today (running runs resume on restart); the words are reserved.
 ENGINE_SHUTDOWN = "engine shutdown"
+# A run the engine gave up on after crashes ends `error` with a message starting with this.
 CRASH_RECOVERY = "crash recovery"
 
 
