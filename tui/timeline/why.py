@@ -196,7 +196,8 @@ def _ran_phrase(lane: Lane) -> str:
     """`after 1.2 s in `update_todos`` (or before it started, or without a node)."""
     if lane.started_at is None:
         return f"before it started (it had waited {seconds(lane.waited_s(0) or 0)})"
-    ran = f"after {seconds(lane.ran_s(0) or 0)}"
+    about = "" if lane.start_known else "about "  # the source only bounds when it started
+    ran = f"after {about}{seconds(lane.ran_s(0) or 0)}"
     node = lane.node_at(lane.ended_at or lane.started_at)
     return f"{ran} in {code(node)}" if node else ran
 
@@ -234,7 +235,7 @@ def _effects(timeline: Timeline, lane: Lane, rollback: bool, name_it: bool = Fal
     """`the todo it saved, 'Buy milk', stays` — or what was undone, or that nothing was saved."""
     it = lane.label if name_it else "it"
     if not timeline.knowledge.store_writes:
-        return "this server does not report store writes, so any it made remain unseen"
+        return f"any store writes {it} made are not reported by this server"
     if not lane.writes:
         return f"{it} had saved nothing"
     parts: list[str] = []
