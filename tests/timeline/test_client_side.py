@@ -69,7 +69,7 @@ def test_an_interrupt_seen_only_through_runs_list_is_inferred_and_said_so() -> N
     assert second.started_at == epoch(1.01)  # FIFO: when the run before it ended
     assert first.dots == [] and not timeline.knowledge.checkpoints
     caveats = timeline.knowledge.caveats()
-    assert "no checkpoint dots" in caveats and "causes inferred (?) or unknown" in caveats
+    assert "no checkpoint dots" in caveats and "causes guessed (?)" in caveats
     [(_, line)] = settled_whys(timeline)
     assert line.startswith("Run 2 (interrupt) probably stopped run 1 after about 0.5 s;")
     assert line.endswith("any store writes it made are not reported by this server.")

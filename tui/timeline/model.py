@@ -251,16 +251,16 @@ class Knowledge:
     start_times: bool = True  # False: some starts are only bounded (no lifecycle events)
 
     def caveats(self) -> list[str]:
-        """One short phrase per blind spot, for the header of the timeline."""
+        """One short phrase per blind spot, for the timeline's last line."""
         said: list[str] = []
         if self.source != "story":
-            said.append(f"no story on this server (built from {self.source})")
+            said.append(f"no story: built from {self.source}")
         if not self.checkpoints:
             said.append("no checkpoint dots")
         elif self.source != "story":
             said.append("rolled-back runs' checkpoints are gone")
         if not self.causes:
-            said.append("causes inferred (?) or unknown")
+            said.append("causes guessed (?)")
         if not self.store_writes:
             said.append("store writes unknown")
         if not self.start_times:
