@@ -6,8 +6,8 @@ any server turned into a timeline.
 
 1. `fold_us`, `render_us`: model fold and Rich rendering (the widget's and the SVG's drawing) per
    event of two runs streaming checkpoints and store writes, at 100 columns.
-2. `widget_event_ms`: one event folded into the Timeline widget in a headless app until the
-   screen has been repainted (Pilot), per event, p50/p95.
+2. `widget_event_ms`: one event folded into the mounted TimelineView and every line of it drawn
+   again (what the UI loop does per event; the compositor adds its own ~frame), p50/p95.
 3. `keystroke_ms`: a key typed into an Input beside the live timeline while the two runs stream
    (events every 20 ms, the "now" tick running): time until the character is in the Input.
 4. `--reference`: the tutorial's four scenarios against `langgraph dev` (started here through
@@ -219,12 +219,15 @@ async def widget_cost(events: list[dict[str, Any]], keys: int) -> dict[str, Any]
         view = app.query_one(TimelineView)
         typing = app.query_one(Input)
         typing.focus()
+        await pilot.pause()
         half = len(events) // 2
-        for event in events[:half]:  # repaint per event, one at a time
+        region = view.content_region
+        for event in events[:half]:  # the UI loop's work per event: fold, then draw every line
             start = time.perf_counter()
             view.fold(event, now=parse_at(event["at"]))
-            await pilot.pause()
+            view.render_lines(region.reset_offset)
             per_event.append((time.perf_counter() - start) * 1000)
+            await pilot.pause()
 
         async def feed() -> None:
             for event in events[half:]:
@@ -259,7 +262,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{len(events)} events of 2 streaming runs, {WIDTH} columns:")
     print(f"  model fold {result['fold_us']} µs/event, Rich render {result['render_us']} µs/event")
     w, k = result["widget_event_ms"], result["keystroke_ms"]
-    print(f"  widget: event → repainted p50 {w['p50']} ms p95 {w['p95']} ms (n={w['n']})")
+    print(f"  widget: fold + redraw p50 {w['p50']} ms p95 {w['p95']} ms (n={w['n']})")
     print(f"  keystroke → Input while live: p50 {k['p50']} ms p95 {k['p95']} ms max {k['max']} ms")
     if args.reference:
         result["reference"] = reference_check()

@@ -11,6 +11,7 @@ them from its stylesheet (component classes) and the export uses the defaults.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -239,13 +240,12 @@ def _lane(
         mark(lane.sent_at, "┃", styles["sent"])
     for restart in lane.restarts:
         mark(restart, "↻", styles["dot"])
-    columns: list[int] = []
-    for i, dot in enumerate(lane.dots):
-        column = scale.column(dot.at)
-        columns.append(column)
+    columns = [scale.column(dot.at) for dot in lane.dots]
+    per_column = Counter(columns)
+    for i, (dot, column) in enumerate(zip(lane.dots, columns, strict=True)):
         if not 0 <= column < scale.cells:
             continue
-        shared = sum(1 for d in lane.dots if scale.column(d.at) == column) > 1
+        shared = per_column[column] > 1
         char = "○" if dot.removed else ("◉" if shared else "●")
         style = styles["dot-removed" if dot.removed else "dot"]
         if selected is not None and selected.dot == i:
@@ -256,8 +256,21 @@ def _lane(
     if lane.ended_at is not None:
         _end_marks(timeline, lane, scale, track, styles)
     label = _lane_label(lane, selected is not None and selected.dot is None, label_width, styles)
-    line = label + Text.assemble(*track)
-    return line, columns
+    return label + _assemble(track), columns
+
+
+def _assemble(track: list[tuple[str, Style]]) -> Text:
+    """Cells as Text, one span per run of equal style (far fewer spans than cells)."""
+    text = Text()
+    run, style = "", None
+    for char, cell_style in track:
+        if cell_style != style and run:
+            text.append(run, style)
+            run = ""
+        run, style = run + char, cell_style
+    if run:
+        text.append(run, style)
+    return text
 
 
 def _bar_style(lane: Lane) -> str:
@@ -329,7 +342,7 @@ def _bounce(
     label = Text("▸" if chosen else " ") + Text("rejected", style=styles["bounce"])
     label += Text(f" {bounce.strategy}", style=styles["strategy"])
     label.truncate(label_width - 1, overflow="ellipsis", pad=True)
-    return label + Text(" ") + Text.assemble(*track)
+    return label + Text(" ") + _assemble(track)
 
 
 def caption_for(

@@ -128,6 +128,7 @@ class TimelineView(Widget, can_focus=True):
         self.clock = clock
         self._rendered: Rendered | None = None
         self._strips: list[Strip] = []
+        self._palette_cache: dict[str, Style] | None = None
         self._ticker: Timer | None = None
 
     # -- feeding it ----------------------------------------------------------------------------
@@ -168,10 +169,17 @@ class TimelineView(Widget, can_focus=True):
     # -- drawing -------------------------------------------------------------------------------
 
     def _palette(self) -> dict[str, Style]:
-        return {
-            name: self.get_component_rich_style(f"timeline--{name}", partial=True)
-            for name in DEFAULT_PALETTE
-        }
+        """Colours from the stylesheet's component classes, read once per style change."""
+        if self._palette_cache is None:
+            self._palette_cache = {
+                name: self.get_component_rich_style(f"timeline--{name}", partial=True)
+                for name in DEFAULT_PALETTE
+            }
+        return self._palette_cache
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._palette_cache = None  # CSS or theme changed
 
     def _items(self) -> list[Lane | Bounce]:
         return rows_of(self.timeline)
@@ -200,12 +208,13 @@ class TimelineView(Widget, can_focus=True):
             zoom=self.zoom,
             palette=self._palette(),
         )
-        self._strips = [self._strip(line, width) for line in self._rendered.lines]
+        base = self.rich_style
+        self._strips = [self._strip(line, width, base) for line in self._rendered.lines]
         return self._rendered
 
-    def _strip(self, line: Text, width: int) -> Strip:
-        segments = Segment.apply_style(line.render(self.app.console), self.rich_style)
-        return Strip(segments).adjust_cell_length(width, self.rich_style)
+    def _strip(self, line: Text, width: int, base: Style) -> Strip:
+        segments = Segment.apply_style(line.render(self.app.console), base)
+        return Strip(segments).adjust_cell_length(width, base)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._draw()  # once per refresh, not once per line
