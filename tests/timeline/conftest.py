@@ -12,6 +12,8 @@ from langgraph_sdk import get_client
 
 from doubletext.engine_thread import EngineThread
 
+pytest.register_assert_rewrite("tests.timeline.checks")
+
 
 @pytest.fixture(scope="session")
 def engine_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
@@ -27,3 +29,20 @@ async def client(engine_url: str) -> AsyncIterator:
     client = get_client(url=engine_url, api_key=None)
     yield client
     await client.aclose()
+
+
+@pytest.fixture
+async def isolated_client(tmp_path) -> AsyncIterator:
+    """A client of an engine of its own, for a test that may leave its engine unusable.
+
+    Why: on main, a Ctrl+B (cancel with action=rollback) right after a run's first checkpoint
+    can leave the engine's checkpoint connection inside a transaction, so every later run ends
+    `error` ("cannot start a transaction within a transaction"); the lifecycle rework fixes it.
+    """
+    server = EngineThread(data_dir=tmp_path / "engine", pace=0.05).start()
+    client = get_client(url=server.url, api_key=None)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+        server.stop()

@@ -203,9 +203,11 @@ class Lane:
         return None if span is None else span[1] - span[0]
 
     def node_at(self, at: float) -> str | None:
-        """The node that was running at `at`: what the last checkpoint before it said was next."""
+        """The node that was running at `at`: what the last checkpoint before it said was next
+        (None before the first real node: `__start__` only routes the input)."""
         before = [d for d in self.dots if d.at <= at]
-        return before[-1].next[0] if before and before[-1].next else None
+        node = before[-1].next[0] if before and before[-1].next else None
+        return None if node == "__start__" else node
 
     def surviving_writes(self) -> list[Write]:
         """Store writes that outlived the run (all of them unless a rollback undid some)."""

@@ -115,9 +115,10 @@ def _reject(timeline: Timeline, item: DoubleText) -> str:
             where.append(f"{lane.label} was waiting")
             continue
         node, into = lane.node_at(bounce.at), seconds(bounce.at - lane.started_at)
-        where.append(
-            f"{lane.label} was {into} into {code(node)}" if node else f"{lane.label} was running"
-        )
+        if node:
+            where.append(f"{lane.label} was {into} into {code(node)}")
+        else:
+            where.append(f"{lane.label} was {into} in, before its first node ran")
     after = "; ".join(f"{lane.label} {outcome(timeline, lane)}" for lane in busy)
     return f"{text}was rejected (409): {', '.join(where)}; nothing reached the thread, and {after}"
 
@@ -199,7 +200,9 @@ def _ran_phrase(lane: Lane) -> str:
     about = "" if lane.start_known else "about "  # the source only bounds when it started
     ran = f"after {about}{seconds(lane.ran_s(0) or 0)}"
     node = lane.node_at(lane.ended_at or lane.started_at)
-    return f"{ran} in {code(node)}" if node else ran
+    if node:
+        return f"{ran} in {code(node)}"
+    return f"{ran}, before its first node ran" if lane.dots else ran
 
 
 def _consequences(
@@ -224,9 +227,9 @@ def _consequences(
     elif known.checkpoints and lane.started_at is not None:
         said.append(f"{lane.label}'s message was never added to the thread")
     writes = _effects(timeline, lane, rollback, name_it)
-    if writes and rollback and lane.removed_checkpoints and said:
-        said[-1] += ", but " + writes
-    elif writes:
+    if rollback and lane.surviving_writes() and said:
+        said[-1] += ", but " + writes  # gone, *but* its side effects stayed
+    else:
         said.append(writes)
     return said
 
