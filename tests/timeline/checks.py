@@ -57,7 +57,13 @@ async def check_lanes_equal_runs(
         ]
         assert timeline.cut_label(lanes[0]) == ("Esc" if interrupt else "Ctrl+B")
     else:
-        assert [lane.status.value for lane in lanes] == OUTCOMES[scenario.strategy]
+        outcome = [lane.status.value for lane in lanes]
+        if scenario.strategy == "rollback" and timeline.knowledge.source == "lifecycle":
+            # langgraph dev, followed through its thread stream, may leave the rolled-back run
+            # `interrupted` instead of deleting it (its "subscriber present" path).
+            assert outcome in (OUTCOMES["rollback"], ["interrupted", "success"])
+        else:
+            assert outcome == OUTCOMES[scenario.strategy]
         assert len(timeline.bounces) == (scenario.strategy == "reject")
         if scenario.strategy in ("interrupt", "rollback"):
             assert lanes[0].cut is not None and lanes[0].cut.by_run == lanes[1].run_id

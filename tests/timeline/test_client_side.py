@@ -170,3 +170,24 @@ def test_another_clients_run_is_drawn_from_runs_list_alone() -> None:
     assert [lane.run_id for lane in timeline.ordered()] == [R1, R3]
     assert [lane.status for lane in timeline.ordered()] == [Status.RUNNING, Status.PENDING]
     assert timeline.lane(R3).text == f"text of {R3[:4]}"  # type: ignore[union-attr]
+
+
+def test_a_rollback_that_left_its_victim_interrupted_is_still_named() -> None:
+    """langgraph dev, followed through its thread stream, can leave a rolled-back pending run
+    `interrupted` rather than deleted: the cut is still put on the rollback run."""
+    view = ClientView(
+        thread_id=THREAD,
+        sent=[Sent(epoch(0), "first", "enqueue", R1), Sent(epoch(0.1), "second", "rollback", R2)],
+        snapshots=[
+            Snapshot(
+                epoch(3),
+                (run(R2, "success", 0.1, 2.0, "rollback"), run(R1, "interrupted", 0, 0.11)),
+            )
+        ],
+    )
+    timeline = build(view)
+    first = timeline.lane(R1)
+    assert first is not None and first.started_at is None
+    assert timeline.cut_label(first) == "run 2 (rollback)?"
+    [(_, line)] = settled_whys(timeline)
+    assert line.startswith("Run 2 (rollback) probably stopped run 1 before it started")

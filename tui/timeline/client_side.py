@@ -253,7 +253,7 @@ def _causes(view: ClientView, runs: dict[str, _Run]) -> None:
         newcomer = _newcomer(runs, run, action)
         run.inferred = True
         if newcomer is not None:
-            run.cause = {"run_id": newcomer.run_id, "strategy": action}
+            run.cause = {"run_id": newcomer.run_id, "strategy": newcomer.strategy}
             newcomer.supersedes.append(run.run_id)
             run.ended_at = _earliest(run, newcomer.sent_at)
 
@@ -266,19 +266,26 @@ def _earliest(run: _Run, cut_at: float) -> float:
 
 
 def _newcomer(runs: dict[str, _Run], run: _Run, action: str) -> _Run | None:
-    """The run sent with strategy `action` while `run` was active, nearest to its end."""
+    """The run that cut `run`: sent while it was active, nearest to its end, with a strategy
+    that cuts that way. A rollback can leave a run `interrupted` instead of deleted (langgraph
+    dev does when someone follows the run's stream, the thread stream included)."""
+    strategies = ("interrupt", "rollback") if action == "interrupt" else ("rollback",)
     candidates = [
         other
         for other in runs.values()
         if other is not run
-        and other.strategy == action
+        and other.strategy in strategies
         and other.sent_at >= run.sent_at
         and (run.ended_at is None or other.sent_at <= run.ended_at + 1.0)
     ]
     if not candidates:
         return None
     end = run.ended_at
-    return min(candidates, key=lambda o: abs(o.sent_at - end) if end else o.sent_at)
+
+    def distance(other: _Run) -> tuple[bool, float]:
+        return (other.strategy != action, abs(other.sent_at - end) if end else other.sent_at)
+
+    return min(candidates, key=distance)
 
 
 def _events(view: ClientView, runs: dict[str, _Run]) -> list[dict[str, Any]]:
