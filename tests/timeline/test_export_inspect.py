@@ -16,7 +16,7 @@ from tests.timeline.stories import (
 )
 from tui.calllog import Call
 from tui.timeline.checkpoints import CheckpointState, MessageLine, diff, todos_at
-from tui.timeline.export import story_markdown, timeline_svg
+from tui.timeline.export import save, story_markdown, timeline_svg
 from tui.timeline.inspect import bounce_report, call_rows, run_report
 from tui.timeline.model import Timeline
 from tui.timeline.why import settled_whys
@@ -134,3 +134,10 @@ def test_todos_written_so_far_and_what_a_step_changed() -> None:
     assert change.added == (ai,) and change.removed == ()
     assert change.next_before == ("update_todos",)
     assert change.todos_added == ("Water the plants",) and not change.empty
+
+
+def test_save_writes_both_exports_privately(tmp_path) -> None:
+    timeline = Timeline.from_events(rollback_story().events, thread_id=THREAD)
+    svg, markdown = save(timeline, tmp_path / "exports", "rollback")
+    assert svg.read_text().startswith("<svg") and markdown.read_text().startswith("# Thread")
+    assert oct(svg.stat().st_mode & 0o777) == "0o600" == oct(markdown.stat().st_mode & 0o777)

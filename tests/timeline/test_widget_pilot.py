@@ -4,6 +4,8 @@ scenarios (deterministic: contract stories with fixed times, a pinned clock)."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.timeline.host import TimelineHost
 from tests.timeline.stories import (
     R1,
@@ -232,3 +234,18 @@ async def test_checkpoint_view_starts_empty() -> None:
     app = host(reject_story)
     async with app.run_test(size=SIZE):
         assert app.query_one(CheckpointView).detail is None
+
+
+async def test_live_bars_end_at_the_servers_now_when_its_clock_is_ahead() -> None:
+    """Events stamped 30 s ahead of our clock: the open run keeps growing with our clock, from
+    the server's time (without the skew it would stay stuck at its last event)."""
+    clock = [epoch(0.03) - 30.0]
+    app = TimelineHost(Timeline(thread_id=THREAD), lambda: clock[0])
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(TimelineView)
+        for event in interrupt_story().events[:4]:  # run 1 running; latest event at 0.03 s
+            view.fold(event)
+        await pilot.pause()
+        assert view.now() == pytest.approx(epoch(0.03))
+        clock[0] += 0.5
+        assert view.now() == pytest.approx(epoch(0.53))

@@ -5,7 +5,9 @@ Both are pure functions of the model, so an export is deterministic and needs no
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from pathlib import Path
 
 from rich.console import Console
 
@@ -51,6 +53,21 @@ def story_markdown(timeline: Timeline, whys: Iterable[str] | None = None) -> str
         lines += ["", "## What happened", ""] + [f"- {line}" for line in said]
     lines += ["", "## Events", "", *_events(timeline, origin)]
     return "\n".join(lines) + "\n"
+
+
+def save(timeline: Timeline, directory: Path, stem: str, width: int = 120) -> tuple[Path, Path]:
+    """Write `<stem>.svg` and `<stem>.md` into `directory`, readable by the owner only."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path, text in (
+        (directory / f"{stem}.svg", timeline_svg(timeline, width=width, title=stem)),
+        (directory / f"{stem}.md", story_markdown(timeline)),
+    ):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        written.append(path)
+    return written[0], written[1]
 
 
 def _run_row(timeline: Timeline, lane: Lane, origin: float) -> str:

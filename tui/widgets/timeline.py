@@ -28,7 +28,7 @@ from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
 
-from tui.timeline.model import Bounce, Change, Lane, Timeline
+from tui.timeline.model import Bounce, Change, Lane, Timeline, parse_at
 from tui.timeline.render import DEFAULT_PALETTE, Focus, Rendered, render_rows, rows_of
 
 TICK_S = 0.1
@@ -129,6 +129,7 @@ class TimelineView(Widget, can_focus=True):
         self._rendered: Rendered | None = None
         self._strips: list[Strip] = []
         self._palette_cache: dict[str, Style] | None = None
+        self._skew: float | None = None
         self._ticker: Timer | None = None
 
     # -- feeding it ----------------------------------------------------------------------------
@@ -138,10 +139,26 @@ class TimelineView(Widget, can_focus=True):
         change = self.timeline.fold(event)
         if now is not None:
             self.clock = lambda: now
+        else:
+            self._learn_skew(event)
         if change is not None:
             self._follow()
             self.refresh(layout=True)
         return change
+
+    def _learn_skew(self, event: Mapping[str, Any]) -> None:
+        """How far the server's clock is ahead of ours, so live bars end at the server's "now".
+
+        An event's server time is at most its arrival time plus the skew; the largest
+        difference seen (the quickest delivery) is the best estimate."""
+        at = parse_at(event.get("at"))
+        if at is not None:
+            ahead = at - self.clock()
+            self._skew = ahead if self._skew is None else max(self._skew, ahead)
+
+    def now(self) -> float:
+        """The right end of the axis: the (skew-corrected) clock while a run is open."""
+        return self.timeline.now(self.clock() + (self._skew or 0.0))
 
     def show(self, timeline: Timeline) -> None:
         """Replace the model (a client-side rebuild); the selection stays where it still fits."""
@@ -198,7 +215,7 @@ class TimelineView(Widget, can_focus=True):
     def _draw(self) -> Rendered:
         """Lay the picture out for the current width, clock, selection and zoom."""
         width = max(20, self.content_region.width or self.size.width or 80)
-        now = self.timeline.now(self.clock())
+        now = self.now()
         self._rendered = render_rows(
             self.timeline,
             width,
