@@ -16,7 +16,9 @@ from tests.timeline.stories import (
     epoch,
     several_pending,
 )
-from tui.timeline.model import Scale, Status, Timeline, cut_from
+from tui.timeline.cuts import cut_from
+from tui.timeline.model import Status, Timeline
+from tui.timeline.scale import Scale
 
 
 def fold(story: Story) -> Timeline:

@@ -14,13 +14,14 @@ cannot see checkpoints of deleted runs, store writes or, for sure, causes).
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+from tui.timeline.cuts import CANCEL_KEYS, Cut, cut_from
+from tui.timeline.scale import MIN_SPAN_S
 
 
 class Status(StrEnum):
@@ -34,9 +35,6 @@ class Status(StrEnum):
 
 
 OPEN = frozenset({Status.PENDING, Status.RUNNING})
-# What the app's keys do on the API: Esc cancels with interrupt, Ctrl+B with rollback.
-CANCEL_KEYS = {"interrupt": "Esc", "rollback": "Ctrl+B"}
-MIN_SPAN_S = 1.0
 
 
 def parse_at(value: Any) -> float | None:
@@ -101,48 +99,6 @@ class Write:
                 if isinstance(text, str) and text:
                     return text
         return self.key
-
-
-@dataclass(frozen=True)
-class Cut:
-    """What stopped a run. `action`: interrupt (it stays, interrupted) or rollback (deleted)."""
-
-    kind: str  # superseded | cancel | disconnect | shutdown | crash | unknown
-    action: str
-    by_run: str | None = None
-    strategy: str | None = None
-    request: str | None = None
-    reason: str | None = None
-    inferred: bool = False  # guessed by a client without the story
-
-
-_SUPERSEDED = re.compile(
-    r"superseded by run (?P<run>[0-9a-fA-F-]+).*?multitask_strategy=(?P<s>\w+)"
-)
-
-
-def cut_from(action: str, cause: Any, reason: Any, inferred: bool = False) -> Cut:
-    """Read a story `cause` (or, lacking one, the reference's `reason` wording) as a Cut."""
-    text = reason if isinstance(reason, str) else None
-    if isinstance(cause, Mapping) and cause.get("run_id"):
-        strategy = cause.get("strategy")
-        return Cut("superseded", action, str(cause["run_id"]), strategy, None, text, inferred)
-    if isinstance(cause, Mapping) and cause.get("request"):
-        return Cut("cancel", action, None, action, str(cause["request"]), text, inferred)
-    lowered = (text or "").lower()
-    if match := _SUPERSEDED.search(text or ""):
-        return Cut("superseded", action, match["run"], match["s"], None, text, inferred)
-    if "requested via" in lowered:
-        request = text.split("via", 1)[1].strip() if text else None
-        return Cut("cancel", action, None, action, request, text, inferred)
-    for needle, kind in (
-        ("disconnect", "disconnect"),
-        ("shutdown", "shutdown"),
-        ("crash", "crash"),
-    ):
-        if needle in lowered:
-            return Cut(kind, action, None, None, None, text, inferred)
-    return Cut("unknown", action, None, None, None, text, inferred)
 
 
 @dataclass
@@ -525,42 +481,3 @@ class Timeline:
         cid = str(event.get("checkpoint_id") or "")
         self.updates.append(StateUpdate(at, seq, cid, event.get("as_node")))
         return Change("state_updated", None, cid)
-
-
-@dataclass(frozen=True)
-class Scale:
-    """Time ↔ cell column for a track `cells` wide."""
-
-    start: float
-    seconds_per_cell: float
-    cells: int
-
-    @classmethod
-    def fit(
-        cls,
-        start: float,
-        end: float,
-        cells: int,
-        zoom: float = 1.0,
-        focus: float | None = None,
-    ) -> Scale:
-        """Everything from `start` to `end` in `cells` columns; `zoom` > 1 shows a window of
-        1/zoom of it around `focus` (the selection, or the live end)."""
-        cells = max(1, cells)
-        span = max(end - start, MIN_SPAN_S)
-        window = span / max(1.0, zoom)
-        left = start
-        if window < span:
-            centre = end if focus is None else focus
-            left = min(max(start, centre - window / 2), end - window)
-        return cls(left, window / max(1, cells - 1), cells)
-
-    def column(self, at: float) -> int:
-        return math.floor((at - self.start) / self.seconds_per_cell + 1e-9)
-
-    def time_at(self, column: int) -> float:
-        return self.start + column * self.seconds_per_cell
-
-    @property
-    def end(self) -> float:
-        return self.time_at(self.cells - 1)

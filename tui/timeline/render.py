@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from rich.style import Style
 from rich.text import Text
 
-from tui.timeline.model import Bounce, Lane, Scale, Status, Timeline, short_id
+from tui.timeline.model import Bounce, Lane, Status, Timeline, short_id
+from tui.timeline.scale import Scale
 
 LABEL_WIDTH = 20
 TICK_STEPS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800)
