@@ -33,11 +33,12 @@ async def client(engine_url: str) -> AsyncIterator:
 
 @pytest.fixture
 async def isolated_client(tmp_path) -> AsyncIterator:
-    """A client of an engine of its own, for a test that may leave its engine unusable.
+    """A client of an engine of its own, for every test that rolls a run back.
 
-    Why: on main, a Ctrl+B (cancel with action=rollback) right after a run's first checkpoint
-    can leave the engine's checkpoint connection inside a transaction, so every later run ends
-    `error` ("cannot start a transaction within a transaction"); the lifecycle rework fixes it.
+    Why: on main, a rollback (the strategy, or a cancel with action=rollback) can leave the
+    engine's checkpoint connection inside a transaction, after which every run on that engine
+    ends `error` ("cannot start a transaction within a transaction"); the lifecycle rework
+    fixes it. An engine per such test keeps one bad rollback from failing the tests after it.
     """
     server = EngineThread(data_dir=tmp_path / "engine", pace=0.05).start()
     client = get_client(url=server.url, api_key=None)

@@ -10,7 +10,8 @@ from tui.calllog import Call, CallLog, excerpt
 HUMAN = {"messages": [{"role": "user", "content": "Add a ToDo to buy milk"}]}
 
 
-async def test_a_rejected_double_text_and_a_rolled_back_run_are_logged(client) -> None:
+async def test_a_rejected_double_text_and_a_rolled_back_run_are_logged(isolated_client) -> None:
+    client = isolated_client  # it rolls a run back: see the fixture
     log = CallLog(excerpt_chars=200).attach(client)
     heard: list[Call] = []
     stop = log.subscribe(heard.append)

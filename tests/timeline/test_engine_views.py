@@ -75,7 +75,10 @@ async def open_inspector(pilot, app: TimelineHost, keys: tuple[str, ...]) -> Run
     return screen
 
 
-async def test_the_inspector_shows_the_sdk_calls_for_a_rolled_back_run_and_a_409(client) -> None:
+async def test_the_inspector_shows_the_sdk_calls_for_a_rolled_back_run_and_a_409(
+    isolated_client,
+) -> None:
+    client = isolated_client  # it rolls a run back: see the fixture
     log = CallLog().attach(client)
     rollback = next(s for s in SCENARIOS if s.strategy == "rollback")
     reject = next(s for s in SCENARIOS if s.strategy == "reject")
