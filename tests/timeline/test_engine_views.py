@@ -9,6 +9,7 @@ from rich.console import Console
 
 from bench.timeline_bench import Cancel, drive
 from doubletext.demo import SCENARIOS
+from tests.timeline.checks import skip_if_engine_defect
 from tests.timeline.host import TimelineHost
 from tui.calllog import CallLog
 from tui.screens.inspector import RunInspector
@@ -84,6 +85,7 @@ async def test_the_inspector_shows_the_sdk_calls_for_a_rolled_back_run_and_a_409
     reject = next(s for s in SCENARIOS if s.strategy == "reject")
 
     observer = await drive(client, rollback)
+    await skip_if_engine_defect(client, observer.thread_id)
     app = TimelineHost(observer.timeline(), time.time, calls=log.for_thread(observer.thread_id))
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_inspector(pilot, app, ("down", "enter"))  # the ghost lane
