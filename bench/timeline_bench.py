@@ -118,6 +118,7 @@ def _summary(
 ) -> dict[str, Any]:
     return {
         "scenario": name,
+        "statuses": [str(lane.status) for lane in timeline.ordered()],
         "lanes": len(timeline.lanes),
         "ghosts": sum(lane.ghost for lane in timeline.lanes.values()),
         "bounces": len(timeline.bounces),
