@@ -1,161 +1,144 @@
-"""A log of the HTTP calls a `langgraph_sdk` client makes: method, path, status, time, excerpts.
+"""Every SDK call the app makes, as the learner should see it: method, path, status, duration
+and a body excerpt (a 409's detail, the 404 after a rollback).
 
-It hooks into the client's httpx event hooks (public httpx API), so it records exactly what went
-over the wire — the 409 of a rejected double text with its detail, the 404 for a rolled-back run
-— and a view can put those calls next to what they caused, connecting the screen to the SDK
-code a learner would write. Tiny and general: any SDK client, any use (inspector, policies).
-Calls that never got a response (connection refused) raise in the SDK and are not logged here.
+Recorded with httpx event hooks on the SDK's own HTTP client, so what is shown is exactly what
+went over the wire. `scope()` collects the calls made inside it (by this task and the tasks it
+starts), which is how a plan's runner knows which calls were its own. Streams (SSE) are logged
+by their headers only: reading their body here would consume it.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
+from langgraph_sdk.client import LangGraphClient
 
-_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-_RUN_IN_PATH = re.compile(rf"/runs/({_UUID})")
-_THREAD_IN_PATH = re.compile(rf"/threads/({_UUID})")
-_STARTED = "doubletext.calllog.started"
+EXCERPT = 240
+_UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_RUN_IN_PATH_RE = re.compile(rf"/runs/({_UUID_RE.pattern})")
+_RUN_IN_BODY_RE = re.compile(rf'"run_id"\s*:\s*"({_UUID_RE.pattern})"')
+_T0 = "doubletext.t0"
+_scopes: ContextVar[tuple[tuple[CallLog, list[Call]], ...]] = ContextVar(
+    "doubletext_call_scopes", default=()
+)
 
 
 @dataclass(frozen=True)
 class Call:
-    """One request and its response."""
-
-    at: float  # wall clock when the request was sent
     method: str
     path: str
-    query: str
-    status: int
-    duration_s: float  # until the response headers (for streams) or the whole body
-    request: str  # body excerpt
-    response: str  # body excerpt; "(stream)" for server-sent events
+    """Path and query, as sent."""
+    status: int | None
+    """None: no answer (the connection failed)."""
+    duration_ms: float
+    request: str
+    """Excerpt of the request body ("" for none)."""
+    response: str
+    """Excerpt of the response body, or the error when there was no answer."""
+    at: float
+    """Wall-clock time it was sent (`time.time()`)."""
     run_id: str | None = None
-    thread_id: str | None = None
+    """The run it concerns, from the path or the answer, when there is one."""
 
-    @property
     def line(self) -> str:
-        """`POST /threads/…/runs → 409 (12 ms)`."""
-        return f"{self.method} {self.path} → {self.status} ({self.duration_s * 1000:.0f} ms)"
-
-    @property
-    def detail(self) -> str | None:
-        """The error's `detail` when the response was `{"detail": ...}` (409, 404, 422)."""
-        try:
-            body = json.loads(self.response)
-        except ValueError:
-            return None
-        return str(body["detail"]) if isinstance(body, dict) and "detail" in body else None
+        """One line for a log view: ids shortened to 8 characters, the body excerpt last."""
+        path = _UUID_RE.sub(lambda m: m.group(0)[:8], self.path)
+        status = str(self.status) if self.status is not None else "ERR"
+        body = f"  {self.response}" if self.response else ""
+        return f"{self.method} {path} → {status} in {self.duration_ms:.1f} ms{body}"
 
 
-def excerpt(raw: bytes | str, limit: int) -> str:
-    """A body as one short line: JSON re-encoded compactly, whitespace collapsed, cut at limit."""
-    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-    try:
-        text = json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":"))
-    except ValueError:
-        text = " ".join(text.split())
+def excerpt(data: bytes | str, limit: int = EXCERPT) -> str:
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _ids(path: str, body: Any) -> tuple[str | None, str | None]:
-    run = _RUN_IN_PATH.search(path)
-    thread = _THREAD_IN_PATH.search(path)
-    run_id = run.group(1) if run else None
-    thread_id = thread.group(1) if thread else None
-    if isinstance(body, dict):  # a create answers with the run it made
-        run_id = run_id or (body.get("run_id") if isinstance(body.get("run_id"), str) else None)
-        tid = body.get("thread_id")
-        thread_id = thread_id or (tid if isinstance(tid, str) else None)
-    return run_id, thread_id
+def _run_id(path: str, body: str) -> str | None:
+    found = _RUN_IN_PATH_RE.search(path) or _RUN_IN_BODY_RE.search(body)
+    return found.group(1) if found else None
 
 
 class CallLog:
-    """The last `limit` calls, oldest first; listeners hear each new one."""
+    """The last `limit` calls, plus listeners told of each new one (e.g. a log widget)."""
 
-    def __init__(
-        self, limit: int = 1000, excerpt_chars: int = 300, clock: Callable[[], float] = time.time
-    ) -> None:
+    def __init__(self, limit: int = 1000) -> None:
         self.calls: deque[Call] = deque(maxlen=limit)
-        self.excerpt_chars = excerpt_chars
-        self.clock = clock
         self._listeners: list[Callable[[Call], None]] = []
 
-    def __iter__(self) -> Iterator[Call]:
-        return iter(list(self.calls))
+    def attach(self, client: LangGraphClient) -> None:
+        """Record every call this SDK client makes (once per client)."""
+        http = client.http.client
+        hooks = http.event_hooks
+        if any(getattr(h, "__self__", None) is self for h in hooks.get("response", [])):
+            return
+        hooks.setdefault("request", []).append(self._on_request)
+        hooks.setdefault("response", []).append(self._on_response)
+        http.event_hooks = hooks
 
-    def __len__(self) -> int:
-        return len(self.calls)
+    def subscribe(self, listener: Callable[[Call], None]) -> None:
+        self._listeners.append(listener)
 
-    def record(self, call: Call) -> None:
+    @contextmanager
+    def scope(self) -> Iterator[list[Call]]:
+        """Yield a list that collects the calls made inside the block."""
+        mine: list[Call] = []
+        token = _scopes.set((*_scopes.get(), (self, mine)))
+        try:
+            yield mine
+        finally:
+            _scopes.reset(token)
+
+    def add(self, call: Call) -> None:
         self.calls.append(call)
-        for listener in list(self._listeners):
+        for log, found in _scopes.get():
+            if log is self:  # another log attached to the same client records it there
+                found.append(call)
+        for listener in self._listeners:
             listener(call)
 
-    def subscribe(self, listener: Callable[[Call], None]) -> Callable[[], None]:
-        """Call `listener` with every new call; returns a function that stops it."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+    def add_failure(self, method: str, path: str, error: BaseException, started: float) -> None:
+        """A call that got no answer (transport error): httpx calls no response hook."""
+        elapsed = (time.perf_counter() - started) * 1000
+        message = excerpt(f"{type(error).__name__}: {error}")
+        self.add(Call(method, path, None, elapsed, "", message, time.time(), _run_id(path, "")))
 
-    def for_run(self, run_id: str) -> list[Call]:
-        return [c for c in self.calls if c.run_id == run_id]
-
-    def for_thread(self, thread_id: str) -> list[Call]:
-        return [c for c in self.calls if c.thread_id == thread_id]
-
-    # -- recording through httpx event hooks ----------------------------------------------------
-
-    def attach(self, client: Any) -> CallLog:
-        """Record every call of a `langgraph_sdk` client (or a bare `httpx.AsyncClient`)."""
-        http = getattr(getattr(client, "http", None), "client", client)
-        if not isinstance(http, httpx.AsyncClient):
-            raise TypeError(f"cannot log calls of {type(client).__name__}: no httpx.AsyncClient")
-        hooks = http.event_hooks
-        hooks["request"] = [*hooks.get("request", []), self._on_request]
-        hooks["response"] = [*hooks.get("response", []), self._on_response]
-        http.event_hooks = hooks
-        return self
+    # -- httpx hooks -------------------------------------------------------------------------
 
     async def _on_request(self, request: httpx.Request) -> None:
-        request.extensions[_STARTED] = (self.clock(), time.perf_counter())
+        request.extensions[_T0] = (time.perf_counter(), time.time())
 
     async def _on_response(self, response: httpx.Response) -> None:
         request = response.request
-        at, started = request.extensions.get(_STARTED, (self.clock(), time.perf_counter()))
-        streamed = response.headers.get("content-type", "").startswith("text/event-stream")
-        body: Any = None
-        if streamed:
-            answer = "(stream)"
-        else:
-            raw = await response.aread()  # cached: the SDK reads the same bytes afterwards
-            answer = excerpt(raw, self.excerpt_chars)
-            try:
-                body = json.loads(raw) if raw else None
-            except ValueError:
-                body = None
+        started, at = request.extensions.get(_T0, (time.perf_counter(), time.time()))
+        elapsed = (time.perf_counter() - started) * 1000
         try:
-            sent = excerpt(request.content, self.excerpt_chars) if request.content else ""
+            sent = excerpt(request.content)
         except httpx.RequestNotRead:
-            sent = "(stream)"
-        run_id, thread_id = _ids(request.url.path, body)
-        self.record(
+            sent = ""
+        kind = response.headers.get("content-type", "")
+        if "event-stream" in kind:
+            body = "(stream)"
+        else:
+            await response.aread()
+            body = excerpt(response.content)
+        path = request.url.raw_path.decode("ascii", "replace")
+        self.add(
             Call(
-                at=at,
-                method=request.method,
-                path=request.url.path,
-                query=request.url.query.decode("ascii", "replace"),
-                status=response.status_code,
-                duration_s=time.perf_counter() - started,
-                request=sent,
-                response=answer,
-                run_id=run_id,
-                thread_id=thread_id,
+                request.method,
+                path,
+                response.status_code,
+                elapsed,
+                sent,
+                body,
+                at,
+                _run_id(path, body),
             )
         )

@@ -15,6 +15,7 @@ from tui.calllog import CallLog
 from tui.screens.inspector import RunInspector
 from tui.timeline import fetch
 from tui.timeline.checkpoints import CheckpointState
+from tui.timeline.inspect import detail
 from tui.widgets.checkpoint import CheckpointView
 from tui.widgets.timeline import TimelineView
 
@@ -80,13 +81,14 @@ async def test_the_inspector_shows_the_sdk_calls_for_a_rolled_back_run_and_a_409
     isolated_client,
 ) -> None:
     client = isolated_client  # it rolls a run back: see the fixture
-    log = CallLog().attach(client)
+    log = CallLog()
+    log.attach(client)
     rollback = next(s for s in SCENARIOS if s.strategy == "rollback")
     reject = next(s for s in SCENARIOS if s.strategy == "reject")
 
     observer = await drive(client, rollback)
     await skip_if_engine_defect(client, observer.thread_id)
-    app = TimelineHost(observer.timeline(), time.time, calls=log.for_thread(observer.thread_id))
+    app = TimelineHost(observer.timeline(), time.time, calls=log.calls)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_inspector(pilot, app, ("down", "enter"))  # the ghost lane
         statuses = [c.status for c in screen.report.calls]
@@ -96,13 +98,13 @@ async def test_the_inspector_shows_the_sdk_calls_for_a_rolled_back_run_and_a_409
         assert screen.query_one("#calls").size.height >= len(statuses)
 
     observer = await drive(client, reject)
-    app = TimelineHost(observer.timeline(), time.time, calls=log.for_thread(observer.thread_id))
+    app = TimelineHost(observer.timeline(), time.time, calls=log.calls)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_inspector(pilot, app, ("down", "down", "enter"))  # the bounce
         assert screen.report.title.startswith("rejected")
         [refused] = screen.report.calls
         assert refused.status == 409
-        assert (refused.detail or "").startswith("Thread is already running")
+        assert (detail(refused) or "").startswith("Thread is already running")
 
 
 async def test_esc_reads_as_such_on_the_timeline(client) -> None:

@@ -56,21 +56,12 @@ def test_markdown_story_has_runs_whys_and_every_event() -> None:
 
 def test_the_inspector_report_of_a_rolled_back_run() -> None:
     timeline = Timeline.from_events(rollback_story().events, thread_id=THREAD)
+    runs = f"/threads/{THREAD}/runs"
     calls = [
-        Call(0, "POST", f"/threads/{THREAD}/runs", "", 200, 0.01, "{}", "{}", R1, THREAD),
-        Call(
-            3,
-            "GET",
-            f"/threads/{THREAD}/runs/{R1}",
-            "",
-            404,
-            0.002,
-            "",
-            '{"detail":"Run not found"}',
-            R1,
-            THREAD,
-        ),
-        Call(2, "POST", f"/threads/{THREAD}/runs", "", 200, 0.01, "{}", "{}", R2, THREAD),
+        Call("POST", runs, 200, 10, "{}", f'{{"run_id":"{R1}"}}', 0, R1),
+        Call("GET", f"{runs}/{R1}", 404, 2, "", '{"detail":"Run not found"}', 3, R1),
+        Call("POST", runs, 200, 10, "{}", f'{{"run_id":"{R2}"}}', 2, R2),
+        Call("GET", f"{runs}?limit=100", 200, 3, "", f'[{{"run_id":"{R1}"}}]', 4, R1),
     ]
     report = run_report(timeline, R1, calls)
     assert report.title.startswith("run 1 · 0a1b2c3d")
@@ -101,18 +92,15 @@ def test_the_inspector_report_of_a_rejection_finds_its_409() -> None:
     timeline = Timeline.from_events(reject_story().events, thread_id=THREAD)
     [bounce] = timeline.bounces
     refused = Call(
-        bounce.at + 0.001,
         "POST",
         f"/threads/{THREAD}/runs",
-        "",
         409,
-        0.003,
+        3,
         '{"multitask_strategy":"reject"}',
         '{"detail":"Thread is already running a task."}',
-        None,
-        THREAD,
+        bounce.at + 0.001,
     )
-    elsewhere = Call(bounce.at, "POST", "/threads/other/runs", "", 409, 0.003, "", "", None, "x")
+    elsewhere = Call("POST", "/threads/other/runs", 409, 3, "", "", bounce.at)
     report = bounce_report(timeline, bounce, [elsewhere, refused])
     assert report.calls == [refused]
     assert "the thread was busy with run 1" in report.chain[1]

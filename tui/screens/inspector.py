@@ -31,7 +31,7 @@ def calls_table(calls: Iterable[Call]) -> Table:
     table.add_column("time", justify="right", no_wrap=True)
     table.add_column("body", overflow="fold", ratio=1)
     for method, path, status, duration, body in call_rows(list(calls)):
-        style = "red" if status.startswith(("4", "5")) else ""
+        style = "red" if status.startswith(("4", "5", "E")) else ""
         table.add_row(f"{method} {path}", Text(status, style), duration, body)
     return table
 

@@ -8,6 +8,7 @@ be read next to the tutorial's code: the create, the 409 and its detail, the 404
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -43,7 +44,7 @@ def run_report(timeline: Timeline, run_id: str, calls: Iterable[Call] = ()) -> R
     report.checkpoints = _checkpoints(timeline, lane)
     report.writes = _writes(timeline, lane)
     report.whys = _whys(timeline, lambda item: lane.run_id in (item.run_id, *item.met))
-    report.calls = [c for c in calls if c.run_id == run_id]
+    report.calls = [c for c in on_thread(calls, timeline.thread_id) if made_for(c, run_id)]
     report.notes = [f"This server: {c}." for c in timeline.knowledge.caveats()]
     return report
 
@@ -152,14 +153,37 @@ def _whys(timeline: Timeline, wanted: Callable[[DoubleText], bool]) -> list[str]
     ]
 
 
+def on_thread(calls: Iterable[Call], thread_id: str | None) -> list[Call]:
+    """The calls whose path names this thread (all of them when the thread is unknown)."""
+    return [c for c in calls if thread_id is None or f"/threads/{thread_id}/" in f"{c.path}/"]
+
+
+CREATES = ("/runs", "/runs/stream", "/runs/wait")
+
+
+def made_for(call: Call, run_id: str) -> bool:
+    """A call about this run: its id in the path, or the create that answered with it (not a
+    list or a history whose answer merely mentions it)."""
+    path = call.path.split("?", 1)[0].rstrip("/")
+    created = call.method == "POST" and path.endswith(CREATES)
+    return run_id in path or (call.run_id == run_id and created)
+
+
+def detail(call: Call) -> str | None:
+    """The `detail` of an error answer (`{"detail": ...}`: the 409's, the 404's), if any."""
+    try:
+        body = json.loads(call.response)
+    except ValueError:
+        return None
+    return str(body["detail"]) if isinstance(body, dict) and "detail" in body else None
+
+
 def _calls_near(calls: Iterable[Call], bounce: Bounce, thread_id: str | None) -> list[Call]:
     """The 409 that produced this bounce: the rejected create on this thread nearest in time."""
     refused = [
         c
-        for c in calls
-        if c.status == 409
-        and (thread_id is None or c.thread_id == thread_id)
-        and abs(c.at - bounce.at) <= BOUNCE_WINDOW_S
+        for c in on_thread(calls, thread_id)
+        if c.status == 409 and abs(c.at - bounce.at) <= BOUNCE_WINDOW_S
     ]
     return sorted(refused, key=lambda c: abs(c.at - bounce.at))[:1]
 
@@ -169,10 +193,10 @@ def call_rows(calls: Sequence[Call]) -> list[tuple[str, str, str, str, str]]:
     return [
         (
             c.method,
-            c.path + (f"?{c.query}" if c.query else ""),
-            str(c.status),
-            f"{c.duration_s * 1000:.0f} ms",
-            c.detail or c.response or c.request,
+            c.path,
+            "ERR" if c.status is None else str(c.status),
+            f"{c.duration_ms:.0f} ms",
+            detail(c) or c.response or c.request,
         )
         for c in calls
     ]
