@@ -67,8 +67,13 @@ async def drive(
     configurable: dict[str, Any] | None = None,
     lifecycle: bool = False,
     pause_s: float = 0.0,
+    settle_s: float = 0.0,
 ) -> Observer:
-    """Run one scenario on a new thread while observing it as a plain client would."""
+    """Run one scenario on a new thread while observing it as a plain client would.
+
+    `settle_s`: after the thread is idle, wait until runs.list reads the same twice that far
+    apart (langgraph dev deletes a run rolled back under a stream subscriber a moment after
+    showing it `interrupted`)."""
     thread = await client.threads.create()
     observer = Observer(client, thread["thread_id"])
     if lifecycle:
@@ -86,8 +91,23 @@ async def drive(
             await asyncio.sleep(pause_s)
         await observer.send(assistant, scenario.second, scenario.strategy, config=config)
     await observer.poll_until_idle()
+    if settle_s:
+        await _settle(observer, settle_s)
     await observer.finish()
     return observer
+
+
+async def _settle(observer: Observer, quiet_s: float, timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    before = await observer.snapshot()
+    while time.monotonic() < deadline:
+        await asyncio.sleep(quiet_s)
+        now = await observer.snapshot()
+        if [(r["run_id"], r["status"]) for r in now] == [
+            (r["run_id"], r["status"]) for r in before
+        ]:
+            return
+        before = now
 
 
 # -- the reference check ---------------------------------------------------------------------------
@@ -102,7 +122,11 @@ async def check_server(url: str, lifecycle: bool = True) -> list[dict[str, Any]]
     try:
         for scenario in SCENARIOS:
             observer = await drive(
-                client, scenario, lifecycle=lifecycle, configurable={"doubletext_pace": 0.2}
+                client,
+                scenario,
+                lifecycle=lifecycle,
+                configurable={"doubletext_pace": 0.2},
+                settle_s=1.0,
             )
             timeline = observer.timeline()
             svg = timeline_svg(timeline, width=WIDTH, title=scenario.strategy)

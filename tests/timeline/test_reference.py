@@ -36,7 +36,11 @@ async def reference(reference_url: str) -> AsyncIterator:
 async def test_the_timeline_equals_the_reference_runs(reference) -> None:
     for scenario in [*SCENARIOS, Cancel("interrupt"), Cancel("rollback")]:
         observer = await drive(
-            reference, scenario, lifecycle=True, configurable={"doubletext_pace": 0.2}
+            reference,
+            scenario,
+            lifecycle=True,
+            configurable={"doubletext_pace": 0.2},
+            settle_s=1.0,  # see drive(): a rolled-back run can linger `interrupted` there
         )
         assert observer.lifecycle_served, "langgraph dev serves the lifecycle thread stream"
         assert observer.view.lifecycle, "and it told us when runs started and ended"
