@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 
 def first_line(text: str, limit: int = 70) -> str:
@@ -49,15 +49,50 @@ def distinct_labels(texts: Sequence[str], width: int) -> list[str]:
     return labels
 
 
+SHORT_ID_MIN = 8
+
+
+def short_run_id(run_id: str, among: Iterable[str] = ()) -> str:
+    """A run id as people read it: its shortest prefix of at least 8 characters that no other
+    run of the thread shares (git-style), so it can still be searched for in logs.
+
+    uuid7 ids start with a millisecond timestamp: runs made within about a minute share their
+    first 8 hex digits, so a fixed 8 would show them all alike. A prefix never ends on a `-`."""
+    length = SHORT_ID_MIN
+    for other in among:
+        if other == run_id:
+            continue
+        shared = 0
+        for a, b in zip(run_id, other, strict=False):
+            if a != b:
+                break
+            shared += 1
+        length = max(length, shared + 1)
+    while length < len(run_id) and run_id[length - 1] == "-":
+        length += 1
+    return run_id[: min(length, len(run_id))]
+
+
 class ShortIds:
-    """Run ids as people read them: the first 8 characters (as the SDK and logs print them),
-    or `run-1`, `run-2`, … in order of appearance when `stable` (deterministic snapshots)."""
+    """Run ids as people read them: `short_run_id` among the thread's runs seen so far (`learn`
+    them before showing any), or `run-1`, `run-2`, … in order of appearance when `stable`
+    (deterministic snapshots)."""
 
     def __init__(self, stable: bool = False) -> None:
         self.stable = stable
         self.names: dict[str, str] = {}
+        self.known: set[str] = set()
+
+    def learn(self, run_ids: Iterable[str | None]) -> None:
+        """Runs of the shown thread: a short id must tell each of them apart."""
+        self.known.update(r for r in run_ids if r)
+
+    def forget(self) -> None:
+        """Another thread is shown: its runs are the ones to tell apart."""
+        self.known.clear()
 
     def __call__(self, run_id: str) -> str:
         if not self.stable:
-            return run_id[:8]
+            self.known.add(run_id)
+            return short_run_id(run_id, self.known)
         return self.names.setdefault(run_id, f"run-{len(self.names) + 1}")

@@ -24,6 +24,7 @@ from tests.tui.helpers import (
     wait_until,
 )
 from tui.runstate import Fate
+from tui.text import short_run_id
 from tui.widgets.dialogs import ConfirmDialog, ThreadPicker
 from tui.widgets.header import InfoBar
 
@@ -124,8 +125,9 @@ async def test_fates_and_causes_survive_a_restart(tmp_path: Path) -> None:
             await say(pilot, "second")
             await wait_until(pilot, lambda: idle(app) and replies(app, "second"), 30)
             thread, cause = app.thread_id, turn(app, "first").cause_text
-            second_run = app.session.log.run_ids()[1]
-            assert cause == f"↳ interrupted by run {second_run[:8]} (F2 interrupt)"
+            runs = app.session.log.run_ids()
+            short = short_run_id(runs[1], runs)
+            assert cause == f"↳ interrupted by run {short} (F2 interrupt)"
     with EngineThread(data_dir=data, pace=0.02) as engine:
         app = app_on(engine, tmp_path)
         async with app.run_test(size=SIZE) as pilot:
@@ -166,11 +168,12 @@ async def test_the_story_keeps_rejections_rollbacks_and_cancels_across_a_restart
             await ready(pilot)
             assert app.session.source == "story"
             await _double_texts(pilot)
-            first_run, second_run = app.session.log.run_ids()[:2]
+            runs = app.session.log.run_ids()
+            first_run, second_run = (short_run_id(r, runs) for r in runs[:2])
             before = [(t.text, t.cause_text) for t in turns(app)]
     assert before == [
-        ("first", f"↳ rolled back by run {second_run[:8]} (F3 rollback)"),
-        ("refused", f"↳ rejected: busy with {first_run[:8]}"),
+        ("first", f"↳ rolled back by run {second_run} (F3 rollback)"),
+        ("refused", f"↳ rejected: busy with {first_run}"),
         ("second", ""),
         ("third", "↳ interrupted by Esc (runs.cancel)"),
     ]

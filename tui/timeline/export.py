@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from tui.timeline.model import Lane, Timeline, short_id
+from tui.timeline.model import Lane, Timeline
 from tui.timeline.render import render_rows
 from tui.timeline.why import settled_whys
 
@@ -76,7 +76,8 @@ def _run_row(timeline: Timeline, lane: Lane, origin: float) -> str:
     if lane.removed_checkpoints:
         dots += f" ({len(lane.removed_checkpoints)} deleted)"
     return (
-        f"| {lane.number} | `{short_id(lane.run_id)}` | {lane.strategy or ''} | {_cell(lane.text)} "
+        f"| {lane.number} | `{timeline.short(lane.run_id)}` | {lane.strategy or ''} "
+        f"| {_cell(lane.text)} "
         f"| {(lane.sent_at or origin) - origin:.2f} s | {_secs(waited)} | {_secs(ran)} "
         f"| {lane.status} | {timeline.cut_label(lane)} | {dots} |"
     )

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from tui.calllog import Call
-from tui.timeline.model import Bounce, Lane, Timeline, short_id
+from tui.timeline.model import Bounce, Lane, Timeline
 from tui.timeline.why import DoubleText, double_texts, settled, why
 
 BOUNCE_WINDOW_S = 2.0
@@ -37,7 +37,8 @@ def _at(timeline: Timeline, at: float | None) -> str:
 def run_report(timeline: Timeline, run_id: str, calls: Iterable[Call] = ()) -> Report:
     lane = timeline.lane(run_id)
     if lane is None:
-        return Report(f"run {short_id(run_id)}", notes=["This thread's timeline has no such run."])
+        missing = ["This thread's timeline has no such run."]
+        return Report(f"run {timeline.short(run_id)}", notes=missing)
     text = f" · '{lane.text}'" if lane.text else ""
     report = Report(f"{lane.label} · {lane.run_id}{text}")
     report.chain = _chain(timeline, lane)

@@ -20,6 +20,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from tui.text import short_run_id
 from tui.timeline.cuts import CANCEL_KEYS, Cut, cut_from
 from tui.timeline.scale import MIN_SPAN_S
 
@@ -47,11 +48,6 @@ def parse_at(value: Any) -> float | None:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
     except ValueError:
         return None
-
-
-def short_id(run_id: str) -> str:
-    """The first 8 characters, as the SDK and logs show ids."""
-    return run_id[:8]
 
 
 @dataclass
@@ -268,7 +264,11 @@ class Timeline:
     def name(self, run_id: str | None) -> str:
         """`run 2` for a run of this thread, else its short id."""
         lane = self.lane(run_id)
-        return lane.label if lane else f"run {short_id(run_id or '?')}"
+        return lane.label if lane else f"run {self.short(run_id or '?')}"
+
+    def short(self, run_id: str) -> str:
+        """The run's short id: unique among this thread's runs (`tui.text.short_run_id`)."""
+        return short_run_id(run_id, self.lanes)
 
     def has_open(self) -> bool:
         return any(lane.open for lane in self.lanes.values())

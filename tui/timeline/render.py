@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from rich.style import Style
 from rich.text import Text
 
-from tui.timeline.model import Bounce, Lane, Status, Timeline, short_id
+from tui.timeline.model import Bounce, Lane, Status, Timeline
 from tui.timeline.scale import Scale
 
 LABEL_WIDTH = 20
@@ -373,7 +373,7 @@ def caption_for(
         return " · ".join(p for p in parts if p)
     waited, ran = item.waited_s(now), item.ran_s(now)
     parts = [
-        f"{item.label} {short_id(item.run_id)}",
+        f"{item.label} {timeline.short(item.run_id)}",
         item.strategy or "",
         f"'{item.text}'" if item.text else "",
         f"waited {waited:.2f}s" if waited else "",
