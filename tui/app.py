@@ -28,10 +28,13 @@ from tui.screens.chat import ChatScreen
 from tui.session import ThreadSession
 from tui.sources import SOURCES
 from tui.strategies import STRATEGIES, info
+from tui.timeline import export as timeline_export
 from tui.widgets.composer import Composer
 from tui.widgets.dialogs import ConfirmDialog, PasteDialog, PathDialog, ThreadPicker, UserIdDialog
 from tui.widgets.header import InfoBar
 from tui.widgets.picker import StrategyPicker
+from tui.widgets.runs import RunPanel
+from tui.widgets.timeline_pane import TimelinePane
 from tui.widgets.transcript import ToolLine, Transcript
 
 PACES = (1, 3, 10)  # slow motion: the offline model's delays ×1, ×3, ×10
@@ -56,6 +59,8 @@ class DoubletextApp(App[None]):
         Binding("f5", "fire", "Fire", id="compose.fire"),
         Binding("f6", "pace", "Slow-mo", id="model.pace"),
         Binding("f7", "panels", "Panels", id="view.panels"),
+        Binding("f12", "timeline", "Timeline", id="view.timeline"),
+        Binding("ctrl+f", "not_kept", "Not kept", id="view.not_kept", show=False),
         Binding("ctrl+t", "switch_thread", "Threads", id="thread.switch"),
         Binding("ctrl+n", "new_thread", "New thread", id="thread.new", show=False),
         Binding("f8", "reset_demo", "Reset demo", id="thread.reset", show=False),
@@ -298,6 +303,15 @@ class DoubletextApp(App[None]):
     def action_panels(self) -> None:
         self.chat.toggle_side()
 
+    def action_timeline(self) -> None:
+        self.chat.toggle_timeline()
+
+    def action_not_kept(self) -> None:
+        """Ctrl+F: hide (or show again) what a cut run streamed that the server did not keep."""
+        self.chat.not_kept = not self.chat.not_kept
+        word = "shown, dimmed" if self.chat.not_kept else "hidden"
+        self.notify(f"Replies the server did not keep: {word}.", timeout=2)
+
     # -- cancelling -------------------------------------------------------------------------
 
     def action_cancel(self, action: str) -> None:
@@ -378,7 +392,9 @@ class DoubletextApp(App[None]):
         turns = []
         for turn in self.chat.query_one(Transcript).turns():
             tools = [str(t.title) for t in turn.query(ToolLine)]
-            replies = [r.full_text for r in turn.replies() if r.full_text]
+            replies = [
+                r.full_text for r in turn.replies() if r.full_text and not r.has_class("not-kept")
+            ]
             fate = turn.cause_text.removeprefix("↳ ") or turn.badge_text.partition(" · ")[2]
             turns.append(ExportTurn(turn.text, turn.strategy, fate, replies, tools))
         return turns
@@ -394,13 +410,19 @@ class DoubletextApp(App[None]):
         markdown = to_markdown(
             self.export_turns(), thread_id=self.thread_id or "", assistant=self.backend.assistant
         )
+        timeline = self.chat.query_one(TimelinePane).shown
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(markdown, encoding="utf-8")
+            svg, story = timeline_export.save(timeline, path.parent, f"{path.stem}-timeline")
         except OSError as exc:
             self.notify(f"Export failed: {exc}", severity="error")
             return
-        self.notify(f"Transcript saved to {path}", timeout=4)
+        self.notify(
+            f"Transcript saved to {path}; the timeline to {svg.name} and its story to "
+            f"{story.name} beside it.",
+            timeout=6,
+        )
 
     def action_copy_reply(self) -> None:
         replies = [r for t in self.export_turns() for r in t.replies]
@@ -427,6 +449,9 @@ class DoubletextApp(App[None]):
             ("Fire held message (F5)", "send it with the selected strategy", "fire"),
             ("Slow motion (F6)", "model pace ×1 → ×3 → ×10 slower", "pace"),
             ("Toggle side panels (F7)", "runs and todos", "panels"),
+            ("Timeline (F12)", "show and focus the thread's timeline; again: hide", "timeline"),
+            ("Replies not kept (Ctrl+F)", "hide or show what a cut run streamed", "not_kept"),
+            ("Inspect a run", "the highlighted run of the runs panel", "inspect_run"),
             ("Resend rejected message (Ctrl+R)", "with the selected strategy", "resend"),
             ("New thread (Ctrl+N)", "start an empty thread", "new_thread"),
             ("Threads (Ctrl+T)", "open or delete a thread", "switch_thread"),
@@ -441,6 +466,14 @@ class DoubletextApp(App[None]):
                 help_text,
                 getattr(self, f"_cmd_{action}", None) or getattr(self, f"action_{action}"),
             )
+
+    def action_inspect_run(self) -> None:
+        """The run inspector for the run panel's highlighted row (as Enter there)."""
+        runs = self.chat.query_one(RunPanel)
+        if runs.row_count:
+            runs.action_select_cursor()
+        else:
+            self.notify("No run yet.", timeout=2)
 
     def _cmd_cancel_interrupt(self) -> None:
         self.action_cancel("interrupt")

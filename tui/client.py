@@ -30,6 +30,8 @@ from langgraph_sdk.errors import (
 )
 from langgraph_sdk.schema import StreamPart
 
+from tui.calllog import CallLog
+
 STREAM_MODE = "messages-tuple"
 TODO_CATEGORY = "general"
 PAGE = 100
@@ -85,6 +87,12 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
+def thread_stream_params(mode: str) -> dict[str, str]:
+    """Query of `GET /threads/{id}/stream`: the SDK and our engine say `stream_mode`, while
+    `langgraph dev` reads `stream_modes` (and silently streams its default without it)."""
+    return {"stream_mode": mode, "stream_modes": mode}
+
+
 def todo_namespace(user_id: str) -> tuple[str, str, str]:
     return ("todo", TODO_CATEGORY, user_id)
 
@@ -109,6 +117,9 @@ class Backend:
             self.client = get_client(url=url, timeout=timeout, headers=extra)
         else:
             self.client = get_client(url=url, api_key=api_key, timeout=timeout, headers=extra)
+        self.calls = CallLog()
+        """Every SDK call this app makes (the one call log: policies and views read it)."""
+        self.calls.attach(self.client)
 
     async def check(self) -> dict[str, Any]:
         """Prove the server answers and knows the assistant; raise EngineError otherwise."""
@@ -251,7 +262,8 @@ class Backend:
         http = self.client.http.client
         path = f"/threads/{thread_id}/stream"
         headers = {"Accept": "text/event-stream"}
-        async with http.stream("GET", path, params={"stream_mode": mode}, headers=headers) as res:
+        params = thread_stream_params(mode)
+        async with http.stream("GET", path, params=params, headers=headers) as res:
             return res.status_code == 200
 
     async def follow_thread(
@@ -263,6 +275,7 @@ class Backend:
                 thread_id,
                 stream_mode=mode,  # type: ignore[arg-type]
                 last_event_id=str(last_seq) if last_seq else None,
+                params={"stream_modes": mode},
             )
             async for part in stream:
                 yield part

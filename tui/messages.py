@@ -17,6 +17,7 @@ from textual.message import Message
 from tui.history import TurnSpec
 from tui.ledger import TodoRow
 from tui.runstate import Entry
+from tui.timeline.model import Timeline
 
 
 @dataclass
@@ -139,3 +140,25 @@ class Notice(SessionMessage):
     text: str = ""
     title: str = ""
     severity: str = "information"
+
+
+@dataclass
+class StoryEvent(SessionMessage):
+    """One event of the thread's story (STORY_CONTRACT.md), as it arrived or was replayed on a
+    load or resync: the timeline folds it. A repeated `seq` is ignored by the timeline."""
+
+    bubble = False
+
+    event: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TimelineBuilt(SessionMessage):
+    """No story on this server: the timeline rebuilt from what this client saw (its sends and
+    cancels, `runs.list` snapshots, lifecycle events, the history), blind spots included."""
+
+    bubble = False
+
+    timeline: Timeline = field(default_factory=Timeline)
+    quiet: bool = False
+    """Nothing in flight and the history read since the last run ended: its whys are final."""

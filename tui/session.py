@@ -51,6 +51,11 @@ from tui.runstate import (
 from tui.sources import BLIND_SPOTS, SOURCES, choose_source
 from tui.story import StoryReducer
 from tui.text import first_line
+from tui.timeline import fetch
+from tui.timeline.client_side import CancelSent, Sent, Snapshot
+from tui.timeline.model import Timeline
+from tui.timeline.observe import error_detail
+from tui.timeline.recorder import ClientRecorder
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +100,7 @@ class ThreadSession:
         self._todo_wake = asyncio.Event()
         self._closed = False
         self._warned_offline = False
+        self.recorder: ClientRecorder | None = None  # no story: what this client saw
 
     @property
     def loaded(self) -> bool:
@@ -243,7 +249,10 @@ class ThreadSession:
         tid = self.thread_id or ""
         messages = await self.backend.messages(tid)
         waiting = [e for e in self.log.ordered() if e.fate is Fate.WAITING]
-        self.source = await choose_source(self.backend, tid, self.sources, self.story, self.clock())
+        replay: list[Mapping[str, Any]] = []
+        self.source = await choose_source(
+            self.backend, tid, self.sources, self.story, self.clock(), replay
+        )
         for entry in waiting:  # sent before the thread was loaded: they come after its past
             entry.order = self.log._next_order()
         entries = self.log.ordered()
@@ -251,6 +260,10 @@ class ThreadSession:
         turns = compose(entries, messages)
         self.post(msg.ThreadLoaded(tid, turns, [e.snapshot() for e in entries]))
         self.post(msg.SourceChosen(tid, self.source, BLIND_SPOTS[self.source]))
+        for event in replay:
+            self.post(msg.StoryEvent(tid, event))
+        if self.source != "story":
+            self._watch_client_side()
         self._loaded.set()
         self._todo_wake.set()
         for entry in entries:
@@ -262,6 +275,7 @@ class ThreadSession:
         if self.source == "story":
             changed = []
             for event in await self.backend.story(tid, self.story.seq):
+                self.post(msg.StoryEvent(tid, event))
                 changed += self.story.apply(event)
             self._announce(changed)
         else:
@@ -282,7 +296,9 @@ class ThreadSession:
         if self.source == "lifecycle":
             try:
                 await self._poll()
-                async for _part in self.backend.follow_thread(tid, "lifecycle"):
+                async for part in self.backend.follow_thread(tid, "lifecycle"):
+                    if self.recorder is not None:
+                        self.recorder.lifecycle(part, self.clock())
                     await self._poll()  # a run started or ended: read what the runs say now
                 return
             except NotServed:
@@ -299,16 +315,20 @@ class ThreadSession:
             source = "poll"
         self.source = source
         self.post(msg.SourceChosen(self.thread_id, source, BLIND_SPOTS[source]))
+        self._watch_client_side()
 
     async def _poll(self) -> None:
         started = self.clock()
         runs = await self.backend.runs(self.thread_id or "")
+        if self.recorder is not None:
+            self.recorder.listed(Snapshot(started, tuple(runs)))
         if self._creating:
             self._wake.set()  # a create is in flight: its run may be listed before it is bound
             return
         self._announce(self.log.apply_runs(runs, self.clock(), since=started))
 
     def _on_story(self, event: Mapping[str, Any]) -> None:
+        self.post(msg.StoryEvent(self.thread_id, event))  # the timeline needs no run bound yet
         if self._creating and self.story.unknown_run(event):
             self._deferred.append(event)  # maybe our own run, whose create has not returned
             return
@@ -332,6 +352,8 @@ class ThreadSession:
             self._after_change(entry)
             if entry.fate in FINAL and self.source != "story" and entry.run_id:
                 self._todo_wake.set()
+                if self.recorder is not None:
+                    self.recorder.run_ended()
 
     def _after_change(self, entry: Entry) -> None:
         """Open the reply stream of a run in flight; settle the turn of a finished one."""
@@ -376,6 +398,7 @@ class ThreadSession:
                 except EngineError:
                     return
             self._creating += 1
+            sent_at = self.clock()
             try:
                 run = await self.backend.create_run(
                     self.thread_id or "",
@@ -385,7 +408,10 @@ class ThreadSession:
                     self.user_id,
                     configurable,
                 )
-            except ConflictError:
+            except ConflictError as exc:
+                busy = tuple(self.log.active_run_ids())
+                detail = error_detail(exc)
+                self._saw(Sent(sent_at, entry.text, entry.strategy, None, 409, detail, busy))
                 self.log.rejected_local(entry.key)
                 self.post(msg.Rejected(self.thread_id, entry.snapshot()))
                 return
@@ -403,6 +429,7 @@ class ThreadSession:
                 return
             else:
                 changed = self.log.accepted(entry.key, run, self.clock())
+                self._saw(Sent(sent_at, entry.text, entry.strategy, str(run["run_id"])))
                 self.post(msg.RunAccepted(self.thread_id, entry.snapshot()))
                 self._announce(c for c in changed if c is not entry)
                 self._after_change(entry)
@@ -416,12 +443,16 @@ class ThreadSession:
                         self._on_story(event)
 
     async def _cancel(self, thread_id: str, run_id: str, action: str) -> None:
+        at = self.clock()
         try:
             await self.backend.cancel(thread_id, run_id, action)
         except Exception as exc:
+            if isinstance(exc, NotFoundError):
+                self._saw(CancelSent(at, run_id, action, 404))
             text = friendly_error(exc, self.backend.url)
             self.post(msg.Notice(thread_id, text, "Cancel", "error"))
             return
+        self._saw(CancelSent(at, run_id, action))
         self._wake.set()
 
     # -- a run's replies ----------------------------------------------------------------------
@@ -482,6 +513,29 @@ class ThreadSession:
                 return
             kept = kept_after(messages, entry.human_id, entry.text)
         self.post(msg.TurnSettled(self.thread_id, entry.key, kept))
+
+    # -- the timeline without a story: what this client saw ----------------------------------
+
+    def _watch_client_side(self) -> None:
+        """From now on keep what this client sees (no story here): the timeline's source."""
+        if self.recorder is None:
+            tid = self.thread_id or ""
+            self.recorder = ClientRecorder(
+                tid,
+                lambda: fetch.get_history(self.backend.client, tid),
+                self._publish_timeline,
+                lambda: self.log.has_active() or bool(self._creating),
+            )
+            self._spawn(self.recorder.run())
+
+    def _publish_timeline(self, timeline: Timeline, quiet: bool) -> None:
+        self.post(msg.TimelineBuilt(self.thread_id, timeline, quiet))
+
+    def _saw(self, what: Sent | CancelSent) -> None:
+        if self.recorder is not None and isinstance(what, Sent):
+            self.recorder.sent(what)
+        elif self.recorder is not None and isinstance(what, CancelSent):
+            self.recorder.cancelled(what)
 
     # -- todos ------------------------------------------------------------------------------
 

@@ -10,7 +10,8 @@ A server that lacks one answers 404 or 422; the next one is tried.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from tui.client import Backend, NotServed
 from tui.story import StoryReducer
@@ -30,9 +31,15 @@ BLIND_SPOTS = {
 
 
 async def choose_source(
-    backend: Backend, thread_id: str, sources: Sequence[str], story: StoryReducer, now: float
+    backend: Backend,
+    thread_id: str,
+    sources: Sequence[str],
+    story: StoryReducer,
+    now: float,
+    replay: list[Mapping[str, Any]] | None = None,
 ) -> str:
-    """Probe in order; fold what the chosen source already knows into `story`'s log."""
+    """Probe in order; fold what the chosen source already knows into `story`'s log (and the
+    story's events into `replay`, for the timeline)."""
     for source in sources:
         if source == "story":
             try:
@@ -41,6 +48,8 @@ async def choose_source(
                 continue
             for event in events:
                 story.apply(event)
+            if replay is not None:
+                replay += events
             return source
         if source == "lifecycle" and not await backend.stream_served(thread_id, source):
             continue

@@ -1,10 +1,11 @@
-"""The main screen: transcript, strategy bar and composer; runs and todos beside (or on F7).
+"""The main screen: transcript, timeline, strategy bar and composer; runs and todos beside.
 
 It is the thread session's message target, like a conversation widget: each `@on` handler
 below hands one past event (`tui.messages`) to the widget that shows it. The messages then
 bubble on to the app, which keeps app state in reactive vars. Its styles are `chat.tcss`
 (loaded by the app: this is the app's default screen). Below 120 columns the side panel
-collapses (F7 switches between chat and panels); the strategy bar always shows all four.
+collapses (F7 switches between chat and panels); the strategy bar always shows all four. The
+timeline sits under the transcript (F12 shows or hides it; below 30 rows it starts hidden).
 """
 
 from __future__ import annotations
@@ -22,19 +23,25 @@ from textual.widgets import DataTable, Footer, Static
 
 from tui import messages as msg
 from tui.ledger import LEGEND
-from tui.runstate import ACTIVE, Entry
+from tui.runstate import ACTIVE, Entry, Fate
+from tui.screens.inspector import RunInspector
 from tui.text import ShortIds
+from tui.timeline.model import Bounce
 from tui.widgets.composer import Composer
 from tui.widgets.header import InfoBar
 from tui.widgets.picker import StrategyPicker
 from tui.widgets.runs import RunPanel
+from tui.widgets.timeline import TimelineView
+from tui.widgets.timeline_pane import TimelinePane
 from tui.widgets.todos import TodoPanel
 from tui.widgets.transcript import Transcript, Turn
+from tui.widgets.why import WhyLine, place_why
 
 if TYPE_CHECKING:
     from tui.app import DoubletextApp
 
 NARROW = 120
+SHORT = 30  # rows: below this the timeline starts hidden (F12 shows it)
 
 
 class ChatScreen(Screen[None]):
@@ -45,6 +52,8 @@ class ChatScreen(Screen[None]):
         """The app left a thread: empty the views (handled in order with session messages)."""
 
     side: var[str] = var("auto")  # auto (shown when wide) · shown · hidden
+    timeline: var[str] = var("auto")  # auto (shown when tall enough) · shown · hidden
+    not_kept: var[bool] = var(True)  # show the replies the server did not keep (dimmed)
 
     def __init__(self, stable_ids: bool = False) -> None:
         super().__init__()
@@ -62,6 +71,9 @@ class ChatScreen(Screen[None]):
         with Horizontal(id="main"):
             with Vertical(id="chat"):
                 yield Transcript(id="transcript")
+                yield TimelinePane(
+                    lambda: self.chat_app.backend.client, stable=self.stable_ids, id="timeline-pane"
+                )
                 yield StrategyPicker(id="picker")
                 yield Static("", id="held", markup=False)
                 yield Composer(id="composer")
@@ -88,6 +100,7 @@ class ChatScreen(Screen[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width < NARROW, "-narrow")
+        self.set_class(event.size.height < SHORT, "-short")
 
     def side_visible(self) -> bool:
         return self.side == "shown" or (self.side == "auto" and not self.has_class("-narrow"))
@@ -100,6 +113,27 @@ class ChatScreen(Screen[None]):
     def watch_side(self, value: str) -> None:
         self.set_class(value == "shown", "-side-shown")
         self.set_class(value == "hidden", "-side-hidden")
+
+    def timeline_visible(self) -> bool:
+        shown = self.timeline == "shown"
+        return shown or (self.timeline == "auto" and not self.has_class("-short"))
+
+    def toggle_timeline(self) -> None:
+        """Show the timeline and focus it; again (while it has focus): hide it."""
+        view = self.query_one(TimelineView)
+        if self.timeline_visible() and (view.has_focus or not view.timeline.lanes):
+            self.timeline = "hidden"
+            self.query_one(Composer).focus()
+        else:
+            self.timeline = "shown"
+            view.focus()
+
+    def watch_timeline(self, value: str) -> None:
+        self.set_class(value == "shown", "-timeline-shown")
+        self.set_class(value == "hidden", "-timeline-hidden")
+
+    def watch_not_kept(self, value: bool) -> None:
+        self.set_class(not value, "-hide-not-kept")
 
     def _tick(self) -> None:
         runs = self.query_one(RunPanel)
@@ -120,6 +154,9 @@ class ChatScreen(Screen[None]):
     async def _clear_thread(self) -> None:
         """Leaving a thread: empty the views until the next one is loaded."""
         self.shown_thread = None
+        self.short.forget()
+        self.query_one(TimelinePane).reset(None)
+        await self.query_one(Transcript).remove_children(WhyLine)
         await self.query_one(Transcript).load([], {}, self.short)
         self.query_one(RunPanel).reset([])
         self.query_one(TodoPanel).show([])
@@ -133,6 +170,7 @@ class ChatScreen(Screen[None]):
         return turn
 
     def _runs_put(self, entry: Entry) -> None:
+        self.short.learn([entry.run_id])
         runs = self.query_one(RunPanel)
         runs.put(entry)
         runs.redraw(time.time())
@@ -143,6 +181,9 @@ class ChatScreen(Screen[None]):
         if self.stale(message):
             return
         by_key = {e.key: e for e in message.entries}
+        self.short.learn(e.run_id for e in message.entries)
+        self.query_one(TimelinePane).reset(message.thread_id)
+        await self.query_one(Transcript).remove_children(WhyLine)
         await self.query_one(Transcript).load(message.turns, by_key, self.short)
         self.query_one(RunPanel).reset(list(message.entries))
         self.shown_thread = message.thread_id
@@ -154,8 +195,8 @@ class ChatScreen(Screen[None]):
     async def _on_entry(self, message: msg.MessageSent) -> None:
         if self.stale(message):
             return
-        await self._turn_for(message.entry)
         self._runs_put(message.entry)
+        await self._turn_for(message.entry)
 
     @on(msg.ReplyDelta)
     def _on_reply_delta(self, message: msg.ReplyDelta) -> None:
@@ -205,6 +246,77 @@ class ChatScreen(Screen[None]):
         if runs.row_count and runs.cursor_row is not None and runs.cursor_row < runs.row_count:
             key = runs.coordinate_to_cell_key((runs.cursor_row, 0)).row_key.value
         self.query_one("#run-detail", Static).update(runs.detail(key))
+
+    # -- the timeline, the why after each double text, the run inspector -----------------------
+
+    @on(msg.StoryEvent)
+    async def _on_story_event(self, message: msg.StoryEvent) -> None:
+        if self.stale(message):
+            return
+        pane = self.query_one(TimelinePane)
+        pane.fold(message.event)
+        await self._say_whys(pane.new_whys())
+
+    @on(msg.TimelineBuilt)
+    async def _on_timeline_built(self, message: msg.TimelineBuilt) -> None:
+        if self.stale(message):
+            return
+        pane = self.query_one(TimelinePane)
+        pane.show(message.timeline)
+        if message.quiet:  # only then is what it says final (see ClientRecorder)
+            await self._say_whys(pane.new_whys())
+
+    async def _say_whys(self, whys: list[tuple[str, str]]) -> None:
+        transcript = self.query_one(Transcript)
+        for key, line in whys:
+            await place_why(transcript, WhyLine(key, line), self._why_anchor(key))
+
+    def _why_anchor(self, key: str) -> Turn | None:
+        """The turn a why goes after: the newcomer's, the cut run's, or the rejected one's."""
+        kind, _, ref = key.partition(":")
+        entries = self.query_one(RunPanel).ordered()
+        transcript = self.query_one(Transcript)
+        if kind != "bounce":
+            entry = next((e for e in entries if e.run_id == ref), None)
+            return transcript.turn(entry.key) if entry else None
+        shown = self.query_one(TimelinePane).shown
+        bounce = next((b for b in shown.bounces if str(b.seq) == ref), None)
+        for entry in reversed(entries):
+            if entry.fate is Fate.REJECTED and bounce is not None and entry.text == bounce.text:
+                turn = transcript.turn(entry.key)
+                if turn is not None and not self._followed_by_bounce_why(turn):
+                    return turn
+        return None
+
+    def _followed_by_bounce_why(self, turn: Turn) -> bool:
+        children = list(self.query_one(Transcript).children)
+        after = children[children.index(turn) + 1 :] if turn in children else []
+        return bool(after) and isinstance(after[0], WhyLine) and after[0].key.startswith("bounce:")
+
+    @on(TimelineView.RunOpened)
+    def _open_from_timeline(self, message: TimelineView.RunOpened) -> None:
+        self.inspect(message.run_id, message.bounce)
+
+    @on(DataTable.RowSelected, "#runs")
+    def _open_from_runs(self, event: DataTable.RowSelected) -> None:
+        entry = self.query_one(RunPanel).entries.get(str(event.row_key.value))
+        if entry is None:
+            return
+        if entry.run_id:
+            self.inspect(entry.run_id, None)
+            return
+        shown = self.query_one(TimelinePane).shown
+        near = [b for b in shown.bounces if b.text == entry.text]
+        if not near:
+            self.notify("The timeline has no record of this message yet.", timeout=3)
+            return
+        self.inspect(None, min(near, key=lambda b: abs(b.at - (entry.created or b.at))))
+
+    def inspect(self, run_id: str | None, bounce: Bounce | None) -> None:
+        """The run inspector for a run (or a rejected attempt), with the SDK calls made for it."""
+        shown = self.query_one(TimelinePane).shown
+        calls = list(self.chat_app.backend.calls.calls)
+        self.app.push_screen(RunInspector(shown, run_id, bounce, calls))
 
     def show_held(self, text: str, strategy: str) -> None:
         held = self.query_one("#held", Static)

@@ -74,6 +74,18 @@ class ClientView:
     history: list[Mapping[str, Any]] | None = None  # threads.get_history, any order
     gone: dict[str, float] = field(default_factory=dict)  # run id → when it answered 404
 
+    def add_snapshot(self, snapshot: Snapshot) -> bool:
+        """Keep `snapshot` only when some run's status differs from the last one kept (a
+        client polling every 0.25 s would otherwise pile up identical answers)."""
+        if self.snapshots and _statuses(self.snapshots[-1]) == _statuses(snapshot):
+            return False
+        self.snapshots.append(snapshot)
+        return True
+
+
+def _statuses(snapshot: Snapshot) -> set[tuple[str, str]]:
+    return {(str(r.get("run_id")), str(r.get("status"))) for r in snapshot.runs}
+
 
 def lifecycle_event(
     event: str, data: Any, received_at: float, event_id: str | None = None

@@ -22,7 +22,8 @@ from tui.timeline.client_side import CancelSent, ClientView, Sent, Snapshot, bui
 from tui.timeline.model import Timeline
 
 
-def _detail(exc: Exception) -> str | None:
+def error_detail(exc: Exception) -> str | None:
+    """The `detail` of an SDK error's answer (a 409's reason), if it has one."""
     body = getattr(exc, "body", None)
     if isinstance(body, Mapping) and body.get("detail"):
         return str(body["detail"])
@@ -68,7 +69,7 @@ class Observer:
             )
         except ConflictError as exc:
             self.view.sent.append(
-                Sent(at, text, strategy or "enqueue", None, 409, _detail(exc), self.active())
+                Sent(at, text, strategy or "enqueue", None, 409, error_detail(exc), self.active())
             )
             return None
         self.view.sent.append(Sent(at, text, strategy or "enqueue", run["run_id"]))

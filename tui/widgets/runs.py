@@ -1,9 +1,10 @@
 """The thread's runs, top-down in queue order, fed by the session's Messages.
 
-One row per entry (a run, or a rejected message that never became one): short run id (the first
-8 characters, as the SDK and logs print them), message (labels that tell similar messages
-apart), strategy, status, elapsed time, attempt (when above 1). The highlighted row's cause is
-spelled out under the table by the screen.
+One row per entry (a run, or a rejected message that never became one): short run id (its
+shortest prefix of at least 8 characters that tells it from the thread's other runs), message
+(labels that tell similar messages apart), strategy, status, elapsed time, attempt (when above
+1). The highlighted row's cause is spelled out under the table by the screen; Enter on a row opens
+the run inspector.
 """
 
 from __future__ import annotations
@@ -51,13 +52,19 @@ class RunPanel(DataTable):
         self.short: Callable[[str], str] = lambda rid: rid[:8]
         self.stable = False
         self._message_width = 0
+        self._run_width = 8
 
-    def message_width(self) -> int:
-        spare = self.size.width - sum(w + 2 for _, w in FIXED) - 4
+    def run_width(self) -> int:
+        """Wide enough for every short id (uuid7 ids made within a minute need more than 8)."""
+        ids = [self.short(e.run_id) for e in self.entries.values() if e.run_id]
+        return max([8, *map(len, ids)])
+
+    def message_width(self, run_width: int = 8) -> int:
+        spare = self.size.width - sum(w + 2 for _, w in FIXED[1:]) - run_width - 6
         return max(MESSAGE_MIN, spare)
 
     def on_resize(self) -> None:
-        if self.message_width() != self._message_width:
+        if self.message_width(self._run_width) != self._message_width:
             self.redraw(rebuild=True)
 
     def put(self, entry: Entry) -> None:
@@ -74,18 +81,20 @@ class RunPanel(DataTable):
         """Cells are updated in place while the set of rows is unchanged, so the cursor and
         scroll position survive the refreshes."""
         rows = self.ordered()
-        width = self.message_width()
+        run_width = self.run_width()
+        width = self.message_width(run_width)
         labels = distinct_labels([e.text for e in rows], width)
         cells = [self._cells(e, label, now) for e, label in zip(rows, labels, strict=True)]
         keys = [e.key for e in rows]
-        if not rebuild and width == self._message_width and keys == [k.value for k in self.rows]:
+        same = width == self._message_width and run_width == self._run_width
+        if not rebuild and same and keys == [k.value for k in self.rows]:
             for key, values in zip(keys, cells, strict=True):
                 for column, value in zip(self.columns, values, strict=True):
                     self.update_cell(key, column, value)
             return
-        self._message_width = width
+        self._message_width, self._run_width = width, run_width
         self.clear(columns=True)
-        self.add_column("run", width=8)
+        self.add_column("run", width=run_width)
         self.add_column("message", width=width)
         for label, w in FIXED[1:]:
             self.add_column(label, width=w)

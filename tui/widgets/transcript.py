@@ -30,6 +30,12 @@ WELCOME = (
 )
 
 
+NOT_KEPT = {
+    Fate.INTERRUPTED: "✂ streamed before the interrupt, not kept by the server (Ctrl+F hides)",
+    Fate.ROLLED_BACK: "✂ streamed before the rollback, not kept by the server (Ctrl+F hides)",
+}
+
+
 class ToolLine(Collapsible):
     """A tool call or tool result, one line until expanded."""
 
@@ -127,12 +133,19 @@ class Turn(Vertical):
         return ids | {t.message_id for t in self.query(ToolLine)}
 
     async def settle(self, kept: Iterable[Mapping[str, Any]]) -> None:
-        """Show exactly what the thread kept: drop output it did not keep, add what's missing."""
+        """Show exactly what the thread kept: add what's missing; output it did not keep is
+        dropped, or — for a run that was cut — stays, dimmed and labelled (NOT_KEPT)."""
         kept = list(kept)
         keep = {str(m.get("id")) for m in kept}
-        for widget in [*self.query(Reply), *self.query(ToolLine)]:
-            if widget.message_id not in keep:
+        lost = [w for w in [*self.query(Reply), *self.query(ToolLine)] if w.message_id not in keep]
+        for widget in lost:
+            if self.fate in NOT_KEPT:
+                widget.add_class("not-kept")
+            else:
                 await widget.remove()
+        if lost and self.fate in NOT_KEPT and not self.query(".not-kept-label"):
+            label = Static(NOT_KEPT[self.fate], classes="not-kept-label", markup=False)
+            await self.mount(label, before=lost[0])
         present = self.message_ids()
         for message in kept:
             if str(message.get("id")) not in present:
