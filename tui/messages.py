@@ -17,6 +17,7 @@ from textual.message import Message
 from tui.history import TurnSpec
 from tui.ledger import TodoRow
 from tui.runstate import Entry
+from tui.timeline.client_side import ClientView
 from tui.timeline.model import Timeline
 
 
@@ -162,3 +163,5 @@ class TimelineBuilt(SessionMessage):
     timeline: Timeline = field(default_factory=Timeline)
     quiet: bool = False
     """Nothing in flight and the history read since the last run ended: its whys are final."""
+    view: ClientView | None = None
+    """What it was built from (a view that pins clock-dependent parts rebuilds from it)."""

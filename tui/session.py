@@ -52,7 +52,7 @@ from tui.sources import BLIND_SPOTS, SOURCES, choose_source
 from tui.story import StoryReducer
 from tui.text import first_line
 from tui.timeline import fetch
-from tui.timeline.client_side import CancelSent, Sent, Snapshot
+from tui.timeline.client_side import CancelSent, ClientView, Sent, Snapshot
 from tui.timeline.model import Timeline
 from tui.timeline.observe import error_detail
 from tui.timeline.recorder import ClientRecorder
@@ -528,8 +528,8 @@ class ThreadSession:
             )
             self._spawn(self.recorder.run())
 
-    def _publish_timeline(self, timeline: Timeline, quiet: bool) -> None:
-        self.post(msg.TimelineBuilt(self.thread_id, timeline, quiet))
+    def _publish_timeline(self, timeline: Timeline, quiet: bool, view: ClientView) -> None:
+        self.post(msg.TimelineBuilt(self.thread_id, timeline, quiet, view))
 
     def _saw(self, what: Sent | CancelSent) -> None:
         if self.recorder is not None and isinstance(what, Sent):

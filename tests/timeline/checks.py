@@ -7,12 +7,14 @@ strategy's outcome as expected; and every view renders (why, picture, SVG, Markd
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
 
 from bench.timeline_bench import Cancel
 from tui.timeline import fetch
+from tui.timeline.client_side import Sent
 from tui.timeline.export import story_markdown, timeline_svg
 from tui.timeline.model import Timeline
 from tui.timeline.observe import Observer
@@ -51,15 +53,24 @@ async def check_lanes_equal_runs(
     tid = observer.thread_id
     await skip_if_engine_defect(client, tid)
     timeline = timeline or observer.timeline()
-    runs = await fetch.list_runs(client, tid)
-    history = await fetch.get_history(client, tid)
-    sent = [s.run_id for s in observer.view.sent if s.run_id]
-    gone = [rid for rid in sent if not await fetch.run_exists(client, tid, rid)]
+    await check_lanes_match_the_api(client, tid, observer.view.sent, timeline)
+    check_outcome(timeline, scenario)
+
+
+async def check_lanes_match_the_api(
+    client: Any, thread_id: str, sent: Sequence[Sent], timeline: Timeline
+) -> None:
+    """A live lane per run `runs.list` lists, a ghost lane per created run that answers 404, a
+    bounce per 409 in `sent`, a dot per history entry of each run (in order), statuses alike."""
+    runs = await fetch.list_runs(client, thread_id)
+    history = await fetch.get_history(client, thread_id)
+    created = [s.run_id for s in sent if s.run_id]
+    gone = [rid for rid in created if not await fetch.run_exists(client, thread_id, rid)]
 
     alive = {lane.run_id for lane in timeline.lanes.values() if not lane.ghost}
     assert alive == {r["run_id"] for r in runs}
     assert sorted(lane.run_id for lane in timeline.lanes.values() if lane.ghost) == sorted(gone)
-    assert len(timeline.bounces) == sum(s.status == 409 for s in observer.view.sent)
+    assert len(timeline.bounces) == sum(s.status == 409 for s in sent)
     for lane in timeline.lanes.values():
         written = [h for h in history if h["metadata"].get("run_id") == lane.run_id]
         kept = [d.checkpoint_id for d in lane.dots if not d.removed]
@@ -68,6 +79,9 @@ async def check_lanes_equal_runs(
         status = next((r["status"] for r in runs if r["run_id"] == lane.run_id), "rolled back")
         assert lane.status == status
 
+
+def check_outcome(timeline: Timeline, scenario: Any) -> None:
+    """What the strategy (or the cancel) did, one why per double text, and every view renders."""
     # What the strategy did, as the builder infers it from what the client saw.
     lanes = timeline.ordered()
     if isinstance(scenario, Cancel):

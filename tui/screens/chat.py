@@ -262,7 +262,7 @@ class ChatScreen(Screen[None]):
         if self.stale(message):
             return
         pane = self.query_one(TimelinePane)
-        pane.show(message.timeline)
+        pane.show(message.timeline, message.view)
         if message.quiet:  # only then is what it says final (see ClientRecorder)
             await self._say_whys(pane.new_whys())
 

@@ -19,6 +19,7 @@ from tui.timeline.cuts import cut_from
 from tui.timeline.model import Knowledge, Timeline, parse_at
 
 FINAL_STATUSES = frozenset({"success", "error", "timeout", "interrupted"})
+OPEN_STATUSES = frozenset({"pending", "running"})
 
 
 @dataclass(frozen=True)

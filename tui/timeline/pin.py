@@ -1,16 +1,21 @@
-"""Pin a timeline's clock for deterministic pictures (snapshot tests): times become ranks. Pure.
+"""Pin what depends on the clock, for deterministic pictures (snapshot tests). Pure.
 
 A live timeline's columns and the numbers in its why lines depend on how fast the machine ran
 the scenario. `pin_times` keeps everything else — which run, which order, which cut, which dots
 — and replaces every moment by its rank among the distinct moments, `step` seconds apart, so
 the same scenario draws the same picture on any machine as long as its events come in the same
-order. Only the app's `stable_ids` mode (snapshots) uses it; the app shows real times otherwise.
+order. Without a story, what a client saw also depends on when its polls happened to look (a
+run being rolled back may be caught `interrupted`, with its reason, just before it is deleted):
+`canonical_view` drops that. Only the app's `stable_ids` mode (snapshots) uses them; the app
+shows real times and everything it saw otherwise.
 """
 
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
+from tui.timeline.client_side import OPEN_STATUSES, ClientView, Snapshot
 from tui.timeline.model import Timeline
 
 ORIGIN = 1_000_000.0
@@ -50,3 +55,19 @@ def pin_times(timeline: Timeline, step: float = STEP_S) -> Timeline:
         update.at = rank[update.at]
     pinned.first_at, pinned.last_at = at(pinned.first_at), at(pinned.last_at)
     return pinned
+
+
+def canonical_view(view: ClientView) -> ClientView:
+    """`view` without what only some polls catch: a run gone by the last `runs.list` is kept
+    only as pending or running (no transient final status, no reason), and each answer only
+    where some run's status changed."""
+    last = {str(r["run_id"]) for r in view.snapshots[-1].runs} if view.snapshots else set()
+    canonical = replace(view, snapshots=[])
+    for snapshot in view.snapshots:
+        rows = tuple(
+            row if str(row["run_id"]) in last else {**row, "cancel_reason": None}
+            for row in snapshot.runs
+            if str(row["run_id"]) in last or row.get("status") in OPEN_STATUSES
+        )
+        canonical.add_snapshot(Snapshot(snapshot.at, rows))
+    return canonical

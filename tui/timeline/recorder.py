@@ -30,14 +30,14 @@ DEBOUNCE_S = 0.1
 
 
 class ClientRecorder:
-    """`publish(timeline, quiet)`: quiet when nothing is in flight (`busy()` is false) and the
+    """`publish(timeline, quiet, view)`: quiet when nothing is in flight (`busy()` is false) and the
     history was read after the last run ended, so what the timeline says is final."""
 
     def __init__(
         self,
         thread_id: str | None,
         history: Callable[[], Awaitable[list[Mapping[str, Any]]]],
-        publish: Callable[[Timeline, bool], None],
+        publish: Callable[[Timeline, bool, ClientView], None],
         busy: Callable[[], bool],
     ) -> None:
         self.view = ClientView(thread_id=thread_id)
@@ -86,4 +86,4 @@ class ClientRecorder:
                     self._wake.set()
                     continue
             quiet = not (self._busy() or self._history_due)
-            self._publish(build(self.view), quiet)
+            self._publish(build(self.view), quiet, self.view)

@@ -4,7 +4,8 @@ It owns the thread's `Timeline` model: story events are folded in as they come (
 client-side rebuild replaces it (`show`). Selecting a checkpoint dot loads the thread's state
 there through the SDK (`load_checkpoint`) into the `CheckpointView` under the timeline;
 `new_whys` hands out each settled double text's one-line why once. In `stable` mode (snapshot
-tests) the model is drawn with pinned times (`tui.timeline.pin`), so pictures are deterministic.
+tests) the model is drawn with pinned times, and built from a canonical client view
+(`tui.timeline.pin`), so pictures are deterministic.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 
 from tui.timeline.checkpoints import load_checkpoint
+from tui.timeline.client_side import ClientView, build
 from tui.timeline.model import Timeline
-from tui.timeline.pin import pin_times
+from tui.timeline.pin import canonical_view, pin_times
 from tui.timeline.why import settled_whys
 from tui.widgets.checkpoint import CheckpointView
 from tui.widgets.timeline import TimelineView
@@ -60,9 +62,9 @@ class TimelinePane(VerticalScroll, can_focus=False):
         else:
             self.view.fold(event)  # the view's model is self.model: it learns the clock skew
 
-    def show(self, timeline: Timeline) -> None:
-        """A whole model (a client-side rebuild, or a reset)."""
-        self.model = timeline
+    def show(self, timeline: Timeline, view: ClientView | None = None) -> None:
+        """A whole model (a client-side rebuild from `view`, or a reset)."""
+        self.model = build(canonical_view(view)) if self.stable and view else timeline
         self._draw()
 
     def _draw(self) -> None:

@@ -137,7 +137,8 @@ class Turn(Vertical):
         dropped, or — for a run that was cut — stays, dimmed and labelled (NOT_KEPT)."""
         kept = list(kept)
         keep = {str(m.get("id")) for m in kept}
-        lost = [w for w in [*self.query(Reply), *self.query(ToolLine)] if w.message_id not in keep]
+        output = [w for w in self.children if isinstance(w, Reply | ToolLine)]
+        lost = [w for w in output if w.message_id not in keep]
         for widget in lost:
             if self.fate in NOT_KEPT:
                 widget.add_class("not-kept")

@@ -1,0 +1,159 @@
+"""The timeline in the app (issue 12), on the real embedded engine through the SDK.
+
+For each of the tutorial's four scenarios, double texted as a learner would (message 2 held with
+Ctrl+L, message 1 sent, the strategy picked, message 2 fired with F5 once reply 1 streams):
+the app's lanes equal what the runs API says (a live lane per listed run, a ghost lane per
+rolled-back run, a bounce per 409, a dot per history entry of each run), exactly one why line
+follows the double text in the transcript, and an SVG snapshot of the app with the timeline.
+
+Deterministic: ids are `run-N`/`thread-N`, the offline model's pace and date are fixed, message
+2 is fired at a fixed point of run 1 (its reply streaming), fates come from `runs.list` polling
+on every engine (the pictures do not change when the engine starts serving the story), and the
+timeline is drawn with pinned times (`tui.timeline.pin`: each moment becomes its rank, so the
+picture depends on the order of events, not on how fast this machine ran them); todo keys (fresh
+uuids) are masked in tool lines, and the reject notification is cleared before the capture.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytest.register_assert_rewrite("tests.timeline.checks")
+
+from bench.timeline_bench import Cancel  # noqa: E402
+from doubletext.demo import SCENARIOS, Scenario  # noqa: E402
+from tests.timeline.checks import check_lanes_match_the_api, check_outcome  # noqa: E402
+from tests.tui.conftest import Engine, RecordingApp  # noqa: E402
+from tests.tui.helpers import fate_of, idle, ready, turn, wait_until  # noqa: E402
+from tui.message_chunks import AIDelta, parse_message  # noqa: E402
+from tui.runstate import FINAL, Fate  # noqa: E402
+from tui.strategies import BY_NAME  # noqa: E402
+from tui.timeline.why import settled_whys  # noqa: E402
+from tui.widgets.timeline_pane import TimelinePane  # noqa: E402
+from tui.widgets.transcript import ToolLine, Transcript  # noqa: E402
+from tui.widgets.why import WhyLine  # noqa: E402
+
+LARGE = (160, 48)
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+CONFIG = {"doubletext_pace": 0.5, "now": "2026-01-05T09:00:00"}
+
+
+def app_for(engine: Engine, name: str, tmp_path, **kw) -> RecordingApp:
+    kw.setdefault("configurable", CONFIG)
+    return RecordingApp(
+        engine.url,
+        kw.pop("assistant", "task_maistro"),
+        f"timeline-{name}",
+        engine_label="embedded (test)",
+        model="offline",
+        stable_ids=True,
+        state_file=tmp_path / "last.json",
+        sources=("poll",),
+        **kw,
+    )
+
+
+def pane(app: RecordingApp) -> TimelinePane:
+    return app.chat.query_one(TimelinePane)
+
+
+def whys(app: RecordingApp) -> list[str]:
+    return [w.line for w in app.chat.query(WhyLine)]
+
+
+async def double_text(pilot, scenario: Scenario) -> None:
+    """Message 1, then message 2 fired (F5) once reply 1 has streamed 10 characters. For a cut
+    run 1, its reply is shown only up to that point: what streams before the server stops it
+    depends on timing, and it is exactly what the server throws away (shown dimmed)."""
+    app = pilot.app
+    await ready(pilot)
+    app.query_one("#composer").value = scenario.second
+    await pilot.press("ctrl+l", "f1")
+    app.query_one("#composer").value = scenario.first
+    await pilot.press("enter")
+    await pilot.press(BY_NAME[scenario.strategy].key)
+    session, streamed = app.session, [0]
+    first_key = session.log.ordered()[-1].key
+    absorb = session._absorb
+
+    def frozen_after_10(key: str, data) -> None:
+        if key == first_key:
+            if streamed[0] >= 10 and scenario.strategy in ("interrupt", "rollback"):
+                return
+            update = parse_message(data)
+            streamed[0] += len(update.text) if isinstance(update, AIDelta) else 0
+        absorb(key, data)
+
+    session._absorb = frozen_after_10
+    await wait_until(pilot, lambda: streamed[0] >= 10, 30, "reply 1 streaming")
+    await pilot.press("f5")
+
+
+async def settled(pilot, count: int) -> None:
+    """The thread is idle and the timeline has said its `count` whys."""
+    app = pilot.app
+    await wait_until(pilot, lambda: idle(app) and len(whys(app)) >= count, 60, "the why")
+    await pilot.pause(0.3)
+
+
+def mask_store_keys(app: RecordingApp) -> None:
+    """Todo keys are fresh uuids, and a tool line may name one ("Document 1f1e… updated")."""
+    for line in app.chat.query(ToolLine):
+        line.title = UUID.sub("<key>", str(line.title))
+
+
+async def check_app_lanes(app: RecordingApp, scenario: Scenario | Cancel) -> None:
+    """The app's own timeline against the runs API, the outcome, and its why in the transcript."""
+    session = app.session
+    assert session is not None and session.recorder is not None and session.thread_id
+    model = pane(app).model
+    await check_lanes_match_the_api(
+        app.backend.client, session.thread_id, session.recorder.view.sent, model
+    )
+    check_outcome(model, scenario)
+    assert whys(app) == [line for _, line in settled_whys(pane(app).shown)]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.strategy)
+def test_scenario_with_the_timeline_160x48(snap_compare, engine, tmp_path, scenario) -> None:
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await double_text(pilot, scenario)
+        await settled(pilot, 1)
+        await check_app_lanes(app, scenario)
+        children = list(app.chat.query_one(Transcript).children)
+        why = next(c for c in children if isinstance(c, WhyLine))
+        second = turn(app, scenario.second)
+        assert children.index(why) == children.index(second) + 1  # right after message 2
+        mask_store_keys(app)
+        app.clear_notifications()
+        await pilot.pause(0.1)
+
+    app = app_for(engine, scenario.strategy, tmp_path)
+    assert snap_compare(app, run_before=run_before, terminal_size=LARGE)
+
+
+async def test_esc_and_ctrl_b_lanes_equal_the_runs(make_app) -> None:
+    """A cancel is a cut too: Esc leaves run 1 interrupted, Ctrl+B deletes run 2 (a ghost)."""
+    app = make_app(sources=("poll",))
+    async with app.run_test(size=LARGE) as pilot:
+        await ready(pilot)
+        for text, key in (("first", "escape"), ("second", "ctrl+b")):
+            app.query_one("#composer").value = text
+            await pilot.press("enter")
+            await wait_until(pilot, lambda t=text: fate_of(app, t) is Fate.RUNNING, 20)
+            await pilot.press(key)
+            await wait_until(pilot, lambda t=text: fate_of(app, t) in FINAL, 20)
+        await settled(pilot, 2)
+        model = pane(app).model
+        session = app.session
+        assert session is not None and session.recorder is not None and session.thread_id
+        await check_lanes_match_the_api(
+            app.backend.client, session.thread_id, session.recorder.view.sent, model
+        )
+        first, second = model.ordered()
+        assert (first.status.value, second.status.value) == ("interrupted", "rolled back")
+        assert (model.cut_label(first), model.cut_label(second)) == ("Esc", "Ctrl+B")
+        assert [line.split(" (")[0] for line in whys(app)] == ["Esc", "Ctrl+B"]
