@@ -30,6 +30,7 @@ from tests.tui.helpers import fate_of, idle, ready, turn, wait_until  # noqa: E4
 from tui.message_chunks import AIDelta, parse_message  # noqa: E402
 from tui.runstate import FINAL, Fate  # noqa: E402
 from tui.strategies import BY_NAME  # noqa: E402
+from tui.timeline.client_side import Sent  # noqa: E402
 from tui.timeline.why import settled_whys  # noqa: E402
 from tui.widgets.timeline_pane import TimelinePane  # noqa: E402
 from tui.widgets.transcript import ToolLine, Transcript  # noqa: E402
@@ -42,15 +43,15 @@ CONFIG = {"doubletext_pace": 0.5, "now": "2026-01-05T09:00:00"}
 
 def app_for(engine: Engine, name: str, tmp_path, **kw) -> RecordingApp:
     kw.setdefault("configurable", CONFIG)
+    kw.setdefault("stable_ids", True)
+    kw.setdefault("sources", ("poll",))
     return RecordingApp(
         engine.url,
         kw.pop("assistant", "task_maistro"),
         f"timeline-{name}",
         engine_label="embedded (test)",
         model="offline",
-        stable_ids=True,
         state_file=tmp_path / "last.json",
-        sources=("poll",),
         **kw,
     )
 
@@ -157,3 +158,31 @@ async def test_esc_and_ctrl_b_lanes_equal_the_runs(make_app) -> None:
         assert (first.status.value, second.status.value) == ("interrupted", "rolled back")
         assert (model.cut_label(first), model.cut_label(second)) == ("Esc", "Ctrl+B")
         assert [line.split(" (")[0] for line in whys(app)] == ["Esc", "Ctrl+B"]
+
+
+@pytest.mark.requires_story
+async def test_the_story_feeds_the_timeline_live_and_on_reload(engine, tmp_path) -> None:
+    """On an engine with the story: StoryEvents fold into the timeline (store writes known, no
+    caveat), its lanes equal the runs API, and a second app on the thread replays the same."""
+    scenario = next(s for s in SCENARIOS if s.strategy == "rollback")
+    seen: list[str] = []
+    app = app_for(engine, "story", tmp_path, stable_ids=False, sources=("story",))
+    hook = lambda m: seen.append(type(m).__name__)  # noqa: E731
+    async with app.run_test(size=LARGE, message_hook=hook) as pilot:
+        await double_text(pilot, scenario)
+        await settled(pilot, 1)
+        assert app.session is not None and app.session.source == "story"
+        assert "StoryEvent" in seen and "TimelineBuilt" not in seen
+        model = pane(app).model
+        assert model.knowledge.caveats() == []
+        sent = [
+            Sent(0.0, e.text, e.strategy, e.run_id, 409 if e.fate is Fate.REJECTED else 200)
+            for e in app.session.log.ordered()
+        ]
+        await check_lanes_match_the_api(app.backend.client, app.session.thread_id, sent, model)
+        check_outcome(model, scenario)
+        said = whys(app)
+    again = app_for(engine, "story", tmp_path, stable_ids=False, sources=("story",))
+    async with again.run_test(size=LARGE) as pilot:
+        await ready(pilot)
+        await wait_until(pilot, lambda: whys(again) == said, 20, "the same why, replayed")
