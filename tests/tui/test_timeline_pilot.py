@@ -16,6 +16,8 @@ uuids) are masked in tool lines, and the reject notification is cleared before t
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 
 import pytest
@@ -27,6 +29,7 @@ from doubletext.demo import SCENARIOS, Scenario  # noqa: E402
 from tests.timeline.checks import check_lanes_match_the_api, check_outcome  # noqa: E402
 from tests.tui.conftest import Engine, RecordingApp  # noqa: E402
 from tests.tui.helpers import fate_of, idle, ready, turn, wait_until  # noqa: E402
+from tui.client import Backend, NotServed  # noqa: E402
 from tui.message_chunks import AIDelta, parse_message  # noqa: E402
 from tui.runstate import FINAL, Fate  # noqa: E402
 from tui.strategies import BY_NAME  # noqa: E402
@@ -186,3 +189,24 @@ async def test_the_story_feeds_the_timeline_live_and_on_reload(engine, tmp_path)
     async with again.run_test(size=LARGE) as pilot:
         await ready(pilot)
         await wait_until(pilot, lambda: whys(again) == said, 20, "the same why, replayed")
+
+
+async def test_the_lifecycle_stream_is_asked_for_in_both_spellings(engine) -> None:
+    """`langgraph dev` reads `stream_modes`, the SDK sends `stream_mode`: the probe and the
+    follow send both (seen in the app's call log, whatever this engine answers)."""
+    backend = Backend(engine.url, "task_maistro")
+    try:
+        thread_id = await backend.new_thread("both-spellings")
+        await backend.stream_served(thread_id, "lifecycle")
+
+        async def first_part() -> None:
+            async for _part in backend.follow_thread(thread_id, "lifecycle"):
+                return
+
+        with contextlib.suppress(NotServed, TimeoutError):  # served: nothing happens here
+            await asyncio.wait_for(first_part(), 2.0)
+    finally:
+        await backend.close()
+    asked = [c.path for c in backend.calls.calls if c.path.startswith(f"/threads/{thread_id}/st")]
+    assert len(asked) == 2
+    assert all("stream_mode=lifecycle" in p and "stream_modes=lifecycle" in p for p in asked)
