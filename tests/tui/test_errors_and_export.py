@@ -53,3 +53,9 @@ async def test_export_and_copy_last_reply(make_app, tmp_path) -> None:
         text = exported.read_text()
         assert "> hello there" in text and "reply to: hello there" in text
         assert "(enqueue, done)" in text
+        stem = exported.with_suffix("").name + "-timeline"
+        svg, story = tmp_path / f"{stem}.svg", tmp_path / f"{stem}.md"
+        await wait_until(pilot, lambda: svg.exists() and story.exists(), 5, "the timeline")
+        assert svg.read_text().startswith("<svg") and "run&#160;1" in svg.read_text()
+        assert "| 1 | `" in story.read_text() and "| hello there |" in story.read_text()
+        assert svg.stat().st_mode & 0o077 == 0  # owner-only, like every export

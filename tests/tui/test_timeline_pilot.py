@@ -32,9 +32,12 @@ from tests.tui.helpers import fate_of, idle, ready, turn, wait_until  # noqa: E4
 from tui.client import Backend, NotServed  # noqa: E402
 from tui.message_chunks import AIDelta, parse_message  # noqa: E402
 from tui.runstate import FINAL, Fate  # noqa: E402
+from tui.screens.inspector import RunInspector  # noqa: E402
 from tui.strategies import BY_NAME  # noqa: E402
 from tui.timeline.client_side import Sent  # noqa: E402
 from tui.timeline.why import settled_whys  # noqa: E402
+from tui.widgets.checkpoint import CheckpointView  # noqa: E402
+from tui.widgets.runs import RunPanel  # noqa: E402
 from tui.widgets.timeline_pane import TimelinePane  # noqa: E402
 from tui.widgets.transcript import ToolLine, Transcript  # noqa: E402
 from tui.widgets.why import WhyLine  # noqa: E402
@@ -73,6 +76,7 @@ async def double_text(pilot, scenario: Scenario) -> None:
     depends on timing, and it is exactly what the server throws away (shown dimmed)."""
     app = pilot.app
     await ready(pilot)
+    app.query_one("#composer").focus()
     app.query_one("#composer").value = scenario.second
     await pilot.press("ctrl+l", "f1")
     app.query_one("#composer").value = scenario.first
@@ -210,3 +214,49 @@ async def test_the_lifecycle_stream_is_asked_for_in_both_spellings(engine) -> No
     asked = [c.path for c in backend.calls.calls if c.path.startswith(f"/threads/{thread_id}/st")]
     assert len(asked) == 2
     assert all("stream_mode=lifecycle" in p and "stream_modes=lifecycle" in p for p in asked)
+
+
+async def test_dots_runs_and_rejections_open_what_they_show(engine, tmp_path) -> None:
+    """F12 focuses the timeline; a dot shows the thread's state there; Enter (timeline or runs
+    panel) opens the run inspector with the app's SDK calls for it, a rejected row its 409;
+    Ctrl+F hides and shows what a rolled-back run streamed."""
+    rollback = next(s for s in SCENARIOS if s.strategy == "rollback")
+    reject = next(s for s in SCENARIOS if s.strategy == "reject")
+    app = app_for(engine, "inspect", tmp_path, stable_ids=False)
+    async with app.run_test(size=LARGE) as pilot:
+        await double_text(pilot, rollback)
+        await settled(pilot, 1)
+        label = app.chat.query_one(".not-kept-label")
+        assert label.display and turn(app, rollback.first).query(".not-kept")
+        await pilot.press("ctrl+f")
+        assert not label.display
+        await pilot.press("ctrl+f")
+        assert label.display
+
+        await pilot.press("f12")
+        view = pane(app).view
+        assert view.has_focus
+        await pilot.press("down", "down", "right")  # run 2, its first checkpoint
+        box = app.chat.query_one(CheckpointView)
+        await wait_until(pilot, lambda: box.display and box.detail is not None, 10, "the state")
+        run2 = pane(app).model.ordered()[1]
+        assert box.detail.state.checkpoint_id == run2.dots[0].checkpoint_id
+        await pilot.press("up", "enter")  # run 1: gone, rolled back
+        await wait_until(pilot, lambda: isinstance(app.screen, RunInspector), 5, "inspector")
+        report = app.screen.report
+        assert report.title.startswith("run 1")
+        create = [c for c in report.calls if c.method == "POST" and c.status == 200]
+        assert len(create) == 1 and create[0].run_id == pane(app).model.ordered()[0].run_id
+        await pilot.press("escape")
+
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: not whys(app), 10, "a new thread")
+        await double_text(pilot, reject)
+        await settled(pilot, 1)
+        runs = app.chat.query_one(RunPanel)
+        runs.focus()
+        runs.move_cursor(row=1)  # the rejected message: no run
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, RunInspector), 5, "inspector")
+        assert app.screen.report.title.startswith("rejected attempt")
+        assert [c.status for c in app.screen.report.calls] == [409]
