@@ -11,7 +11,11 @@ done as in a terminal but nothing is written to one.
    pace 1.0, ~14 tokens/s) is streaming replies to enqueued messages the whole time, while the
    session follows the thread (the story where the engine serves it, else `runs.list` polling:
    the result names which).
-2. `transcript_tokens_per_s`: how many tokens a reply absorbs per second when fed as fast as the
+2. `keystroke_timeline_ms`: the same while the timeline (visible under the transcript) follows
+   two runs sent back to back (enqueue): run 1 streams while run 2 waits, then run 2 streams;
+   both lanes are live (running bars grow with the clock, the model is refolded or rebuilt as
+   the thread's record changes). `timeline` says how many lanes it drew and from what source.
+3. `transcript_tokens_per_s`: how many tokens a reply absorbs per second when fed as fast as the
    loop allows (synthetic Markdown with lists and code fences, 4-character tokens, through the
    same path as stream events), until the final full render is done, with keystrokes measured
    during that flood (the worst case for typing). The engine is idle by then, so this is the
@@ -36,6 +40,7 @@ from tui.app import DoubletextApp
 from tui.drive import ready, say, turns, wait_until
 from tui.runstate import Entry, Fate
 from tui.widgets.composer import Composer
+from tui.widgets.timeline_pane import TimelinePane
 from tui.widgets.transcript import Transcript
 
 SIZE = (140, 40)
@@ -125,6 +130,24 @@ async def flood(app: DoubletextApp, tokens: int) -> dict[str, Any]:
     }
 
 
+async def follow_two_runs(pilot: Any, keys: int) -> tuple[list[float], dict[str, Any]]:
+    """Keystrokes while the visible timeline follows two runs sent back to back."""
+    app = pilot.app
+    pane = app.chat.query_one(TimelinePane)
+    assert app.chat.timeline_visible(), "the timeline is hidden at this size"
+    before = len(pane.model.lanes)
+    for text in ("I need to call the plumber tomorrow", "Also: buy a bike"):
+        await say(pilot, text)
+    await wait_until(pilot, lambda: len(pane.model.lanes) >= before + 2, 30, "two new lanes")
+    samples: list[float] = []
+    while active(app) and len(samples) < keys:
+        samples += await type_keys(app, 10)
+    app.query_one(Composer).value = ""
+    await wait_until(pilot, lambda: not active(app), 60, "both runs finished")
+    shown = pane.shown
+    return samples, {"lanes": len(shown.lanes), "source": shown.knowledge.source}
+
+
 async def measure(url: str, keys: int, sizes: list[int], state: Path) -> dict[str, Any]:
     app = DoubletextApp(
         url,
@@ -145,12 +168,15 @@ async def measure(url: str, keys: int, sizes: list[int], state: Path) -> dict[st
             streaming_samples += await type_keys(app, 10)
         app.query_one(Composer).value = ""
         await wait_until(pilot, lambda: not active(app), 60, "runs finished")
+        timeline_samples, timeline = await follow_two_runs(pilot, keys)
         source = app.session.source if app.session else None
         floods = [await flood(app, tokens) for tokens in sizes]
     return {
         "source": source,
         "keystroke_idle_ms": summary(idle_samples),
         "keystroke_streaming_ms": summary(streaming_samples),
+        "keystroke_timeline_ms": summary(timeline_samples),
+        "timeline": timeline,
         "transcript_tokens_per_s": {str(f["tokens"]): f["tokens_per_s"] for f in floods},
         "floods": floods,
     }
@@ -176,6 +202,12 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"keystroke → composer, streaming: p50 {k_stream['p50']} ms  p95 {k_stream['p95']} ms"
         f"  max {k_stream['max']} ms (n={k_stream['n']}; thread followed by {result['source']})"
+    )
+    k_line, drawn = result["keystroke_timeline_ms"], result["timeline"]
+    print(
+        f"keystroke → composer, timeline following two runs: p50 {k_line['p50']} ms  "
+        f"p95 {k_line['p95']} ms  max {k_line['max']} ms (n={k_line['n']}; "
+        f"{drawn['lanes']} lanes from {drawn['source']})"
     )
     for f in result["floods"]:
         k = f["keystroke_ms"] or {}

@@ -2,7 +2,8 @@
 
 Each scene is a real double-texting situation against the todo assistant and the offline model
 (paced so replies visibly stream); pictures are taken once `wait_until` sees the state they are
-meant to show, so they are reproducible up to ids and clocks.
+meant to show, so they are reproducible up to ids and clocks. At 160×48 the timeline is under
+the transcript, and each double text's why line is waited for before the picture is taken.
 """
 
 from __future__ import annotations
@@ -18,14 +19,17 @@ from doubletext.engine_thread import EngineThread
 from tui.app import DoubletextApp
 from tui.drive import fate_of, idle, ready, say, turn, wait_until
 from tui.runstate import Fate
+from tui.screens.inspector import RunInspector
+from tui.widgets.checkpoint import CheckpointView
 from tui.widgets.dialogs import ThreadPicker
+from tui.widgets.why import WhyLine
 
 SIZE = (160, 48)
 SMALL = (80, 24)
-PACE = 0.6
+PACE = 1.0
 
 
-def streaming(app: DoubletextApp, text: str, chars: int = 25) -> bool:
+def streaming(app: DoubletextApp, text: str, chars: int = 5) -> bool:
     return sum(len(r.full_text) for r in turn(app, text).replies()) >= chars
 
 
@@ -41,6 +45,11 @@ async def double_text(pilot: Pilot, first: str, key: str, second: str) -> None:
     await pilot.press(key)
     await wait_until(pilot, lambda: streaming(app, first), 30, "reply 1 streaming")
     await pilot.press("f5")
+
+
+def said_why(app: DoubletextApp) -> bool:
+    """The thread is idle and its double text got its one-line why."""
+    return idle(app) and bool(app.chat.query(WhyLine))
 
 
 async def new_thread(pilot: Pilot) -> None:
@@ -76,31 +85,41 @@ async def scenes(url: str, label: str, out: Path, state: Path) -> list[Path]:
         await wait_until(pilot, lambda: fate_of(app, second) is Fate.QUEUED, 10)
         await pilot.pause(0.3)
         shoot("01-streaming-with-queued-message")
-        await wait_until(pilot, lambda: idle(app) and turn(app, second).replies(), 60)
+        await wait_until(pilot, lambda: said_why(app) and turn(app, second).replies(), 60)
         await pilot.pause(0.5)
         shoot("02-enqueue-both-answered")
 
         await new_thread(pilot)
         first, second = "I need to book the dentist by Friday", "Oh, and buy milk"
         await double_text(pilot, first, "f2", second)
-        await wait_until(pilot, lambda: idle(app) and turn(app, second).replies(), 60)
+        await wait_until(pilot, lambda: said_why(app) and turn(app, second).replies(), 60)
         await pilot.pause(0.5)
         shoot("03-interrupt")
 
         await new_thread(pilot)
         first, second = "I need to call the plumber tomorrow", "I need to buy a bike"
         await double_text(pilot, first, "f3", second)
-        await wait_until(pilot, lambda: idle(app) and turn(app, second).replies(), 60)
+        await wait_until(pilot, lambda: said_why(app) and turn(app, second).replies(), 60)
         await pilot.pause(0.5)
         shoot("04-rollback")
+        await pilot.press("f12", "down", "enter")  # the timeline, run 1 (rolled back), inspect
+        await wait_until(pilot, lambda: isinstance(app.screen, RunInspector), 10)
+        await pilot.pause(0.5)
+        shoot("09-run-inspector")
+        await pilot.press("escape", "down", "right", "right")  # run 2's second checkpoint
+        box = app.chat.query_one(CheckpointView)
+        await wait_until(pilot, lambda: box.display and box.detail is not None, 10)
+        await pilot.pause(0.5)
+        shoot("10-checkpoint")
+        app.query_one("#composer").focus()
 
         await new_thread(pilot)
         first, second = "Show me my todos", "What is due tomorrow?"
         await double_text(pilot, first, "f4", second)
         await wait_until(pilot, lambda: fate_of(app, second) is Fate.REJECTED, 10)
+        await wait_until(pilot, lambda: said_why(app), 60)
         await pilot.pause(0.3)
         shoot("05-reject")
-        await wait_until(pilot, lambda: idle(app), 60)
 
         await pilot.resize_terminal(*SMALL)
         await pilot.pause(0.5)
@@ -108,7 +127,10 @@ async def scenes(url: str, label: str, out: Path, state: Path) -> list[Path]:
         await pilot.press("f7")
         await pilot.pause(0.5)
         shoot("07-80x24-panels")
-        await pilot.press("f7")
+        await pilot.press("f7", "f12")  # back to the chat, and the timeline under it
+        await pilot.pause(0.5)
+        shoot("11-80x24-timeline")
+        await pilot.press("f12")
         await pilot.resize_terminal(*SIZE)
         await pilot.press("ctrl+t")
         await wait_until(pilot, lambda: isinstance(app.screen, ThreadPicker), 10)

@@ -8,7 +8,8 @@ belongs to, and the SDK calls the app made for it with status, time and a body e
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from typing import ClassVar
 
 from rich.table import Table
@@ -23,16 +24,20 @@ from tui.calllog import Call
 from tui.timeline.inspect import bounce_report, call_rows, run_report
 from tui.timeline.model import Bounce, Timeline
 
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
-def calls_table(calls: Iterable[Call]) -> Table:
+
+def calls_table(calls: Iterable[Call], short: Callable[[str], str] = lambda i: i[:8]) -> Table:
+    """One row per call; ids in paths shortened (`short`) so the status and body fit beside."""
     table = Table(expand=True, show_edge=False, pad_edge=False)
-    table.add_column("call", no_wrap=True)
+    table.add_column("call", overflow="fold", ratio=2)
     table.add_column("status", justify="right", no_wrap=True)
     table.add_column("time", justify="right", no_wrap=True)
-    table.add_column("body", overflow="fold", ratio=1)
+    table.add_column("body", overflow="fold", ratio=3)
     for method, path, status, duration, body in call_rows(list(calls)):
         style = "red" if status.startswith(("4", "5", "E")) else ""
-        table.add_row(f"{method} {path}", Text(status, style), duration, body)
+        shown = UUID.sub(lambda m: short(m.group(0)), path)
+        table.add_row(f"{method} {shown}", Text(status, style), duration, body)
     return table
 
 
@@ -53,6 +58,7 @@ class RunInspector(ModalScreen[None]):
     ) -> None:
         super().__init__()
         calls = list(calls)
+        self.short = timeline.short  # ids as the rest of the app shows them
         if bounce is not None:
             self.report = bounce_report(timeline, bounce, calls)
         else:
@@ -69,7 +75,7 @@ class RunInspector(ModalScreen[None]):
             yield from self._section("Store writes", report.writes, "writes")
             yield Static("SDK calls the app made for it", classes="heading")
             if report.calls:
-                yield Static(calls_table(report.calls), id="calls")
+                yield Static(calls_table(report.calls, self.short), id="calls")
             else:
                 yield Static("none recorded", id="calls", classes="dim")
             if report.notes:

@@ -10,7 +10,8 @@ from textual.widgets import DataTable
 from tui.ledger import TodoRow
 from tui.text import clip
 
-FIXED = (("", 1), ("deadline", 10), ("status", 11), ("run", 8))
+FIXED = (("", 1), ("deadline", 10), ("status", 11))
+RUN_MIN = 8
 TASK_MIN = 14
 
 
@@ -23,8 +24,13 @@ class TodoPanel(DataTable):
         self.short: Callable[[str], str] = lambda rid: rid[:8]
         self._task_width = 0
 
+    def run_width(self) -> int:
+        """Wide enough for every short run id (they grow past 8 for runs close in time)."""
+        return max([RUN_MIN, *(len(self.short(r.run)) for r in self.rows_shown if r.run)])
+
     def task_width(self) -> int:
-        return max(TASK_MIN, self.size.width - sum(w + 2 for _, w in FIXED) - 4)
+        fixed = sum(w + 2 for _, w in FIXED) + self.run_width() + 2
+        return max(TASK_MIN, self.size.width - fixed - 4)
 
     def on_resize(self) -> None:
         if self.task_width() != self._task_width:
@@ -38,6 +44,7 @@ class TodoPanel(DataTable):
         self.add_column("task", width=width)
         for label, w in FIXED[1:]:
             self.add_column(label, width=w)
+        self.add_column("run", width=self.run_width())
         for row in rows:
             starred = row.flag == "★"
             style = "bold yellow" if starred else ""
