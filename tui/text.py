@@ -52,12 +52,14 @@ def distinct_labels(texts: Sequence[str], width: int) -> list[str]:
 SHORT_ID_MIN = 8
 
 
-def short_run_id(run_id: str, among: Iterable[str] = ()) -> str:
+def short_id(run_id: str, among: Iterable[str] = ()) -> str:
     """A run id as people read it: its shortest prefix of at least 8 characters that no other
     run of the thread shares (git-style), so it can still be searched for in logs.
 
     uuid7 ids start with a millisecond timestamp: runs made within about a minute share their
-    first 8 hex digits, so a fixed 8 would show them all alike. A prefix never ends on a `-`."""
+    first 8 hex digits, so a fixed 8 would show them all alike (checkpoint ids, time-ordered
+    too, are shortened the same way among the thread's checkpoints). A prefix never ends on a
+    `-`."""
     length = SHORT_ID_MIN
     for other in among:
         if other == run_id:
@@ -74,7 +76,7 @@ def short_run_id(run_id: str, among: Iterable[str] = ()) -> str:
 
 
 class ShortIds:
-    """Run ids as people read them: `short_run_id` among the thread's runs seen so far (`learn`
+    """Run ids as people read them: `short_id` among the thread's runs seen so far (`learn`
     them before showing any), or `run-1`, `run-2`, … in order of appearance when `stable`
     (deterministic snapshots)."""
 
@@ -94,5 +96,5 @@ class ShortIds:
     def __call__(self, run_id: str) -> str:
         if not self.stable:
             self.known.add(run_id)
-            return short_run_id(run_id, self.known)
+            return short_id(run_id, self.known)
         return self.names.setdefault(run_id, f"run-{len(self.names) + 1}")

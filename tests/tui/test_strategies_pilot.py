@@ -18,7 +18,7 @@ from tests.tui.helpers import (
     wait_until,
 )
 from tui.runstate import Fate
-from tui.text import short_run_id
+from tui.text import short_id
 from tui.widgets.todos import TodoPanel
 
 SIZE = (150, 40)
@@ -88,7 +88,7 @@ async def test_reject_notifies_and_run_one_completes(make_app) -> None:
         assert replies(app, "second") == []
         assert run_panel(app) == {"first": "done", "second": "rejected"}
         first_run = app.session.log.run_ids()[0]
-        short = short_run_id(first_run, app.session.log.run_ids())
+        short = short_id(first_run, app.session.log.run_ids())
         assert turn(app, "second").cause_text == f"↳ rejected: busy with {short}"
         composer = app.query_one("#composer")
         assert composer.value == "second"

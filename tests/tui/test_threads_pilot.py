@@ -24,7 +24,7 @@ from tests.tui.helpers import (
     wait_until,
 )
 from tui.runstate import Fate
-from tui.text import short_run_id
+from tui.text import short_id
 from tui.widgets.dialogs import ConfirmDialog, ThreadPicker
 from tui.widgets.header import InfoBar
 
@@ -126,7 +126,7 @@ async def test_fates_and_causes_survive_a_restart(tmp_path: Path) -> None:
             await wait_until(pilot, lambda: idle(app) and replies(app, "second"), 30)
             thread, cause = app.thread_id, turn(app, "first").cause_text
             runs = app.session.log.run_ids()
-            short = short_run_id(runs[1], runs)
+            short = short_id(runs[1], runs)
             assert cause == f"↳ interrupted by run {short} (F2 interrupt)"
     with EngineThread(data_dir=data, pace=0.02) as engine:
         app = app_on(engine, tmp_path)
@@ -169,7 +169,7 @@ async def test_the_story_keeps_rejections_rollbacks_and_cancels_across_a_restart
             assert app.session.source == "story"
             await _double_texts(pilot)
             runs = app.session.log.run_ids()
-            first_run, second_run = (short_run_id(r, runs) for r in runs[:2])
+            first_run, second_run = (short_id(r, runs) for r in runs[:2])
             before = [(t.text, t.cause_text) for t in turns(app)]
     assert before == [
         ("first", f"↳ rolled back by run {second_run} (F3 rollback)"),

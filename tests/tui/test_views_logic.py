@@ -10,7 +10,7 @@ from tui.message_chunks import AIDelta, ToolCallState, ToolResult, parse_message
 from tui.prefs import LastThreads
 from tui.runstate import Fate, ThreadLog
 from tui.strategies import STRATEGIES, describe
-from tui.text import ShortIds, clip, distinct_labels, short_run_id
+from tui.text import ShortIds, clip, distinct_labels, short_id
 
 
 def human(mid: str, text: str) -> dict:
@@ -63,17 +63,17 @@ def test_labels_tell_similar_messages_apart() -> None:
     assert ShortIds()("1a2b3c4d-5e6f") == "1a2b3c4d"
 
 
-def test_short_run_ids_tell_uuid7_runs_apart() -> None:
+def test_short_ids_tell_uuid7_runs_apart() -> None:
     """uuid7 ids made within a minute share their first 8 hex digits: the short id grows to
     the shortest prefix no other run of the thread shares, never ending on a dash."""
     a = "019b2f3c-7d10-7aaa-8000-000000000001"
     b = "019b2f3c-7d2e-7bbb-8000-000000000002"
     c = "019b2f3c-7d2f-7ccc-8000-000000000003"
-    assert short_run_id(a) == short_run_id(a, [a]) == "019b2f3c"
-    assert short_run_id(a, [a, "12345678-0000"]) == "019b2f3c"
-    assert short_run_id(a, [b]) == "019b2f3c-7d1"
-    assert short_run_id(b, [a, b, c]) == "019b2f3c-7d2e"
-    assert short_run_id("019b2f3c-aaaa", ["019b2f3c-bbbb"]) == "019b2f3c-a"  # not "019b2f3c-"
+    assert short_id(a) == short_id(a, [a]) == "019b2f3c"
+    assert short_id(a, [a, "12345678-0000"]) == "019b2f3c"
+    assert short_id(a, [b]) == "019b2f3c-7d1"
+    assert short_id(b, [a, b, c]) == "019b2f3c-7d2e"
+    assert short_id("019b2f3c-aaaa", ["019b2f3c-bbbb"]) == "019b2f3c-a"  # not "019b2f3c-"
     ids = ShortIds()
     ids.learn([a, b, None])
     assert (ids(a), ids(b)) == ("019b2f3c-7d1", "019b2f3c-7d2")

@@ -175,6 +175,11 @@ class CheckpointDetail:
     node: str | None = None
     todos: dict[str, str] | None = None
     change: CheckpointDiff = field(default_factory=CheckpointDiff)
+    short: str = ""  # the checkpoint id as the timeline shows it (unique among the thread's)
+
+    @property
+    def name(self) -> str:
+        return self.short or self.state.checkpoint_id[:8]
 
 
 async def load_checkpoint(
@@ -202,14 +207,16 @@ def detail_of(
     node = (
         ", ".join(previous.next) if previous and previous.next and state.source != "input" else None
     )
-    return CheckpointDetail(state, previous, node, todos, diff(previous, state, before, todos))
+    change = diff(previous, state, before, todos)
+    short = timeline.short_checkpoint(state.checkpoint_id) if timeline else ""
+    return CheckpointDetail(state, previous, node, todos, change, short)
 
 
 def describe(detail: CheckpointDetail) -> Sequence[str]:
     """Plain-text lines of a detail (Markdown export, logs, tests)."""
     state = detail.state
     lines = [
-        f"checkpoint {state.checkpoint_id[:8]} · step {state.step} · {state.source}"
+        f"checkpoint {detail.name} · step {state.step} · {state.source}"
         + (f" · written by {detail.node}" if detail.node else ""),
         f"next: {', '.join(state.next) if state.next else '(end)'}",
     ]

@@ -95,7 +95,11 @@ def _events(timeline: Timeline, origin: float) -> list[str]:
             what = dot.node or dot.source or "checkpoint"
             gone = ", deleted later" if dot.removed else ""
             moments.append(
-                (dot.at, f"{lane.label} checkpoint `{dot.checkpoint_id[:8]}` ({what}{gone})")
+                (
+                    dot.at,
+                    f"{lane.label} checkpoint `{timeline.short_checkpoint(dot.checkpoint_id)}` "
+                    f"({what}{gone})",
+                )
             )
         for write in lane.writes:
             kept = "" if write.kept is not False else ", undone"

@@ -117,11 +117,12 @@ def _checkpoints(timeline: Timeline, lane: Lane) -> list[str]:
         gone = "  [deleted by the rollback]" if dot.removed else ""
         who = dot.node or dot.source or "checkpoint"
         lines.append(
-            f"{'○' if dot.removed else '●'} {dot.checkpoint_id[:8]} step {dot.step} · {who} → "
+            f"{'○' if dot.removed else '●'} {timeline.short_checkpoint(dot.checkpoint_id)} "
+            f"step {dot.step} · {who} → "
             f"{nxt} · {_at(timeline, dot.at)}{gone}"
         )
     hidden = [c for c in lane.removed_checkpoints if all(d.checkpoint_id != c for d in lane.dots)]
-    lines += [f"○ {c[:8]}  [deleted by the rollback]" for c in hidden]
+    lines += [f"○ {timeline.short_checkpoint(c)}  [deleted by the rollback]" for c in hidden]
     if lane.ghost and timeline.knowledge.source != "story" and not lane.dots:
         lines.append("deleted with the run: this server no longer lists them")
     return lines or ["none"]

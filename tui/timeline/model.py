@@ -20,7 +20,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from tui.text import short_run_id
+from tui.text import short_id
 from tui.timeline.cuts import CANCEL_KEYS, Cut, cut_from
 from tui.timeline.scale import MIN_SPAN_S
 
@@ -267,8 +267,13 @@ class Timeline:
         return lane.label if lane else f"run {self.short(run_id or '?')}"
 
     def short(self, run_id: str) -> str:
-        """The run's short id: unique among this thread's runs (`tui.text.short_run_id`)."""
-        return short_run_id(run_id, self.lanes)
+        """The run's short id: unique among this thread's runs (`tui.text.short_id`)."""
+        return short_id(run_id, self.lanes)
+
+    def short_checkpoint(self, checkpoint_id: str) -> str:
+        """A checkpoint id shortened the same way, among this thread's checkpoints."""
+        ids = [d.checkpoint_id for lane in self.lanes.values() for d in lane.dots]
+        return short_id(checkpoint_id, ids + [u.checkpoint_id for u in self.updates])
 
     def has_open(self) -> bool:
         return any(lane.open for lane in self.lanes.values())

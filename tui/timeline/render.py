@@ -367,7 +367,7 @@ def caption_for(
             f"step {dot.step}" if dot.step is not None else "",
             f"next {', '.join(dot.next)}" if dot.next else "next: end",
             f"at {dot.at - origin:.2f}s",
-            dot.checkpoint_id[:8],
+            timeline.short_checkpoint(dot.checkpoint_id),
             "deleted by the rollback" if dot.removed else "",
         ]
         return " · ".join(p for p in parts if p)

@@ -61,7 +61,7 @@ class CheckpointView(Static):
         state = detail.state
         head = Text.assemble(
             ("checkpoint ", "bold"),
-            (state.checkpoint_id[:8], "bold magenta"),
+            (detail.name, "bold magenta"),
             f" · step {state.step} · {state.source or '?'}",
             (f" · written by {detail.node}" if detail.node else "", "italic"),
         )

@@ -56,7 +56,7 @@ class TimelineView(Widget, can_focus=True):
         Binding("right", "dot(1)", "Checkpoint after", show=False),
         Binding("home", "dot_edge(0)", "First checkpoint", show=False),
         Binding("end", "dot_edge(-1)", "Last checkpoint", show=False),
-        Binding("enter", "open", "Inspect run"),
+        Binding("enter", "open", "Inspect"),
         Binding("plus,equals_sign", "zoom(2)", "Zoom in", show=False),  # the hint line says
         Binding("minus", "zoom(0.5)", "Zoom out", show=False),
         Binding("0", "fit", "Fit", show=False),
