@@ -95,7 +95,8 @@ def test_mid_stream_after_interrupt_160x48(snap_compare, engine, tmp_path) -> No
 
     To freeze the picture at a known point, the session stops passing on run 2's stream after
     its first 11 message events (the tool call, its result, 4 reply tokens); the clock the
-    offline model reads is pinned with configurable `now`, and pace 3 leaves time to capture.
+    offline model reads is pinned with configurable `now`, and pace 5 leaves time to capture
+    (about 2 s of run 2 remain after the 11th event).
     """
     first, second = "I need to book the dentist by Friday", "Also: call mom"
     app = app_for(
@@ -103,7 +104,7 @@ def test_mid_stream_after_interrupt_160x48(snap_compare, engine, tmp_path) -> No
         "stream",
         tmp_path,
         "task_maistro",
-        configurable={"doubletext_pace": 3.0, "now": "2026-01-05T09:00:00"},
+        configurable={"doubletext_pace": 5.0, "now": "2026-01-05T09:00:00"},
     )
     seen = [0]
 
@@ -128,6 +129,9 @@ def test_mid_stream_after_interrupt_160x48(snap_compare, engine, tmp_path) -> No
         await wait_until(pilot, lambda: seen[0] >= 11, 30, "11 stream events")
         reply = turn(app, second).replies()[0]
         await wait_until(pilot, lambda: reply.caught_up, 5, "reply painted")
+        # Hidden here: how many of run 2's checkpoints the history read at run 1's end caught
+        # depends on timing (tests/tui/test_timeline_pilot.py pictures settled timelines).
+        app.chat.timeline = "hidden"
         await pilot.pause(0.3)
         assert fate_of(app, second) is Fate.RUNNING
 
