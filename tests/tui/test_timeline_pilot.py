@@ -28,7 +28,7 @@ from bench.timeline_bench import Cancel  # noqa: E402
 from doubletext.demo import SCENARIOS, Scenario  # noqa: E402
 from tests.timeline.checks import check_lanes_match_the_api, check_outcome  # noqa: E402
 from tests.tui.conftest import Engine, RecordingApp  # noqa: E402
-from tests.tui.helpers import fate_of, idle, ready, turn, wait_until  # noqa: E402
+from tests.tui.helpers import fate_of, idle, ready, turn, turns, wait_until  # noqa: E402
 from tui.client import Backend, NotServed  # noqa: E402
 from tui.message_chunks import AIDelta, parse_message  # noqa: E402
 from tui.runstate import FINAL, Fate  # noqa: E402
@@ -100,9 +100,12 @@ async def double_text(pilot, scenario: Scenario) -> None:
 
 
 async def settled(pilot, count: int) -> None:
-    """The thread is idle and the timeline has said its `count` whys."""
+    """The thread is idle, every reply rendered in full, and the timeline has said its `count`
+    whys."""
     app = pilot.app
     await wait_until(pilot, lambda: idle(app) and len(whys(app)) >= count, 60, "the why")
+    replies = lambda: [r for t in turns(app) for r in t.replies()]  # noqa: E731
+    await wait_until(pilot, lambda: all(r.finished and r.caught_up for r in replies()), 10)
     await pilot.pause(0.3)
 
 
