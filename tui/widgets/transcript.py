@@ -20,6 +20,7 @@ from tui.history import TurnSpec
 from tui.message_chunks import ToolCallState, text_of
 from tui.runstate import FINAL, Entry, Fate, badge
 from tui.text import first_line
+from tui.widgets.policy_note import PolicyNote, policy_title
 from tui.widgets.reply import Reply
 
 WELCOME = (
@@ -51,6 +52,15 @@ def fate_class(fate: Fate) -> str:
     return "-" + fate.name.lower().replace("_", "-")
 
 
+def sent_with(entry: Entry) -> str:
+    """`rollback`, or for a policy's message `auto → rollback` (the policy alone until it has
+    decided)."""
+    if not entry.policy:
+        return entry.strategy
+    title = policy_title(entry.policy)
+    return title if entry.strategy == entry.policy else f"{title} → {entry.strategy}"
+
+
 class Turn(Vertical):
     """A user message, its fate badge and cause, and whatever its run produced."""
 
@@ -78,7 +88,7 @@ class Turn(Vertical):
         self.add_class(fate_class(entry.fate))
         words = badge(entry, short)
         final_with_cause = entry.fate in FINAL and entry.cause is not None
-        self._badge = f"{entry.strategy} · {entry.fate if final_with_cause else words}"
+        self._badge = f"{sent_with(entry)} · {entry.fate if final_with_cause else words}"
         self.cause_text = f"↳ {words}" if final_with_cause else ""
         if entry.text and entry.text != self.text:
             self.text = entry.text
@@ -91,6 +101,14 @@ class Turn(Vertical):
     @property
     def badge_text(self) -> str:
         return self._badge
+
+    def policy_note(self, policy: str) -> PolicyNote:
+        """The note saying why the policy chose what it did (mounted under the cause line)."""
+        note = next(iter(self.query(PolicyNote)), None)
+        if note is None:
+            note = PolicyNote(policy)
+            self.mount(note, after=self.query_one(".cause"))
+        return note
 
     def replies(self) -> list[Reply]:
         return list(self.query(Reply))

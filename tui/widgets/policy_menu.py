@@ -1,0 +1,112 @@
+"""F9: choose a client policy (tui/policies) to send with, instead of one of the four strategies.
+
+Keys 1–6 pick a policy, 7 opens the scenario presets (1–5 there, Backspace goes back); `?` opens
+the decision tree (§7.2) and `c` the comparison table (§7.1): a strategy recommended there is
+returned too. Dismisses with a strategy or policy name, or None (Esc).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList
+from textual.widgets.option_list import Option
+
+from tui.policies.catalog import BY_NAME, PolicyInfo
+from tui.policies.decide import SCENARIOS
+from tui.widgets.picker import CORE_POLICIES
+from tui.widgets.policy_help import PolicyHelp
+
+PRESETS = tuple(f"preset:{s.name}" for s in SCENARIOS)
+KEYS = "123456789"
+
+
+def policy_line(key: str, info: PolicyInfo, current: str) -> Text:
+    mark = "● " if info.name == current else "  "
+    line = Text(f"{mark}{key} ", style="bold")
+    line.append(f"{info.title:<12}", style="bold")
+    line.append(f" {info.chapter or 'beyond the tutorial':<12} ", style="dim")
+    line.append(info.description)
+    return line
+
+
+class PolicyMenu(ModalScreen[str | None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Close"),
+        Binding("backspace", "level('policies')", "Back", show=False),
+        Binding("question_mark", "help('tree')", "Which strategy? (§7.2)"),
+        Binding("c", "help('compare')", "Compare (§7.1)"),
+        *(Binding(k, f"pick({i})", show=False) for i, k in enumerate(KEYS)),
+    ]
+
+    def __init__(self, current: str = "") -> None:
+        super().__init__(classes="dialog", id="policy-menu")
+        self.current = current
+        self.level = "presets" if current in PRESETS else "policies"
+
+    def names(self) -> tuple[str, ...]:
+        return PRESETS if self.level == "presets" else (*CORE_POLICIES, "presets")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box wide"):
+            yield Label("", id="policy-title")
+            yield OptionList(id="policy-options")
+            yield Label(
+                "1–7 choose · ↑↓ Enter · ? which strategy (§7.2) · c compare (§7.1) · Esc close",
+                classes="hint",
+            )
+
+    def on_mount(self) -> None:
+        self.show()
+
+    def show(self) -> None:
+        title = (
+            "Scenario presets (§7.3, §7.4) — Backspace: back to the policies"
+            if self.level == "presets"
+            else "Client policies: decide per message what to send with (tui/policies)"
+        )
+        self.query_one("#policy-title", Label).update(title)
+        options = self.query_one("#policy-options", OptionList)
+        options.clear_options()
+        for key, name in zip(KEYS, self.names(), strict=False):
+            if name == "presets":
+                line = Text(f"  {key} ", style="bold")
+                line.append("presets…", style="bold")
+                line.append("      §7.3, §7.4     chat, search, form, transaction, file")
+                options.add_option(Option(line, id=name))
+            else:
+                options.add_option(Option(policy_line(key, BY_NAME[name], self.current), id=name))
+        names = self.names()
+        options.highlighted = names.index(self.current) if self.current in names else 0
+
+    def action_level(self, level: str) -> None:
+        if level != self.level:
+            self.level = level
+            self.show()
+
+    def action_pick(self, index: int) -> None:
+        names = self.names()
+        if index < len(names):
+            self.choose(names[index])
+
+    def choose(self, name: str) -> None:
+        if name == "presets":
+            self.action_level("presets")
+        else:
+            self.dismiss(name)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.choose(str(event.option.id))
+
+    @work(exclusive=True)
+    async def action_help(self, tab: str) -> None:
+        strategy = await self.app.push_screen_wait(PolicyHelp(tab=tab))
+        if strategy:
+            self.dismiss(strategy)
