@@ -38,6 +38,7 @@ from tui.widgets.header import InfoBar
 from tui.widgets.picker import StrategyPicker
 from tui.widgets.policy_help import PolicyHelp
 from tui.widgets.policy_menu import PolicyMenu
+from tui.widgets.policy_note import PolicyNote
 from tui.widgets.retry_countdown import RetryCountdown
 from tui.widgets.transcript import ToolLine, Transcript
 
@@ -65,6 +66,7 @@ class DoubletextApp(App[None]):
         Binding("f7", "panels", "Panels", id="view.panels"),
         Binding("f9", "policies", "Policies", id="policy.menu"),
         Binding("ctrl+g", "guide", "Which strategy?", id="policy.guide", show=False),
+        Binding("f10", "policy_calls", "Policy calls", id="policy.calls", show=False),
         Binding("ctrl+t", "switch_thread", "Threads", id="thread.switch"),
         Binding("ctrl+n", "new_thread", "New thread", id="thread.new", show=False),
         Binding("f8", "reset_demo", "Reset demo", id="thread.reset", show=False),
@@ -314,6 +316,16 @@ class DoubletextApp(App[None]):
         if choice:
             self.action_strategy(choice)
 
+    def action_policy_calls(self) -> None:
+        """F10: open (or close) the latest policy note: its plan and the SDK calls it made."""
+        notes = list(self.chat.query_one(Transcript).query(PolicyNote))
+        if not notes:
+            self.notify("No message was sent with a policy on this thread yet.", timeout=3)
+            return
+        note = notes[-1]
+        note.collapsed = not note.collapsed
+        note.scroll_visible()
+
     @work(group="policies", exclusive=True, exit_on_error=False)
     async def action_guide(self, tab: str = "tree") -> None:
         """Ctrl+G: the decision tree (§7.2); Enter selects the strategy it recommends."""
@@ -487,6 +499,7 @@ class DoubletextApp(App[None]):
             ("Policies (F9)", "choose a client policy: keys 1–7", "policies"),
             ("Which strategy? (Ctrl+G)", "the decision tree of §7.2", "guide"),
             ("Compare the strategies", "the comparison table of §7.1", "compare"),
+            ("Policy calls (F10)", "the latest policy's plan and SDK calls", "policy_calls"),
             ("Interrupt running run (Esc)", "runs.cancel(action=interrupt)", "cancel_interrupt"),
             ("Roll back running run (Ctrl+B)", "runs.cancel(action=rollback)", "cancel_rollback"),
             ("Hold message (Ctrl+L)", "park the composer's text; F5 fires it", "hold"),

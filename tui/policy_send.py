@@ -188,15 +188,20 @@ class PolicySender:
             if isinstance(step, Create):
                 self._stop_waiting(key)
                 self._hold()
+            if isinstance(step, Cancel):  # known before the thread shows the run ended
+                self.causes[step.run_id] = Cause("replaced")
             s.post(msg.PolicyStep(tid, key, step.describe()))
             return
         assert isinstance(event, StepFinished)
         if isinstance(step, Create) and not event.result.endswith(" created"):
             self._release()  # refused or failed: no run to bind
-        if isinstance(step, Cancel) and event.result in ("interrupted", "rolled back"):
-            changed = self.know_cause(step.run_id, Cause("replaced"))
-            if changed is not None:
-                s.post(msg.FateChanged(tid, changed.snapshot()))
+        if isinstance(step, Cancel):
+            if event.result.endswith((": interrupted", ": rolled back")):  # "run 1a2b…: …"
+                changed = self.know_cause(step.run_id, Cause("replaced"))
+                if changed is not None:
+                    s.post(msg.FateChanged(tid, changed.snapshot()))
+            else:  # it had started (left alone) or was gone: not replaced by this one
+                self.causes.pop(step.run_id, None)
         s.post(msg.PolicyStep(tid, key, step.describe(), event.result))
 
     def _stop_waiting(self, key: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -27,13 +28,19 @@ PRESETS = tuple(f"preset:{s.name}" for s in SCENARIOS)
 KEYS = "123456789"
 
 
-def policy_line(key: str, info: PolicyInfo, current: str) -> Text:
-    mark = "● " if info.name == current else "  "
-    line = Text(f"{mark}{key} ", style="bold")
-    line.append(f"{info.title:<12}", style="bold")
-    line.append(f" {info.chapter or 'beyond the tutorial':<12} ", style="dim")
-    line.append(info.description)
-    return line
+def option_row(key: str, title: str, chapter: str, text: str, current: bool) -> Table:
+    """`● 1 auto   §8.1, §10.1 · Pick by …`, the description wrapping under itself."""
+    row = Table.grid(padding=(0, 1))
+    row.add_column(width=16, no_wrap=True)
+    row.add_column(ratio=1)
+    head = Text(f"{'●' if current else ' '} {key} {title}", style="bold")
+    row.add_row(head, Text.assemble((chapter, "dim"), " · ", text))
+    return row
+
+
+def policy_row(key: str, info: PolicyInfo, current: str) -> Table:
+    chapter = info.chapter or "beyond the tutorial"
+    return option_row(key, info.title, chapter, info.description, info.name == current)
 
 
 class PolicyMenu(ModalScreen[str | None]):
@@ -76,12 +83,11 @@ class PolicyMenu(ModalScreen[str | None]):
         options.clear_options()
         for key, name in zip(KEYS, self.names(), strict=False):
             if name == "presets":
-                line = Text(f"  {key} ", style="bold")
-                line.append("presets…", style="bold")
-                line.append("      §7.3, §7.4     chat, search, form, transaction, file")
-                options.add_option(Option(line, id=name))
+                text = "the tutorial's scenarios: chat, search, form, transaction, file"
+                row = option_row(key, "presets…", "§7.3, §7.4", text, False)
             else:
-                options.add_option(Option(policy_line(key, BY_NAME[name], self.current), id=name))
+                row = policy_row(key, BY_NAME[name], self.current)
+            options.add_option(Option(row, id=name))
         names = self.names()
         options.highlighted = names.index(self.current) if self.current in names else 0
 

@@ -88,7 +88,9 @@ class Turn(Vertical):
         self.add_class(fate_class(entry.fate))
         words = badge(entry, short)
         final_with_cause = entry.fate in FINAL and entry.cause is not None
-        self._badge = f"{sent_with(entry)} · {entry.fate if final_with_cause else words}"
+        taken = entry.cause is not None and entry.cause.kind == "taken"  # steer
+        fate = "taken in" if taken else entry.fate
+        self._badge = f"{sent_with(entry)} · {fate if final_with_cause else words}"
         self.cause_text = f"↳ {words}" if final_with_cause else ""
         if entry.text and entry.text != self.text:
             self.text = entry.text
