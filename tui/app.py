@@ -64,7 +64,7 @@ class DoubletextApp(App[None]):
         Binding("f5", "fire", "Fire", id="compose.fire"),
         Binding("f6", "pace", "Slow-mo", id="model.pace"),
         Binding("f7", "panels", "Panels", id="view.panels"),
-        Binding("f9", "policies", "Policies", id="policy.menu"),
+        Binding("f9", "policies", "Policies", id="policy.menu", show=False),  # on the picker
         Binding("ctrl+g", "guide", "Which strategy?", id="policy.guide", show=False),
         Binding("f10", "policy_calls", "Policy calls", id="policy.calls", show=False),
         Binding("ctrl+t", "switch_thread", "Threads", id="thread.switch"),
@@ -309,12 +309,14 @@ class DoubletextApp(App[None]):
         self.chat.query_one(StrategyPicker).strategy = name
         self.chat.show_held(self.held, self.strategy)
 
-    @work(group="policies", exclusive=True, exit_on_error=False)
-    async def action_policies(self) -> None:
-        """F9: choose a client policy (or, through the help, a strategy)."""
-        choice = await self.push_screen_wait(PolicyMenu(self.strategy))
-        if choice:
-            self.action_strategy(choice)
+    def action_policies(self) -> None:
+        """F9: choose a client policy (or, through the help, a strategy). Pushed at once, not
+        from a worker, so keys typed right after F9 reach the menu."""
+        self.push_screen(PolicyMenu(self.strategy), callback=self._chosen)
+
+    def _chosen(self, name: str | None) -> None:
+        if name:
+            self.action_strategy(name)
 
     def action_policy_calls(self) -> None:
         """F10: open (or close) the latest policy note: its plan and the SDK calls it made."""
@@ -326,12 +328,9 @@ class DoubletextApp(App[None]):
         note.collapsed = not note.collapsed
         note.scroll_visible()
 
-    @work(group="policies", exclusive=True, exit_on_error=False)
-    async def action_guide(self, tab: str = "tree") -> None:
+    def action_guide(self, tab: str = "tree") -> None:
         """Ctrl+G: the decision tree (§7.2); Enter selects the strategy it recommends."""
-        choice = await self.push_screen_wait(PolicyHelp(tab=tab))
-        if choice:
-            self.action_strategy(choice)
+        self.push_screen(PolicyHelp(tab=tab), callback=self._chosen)
 
     def action_hold(self) -> None:
         """Ctrl+L: park the composer's text as the next message (F5 fires it); again: take

@@ -155,7 +155,7 @@ async def test_auto_picks_by_age_and_says_why(make_app) -> None:
         assert turn(app, "two").badge_text.startswith("auto → rollback · ")
         await wait_until(pilot, lambda: idle(app) and replies(app, "two"), 30, "reply 2")
         title = str(note(app, "two").title)
-        assert title.startswith(f"auto: {why}") and title.endswith("SDK calls)")
+        assert title.startswith(f"why: {why}") and title.endswith(" · 3 SDK calls")
 
 
 async def test_ask_offers_the_four_strategies_on_keys_1_to_4(make_app) -> None:
@@ -192,7 +192,7 @@ async def test_ask_offers_the_four_strategies_on_keys_1_to_4(make_app) -> None:
             "four": "interrupted",
             "five": "done",
         }
-        assert str(note(app, "five").title).startswith("ask: thread busy (run ")
+        assert str(note(app, "five").title).startswith("why: thread busy (run ")
         assert "→ you chose 2: interrupt" in str(note(app, "five").title)
 
 

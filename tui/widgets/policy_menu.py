@@ -7,6 +7,7 @@ returned too. Dismisses with a strategy or policy name, or None (Esc).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from rich.table import Table
@@ -25,12 +26,13 @@ from tui.widgets.picker import CORE_POLICIES
 from tui.widgets.policy_help import PolicyHelp
 
 PRESETS = tuple(f"preset:{s.name}" for s in SCENARIOS)
+SCENARIO = {f"preset:{s.name}": s for s in SCENARIOS}
 KEYS = "123456789"
 
 
 def option_row(key: str, title: str, chapter: str, text: str, current: bool) -> Table:
     """`● 1 auto   §8.1, §10.1 · Pick by …`, the description wrapping under itself."""
-    row = Table.grid(padding=(0, 1))
+    row = Table.grid(padding=(0, 1), expand=True)
     row.add_column(width=16, no_wrap=True)
     row.add_column(ratio=1)
     head = Text(f"{'●' if current else ' '} {key} {title}", style="bold")
@@ -44,6 +46,7 @@ def policy_row(key: str, info: PolicyInfo, current: str) -> Table:
 
 
 class PolicyMenu(ModalScreen[str | None]):
+    CSS_PATH = Path(__file__).with_name("policy_menu.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(None)", "Close"),
         Binding("backspace", "level('policies')", "Back", show=False),
@@ -64,10 +67,7 @@ class PolicyMenu(ModalScreen[str | None]):
         with Vertical(classes="dialog-box wide"):
             yield Label("", id="policy-title")
             yield OptionList(id="policy-options")
-            yield Label(
-                "1–7 choose · ↑↓ Enter · ? which strategy (§7.2) · c compare (§7.1) · Esc close",
-                classes="hint",
-            )
+            yield Label("", id="policy-keys", classes="hint")
 
     def on_mount(self) -> None:
         self.show()
@@ -79,12 +79,23 @@ class PolicyMenu(ModalScreen[str | None]):
             else "Client policies: decide per message what to send with (tui/policies)"
         )
         self.query_one("#policy-title", Label).update(title)
+        keys = "1–5 choose · ⌫ back" if self.level == "presets" else "1–7 choose"
+        help_keys = "? which strategy (§7.2) · c compare (§7.1) · Esc close"
+        self.query_one("#policy-keys", Label).update(f"{keys} · ↑↓ Enter · {help_keys}")
         options = self.query_one("#policy-options", OptionList)
         options.clear_options()
         for key, name in zip(KEYS, self.names(), strict=False):
             if name == "presets":
                 text = "the tutorial's scenarios: chat, search, form, transaction, file"
                 row = option_row(key, "presets…", "§7.3, §7.4", text, False)
+            elif name in SCENARIO:
+                scenario = SCENARIO[name]
+                why = (
+                    f"{scenario.reason}; e.g. “{scenario.example[0]}”, then “{scenario.example[1]}”"
+                )
+                row = option_row(
+                    key, scenario.name, f"→ {scenario.strategy}", why, name == self.current
+                )
             else:
                 row = policy_row(key, BY_NAME[name], self.current)
             options.add_option(Option(row, id=name))

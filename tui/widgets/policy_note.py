@@ -1,4 +1,4 @@
-"""The note under a message a client policy sent: one line of why it chose what it chose;
+"""The note under a message a client policy sent: a line of why it chose what it chose;
 expanded (Enter or click), the plan's steps, what each did, and every SDK call it made.
 
 The calls come from the app's one `CallLog` (tui/calllog.py), scoped to this plan.
@@ -12,6 +12,10 @@ from textual.widgets import Collapsible, Static
 
 from tui.calllog import Call
 from tui.policies.catalog import BY_NAME
+from tui.text import clip
+
+CALL_WIDTH = 110
+"""A call per line here (its body excerpt cut); the whole call is in the app's CallLog."""
 
 
 def policy_title(name: str) -> str:
@@ -46,16 +50,19 @@ class PolicyNote(Collapsible):
         self._show()
 
     def title_text(self) -> str:
+        """`why: <why> → you chose 2: interrupt · 3 SDK calls` (the badge names the policy)."""
         chose = f" → you chose {self.chose}" if self.chose else ""
-        calls = f"  ({len(self.calls)} SDK call{'s' if len(self.calls) != 1 else ''})"
-        return f"{policy_title(self.policy)}: {self.why}{chose}{calls if self.status else ''}"
+        n = len(self.calls)
+        calls = f" · {n} SDK call{'s' if n != 1 else ''}" if self.status else ""
+        return f"why: {self.why}{chose}{calls}"
 
     def detail_text(self) -> str:
         lines = ["plan:", *(f"  {s}" for s in self.steps)]
         if self.done:
             lines += ["did:", *(f"  {d}" for d in self.done)]
         if self.status:
-            lines += [f"SDK calls ({self.status}):", *(f"  {c.line()}" for c in self.calls)]
+            calls = (f"  {clip(c.line(), CALL_WIDTH)}" for c in self.calls)
+            lines += [f"SDK calls ({self.status}):", *calls]
         return "\n".join(lines)
 
     def _show(self) -> None:
