@@ -501,6 +501,7 @@ class ThreadSession:
             return
         self._settled[entry.key] = fate
         kept: list[Mapping[str, Any]] = []
+        messages: list[dict[str, Any]] = []
         if fate not in (Fate.ROLLED_BACK, Fate.REJECTED):
             try:
                 messages = await self.backend.messages(self.thread_id or "")
@@ -509,11 +510,11 @@ class ThreadSession:
                 logger.info("settling %s failed: %r", entry.key, exc)
                 return
             kept = kept_after(messages, entry.human_id, entry.text)
-            for taken in self.policies.steered(messages, by=entry.run_id):
-                # the reply that answers a message this run took in follows that message
-                kept_taken = kept_after(messages, taken.human_id, taken.text)
-                self.post(msg.TurnSettled(self.thread_id, taken.key, kept_taken))
         self.post(msg.TurnSettled(self.thread_id, entry.key, kept))
+        for taken in self.policies.steered(messages, by=entry.run_id):
+            # the reply that answers a message this run took in follows that message
+            kept_taken = kept_after(messages, taken.human_id, taken.text)
+            self.post(msg.TurnSettled(self.thread_id, taken.key, kept_taken))
 
     # -- todos ------------------------------------------------------------------------------
 
