@@ -25,7 +25,8 @@ from tui.widgets.reply import Reply
 
 WELCOME = (
     "How to double text: send a message (Enter), and while its reply streams, send another. "
-    "The strategy (F1–F4) decides what the server does with the second one.\n"
+    "The strategy (F1–F4) decides what the server does with the second one; a policy (F9) "
+    "decides for you, message by message.\n"
     "Too fast? F6 slows the model down. Or type message 2 first and hold it with Ctrl+L, "
     "send message 1, then fire message 2 with F5 whenever you like."
 )
