@@ -118,7 +118,7 @@ async def scenes(url: str, label: str, out: Path, state: Path) -> list[Path]:
         await pilot.press("escape")
 
         await new_thread(pilot)  # client policies: steer, picked with F9 6
-        first, second = "Add a ToDo to buy milk", "Add a ToDo to call mom"
+        first, second = "Add a ToDo to water the plants", "Add a ToDo to call grandma"
         await policy_double_text(pilot, first, ("f9", "6"), second)
         await wait_until(pilot, lambda: idle(app) and turn(app, second).replies(), 60)
         await pilot.pause(0.5)
