@@ -123,6 +123,7 @@ class ChatScreen(Screen[None]):
     async def _clear_thread(self) -> None:
         """Leaving a thread: empty the views until the next one is loaded."""
         self.shown_thread = None
+        self.query_one(RetryCountdown).stop()  # a plan of the thread left is cancelled with it
         await self.query_one(Transcript).load([], {}, self.short)
         self.query_one(RunPanel).reset([])
         self.query_one(TodoPanel).show([])
