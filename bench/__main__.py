@@ -13,6 +13,7 @@ Load and faults (our server unless ``--url``/``--reference``)::
     python -m bench storm [--threads 50 --messages 20 --streams 100]
     python -m bench kill9 [--threads 50 --messages 20]
     python -m bench fuzz
+    python -m bench soak [--checkpoints 600,2400 --slow-readers 200]
     python -m bench profile [--only burst_runs_s] [--out /tmp/profile.html]
 
 API parity (re-record the reference's answers into tests/parity/fixture.json)::
@@ -74,6 +75,11 @@ def _parser() -> argparse.ArgumentParser:
     rules = sub.add_parser("rules", help="the offline model's rules: time per message (corpus)")
     rules.add_argument("--repeats", type=int, default=20, help="passes over the corpus")
     rules.add_argument("--json", dest="sub_json", help="write the result as JSON here")
+    from bench import soak
+
+    soak.add_arguments(
+        sub.add_parser("soak", help="a steady mix of runs: does the server's RSS level off?")
+    )
     for name, help_text in (
         ("storm", "many threads, random strategies, many SSE streams; check invariants"),
         ("kill9", "storm, SIGKILL the server midway, restart on the same db, drain, check"),
@@ -185,6 +191,10 @@ def run_tool(args: argparse.Namespace) -> int:
         from bench import fuzz
 
         outcome = fuzz.main(args)
+    elif args.command == "soak":
+        from bench import soak
+
+        outcome = soak.main(args)
     else:
         from bench import storm
 

@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from engine.errors import BadRequest, Conflict, InvalidInput, NotFound, UnknownAssistant
 from engine.graphs.registry import GraphEntry, GraphRegistry
+from engine.runs import reasons
 from engine.serde import to_jsonable
 from engine.storage.assistants import AssistantRecords
 from engine.storage.records import now_iso
 
 if TYPE_CHECKING:
+    from engine.runs.lifecycle import Lifecycle
     from engine.runs.scheduler import Scheduler
     from engine.runs.services import Services
 
@@ -75,6 +77,7 @@ def contains(superset: Any, subset: dict[str, Any]) -> bool:
 
 class AssistantOps:
     services: Services
+    lifecycle: Lifecycle
     scheduler: Scheduler
     graphs: GraphRegistry
     _assistant_store: AssistantRecords | None = None
@@ -259,7 +262,7 @@ class AssistantOps:
             if row["assistant_id"] == canonical
         ]
         if active:
-            await self.scheduler.cancel(active, "interrupt")
+            await self.lifecycle.cancel(active, reasons.assistant_deleted(canonical))
         if delete_threads:
             for thread in await records.search_threads({"assistant_id": canonical}, None, None, 0):
                 await self.delete_thread(thread["thread_id"])  # type: ignore[attr-defined]

@@ -9,66 +9,51 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-import uuid
-import weakref
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
-
-from langchain_core.utils.uuid import uuid7
 
 from engine.assistants import AssistantOps
 from engine.config import Settings
 from engine.datadir import DataDirLock
 from engine.errors import (
-    BadRequest,
-    Conflict,
     InvalidInput,
     NothingToCancel,
     RunNotFound,
-    ThreadBusy,
     ThreadNotFound,
 )
+from engine.fields import not_one_of, stream_modes
 from engine.graphs.registry import GraphRegistry
+from engine.runs import reasons
 from engine.runs.events import ChannelRegistry, Event
-from engine.runs.run_config import merged_metadata, run_config, run_context
+from engine.runs.lifecycle import Lifecycle
+from engine.runs.reasons import Intent
+from engine.runs.request import RunRequest
 from engine.runs.scheduler import Scheduler
 from engine.runs.services import Services
 from engine.runs.status import ACTIVE
-from engine.runs.strategy import decide, normalize_strategy
-from engine.runs.streaming import normalize_modes
+from engine.runs.strategy import CANCEL_ACTIONS
 from engine.serde import loads, to_jsonable
 from engine.state import interrupts_json
 from engine.storage.checkpoints import open_saver
 from engine.storage.db import open_database, verify_data_files
 from engine.storage.journal import JournalingStore, open_store
-from engine.storage.records import Records, now_iso
+from engine.storage.records import Records
 from engine.threads import ThreadOps, check_uuid
 
-__all__ = ["Engine", "Event"]
-
-_DURABILITY = (None, "sync", "async", "exit")
-MAX_AFTER_SECONDS = 7 * 24 * 3600
-
-
-def _check_dict(value: object, name: str) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise InvalidInput(f"{name} must be an object")
-    return value
+__all__ = ["Engine", "Event", "RunRequest"]
 
 
 class Engine(AssistantOps, ThreadOps):
     """Open with `await Engine.open(settings)`; close with `await engine.close()`."""
 
-    def __init__(self, services: Services, scheduler: Scheduler, closers: list[Any]) -> None:
+    def __init__(
+        self, services: Services, lifecycle: Lifecycle, scheduler: Scheduler, closers: list[Any]
+    ) -> None:
         self.services = services
+        self.lifecycle = lifecycle
         self.scheduler = scheduler
         self._closers = closers
         self.lock: DataDirLock | None = None  # set by open(); released by close()
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     @classmethod
     async def open(cls, settings: Settings | None = None) -> Engine:
@@ -87,13 +72,14 @@ class Engine(AssistantOps, ThreadOps):
             store = JournalingStore(inner, conn)
             graphs = GraphRegistry.load(settings.config_path, saver, store)
             services = Services(settings, Records(conn), saver, store, graphs, ChannelRegistry())
-            scheduler = Scheduler(services)
+            lifecycle = Lifecycle(services)
+            scheduler = Scheduler(lifecycle)
             await scheduler.recover()
         except BaseException:
             for closer in reversed(closers):
                 await closer.close()
             raise
-        engine = cls(services, scheduler, closers)
+        engine = cls(services, lifecycle, scheduler, closers)
         engine.lock = lock
         try:
             await engine.register_system_assistants()
@@ -133,156 +119,27 @@ class Engine(AssistantOps, ThreadOps):
     def store(self) -> JournalingStore:
         return self.services.store
 
-    def _lock(self, thread_id: str) -> asyncio.Lock:
-        lock = self._locks.get(thread_id)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[thread_id] = lock
-        return lock
-
     # -- runs ------------------------------------------------------------------------------
 
     async def create_run(
-        self,
-        thread_id: str | None,
-        *,
-        assistant_id: str,
-        input: Any = None,
-        command: dict[str, Any] | None = None,
-        config: dict[str, Any] | None = None,
-        context: dict[str, Any] | None = None,
-        metadata: dict[str, Any] | None = None,
-        multitask_strategy: str | None = None,
-        stream_mode: list[str] | str | None = None,
-        stream_subgraphs: bool = False,
-        stream_resumable: bool = False,
-        if_not_exists: str = "reject",
-        after_seconds: float | None = None,
-        durability: str | None = None,
-        checkpoint_id: str | None = None,
-        interrupt_before: list[str] | str | None = None,
-        interrupt_after: list[str] | str | None = None,
-        on_completion: str | None = None,
-        webhook: str | None = None,
-        feedback_keys: list[str] | None = None,
-        checkpoint_during: bool | None = None,
+        self, thread_id: str | None, request: RunRequest | None = None, **fields: Any
     ) -> dict[str, Any]:
         """Accept a run (status `pending`) and apply its multitask strategy to in-flight runs.
 
+        Give a parsed `RunRequest`, or the request's fields as keywords (the HTTP body's names:
+        `assistant_id`, `input`, `multitask_strategy`, ...); both are checked by the same parser.
         By the time this returns, interrupted runs are `interrupted` and rolled-back runs are
         gone, so the new run starts from a settled thread.
         """
-        started_ms = int(time.time() * 1000)
-        strategy = normalize_strategy(multitask_strategy)
-        modes = normalize_modes(stream_mode)
-        _refuse_unsupported(webhook, feedback_keys)
-        assistant, entry = await self.resolve_assistant(assistant_id)
-        if input is not None and not isinstance(input, dict):
-            raise InvalidInput("input must be an object or null")
-        command = _check_dict(command, "command") or None
-        config = to_jsonable(_check_dict(config, "config"))  # a copy; too-deep input is a 422
-        metadata = _check_dict(metadata, "metadata")
-        if context is not None and not isinstance(context, dict):
-            raise InvalidInput("context must be an object")
-        if context and config.get("configurable"):
-            raise BadRequest("Cannot specify both configurable and context. Use context only.")
-        if durability not in _DURABILITY:
-            raise InvalidInput("durability must be one of sync, async, exit")
-        if if_not_exists not in ("reject", "create"):
-            raise InvalidInput("if_not_exists must be 'reject' or 'create'")
-        if after_seconds is not None and (
-            not isinstance(after_seconds, int | float)
-            or isinstance(after_seconds, bool)
-            or not 0 <= after_seconds <= MAX_AFTER_SECONDS
-        ):
-            # Unbounded delays would park the thread's queue behind a run that never starts.
-            raise InvalidInput(
-                f"after_seconds must be a number from 0 to {MAX_AFTER_SECONDS} (one week)"
-            )
-        limit = config.get("recursion_limit")
-        if limit is not None and (not isinstance(limit, int) or limit < 1):
-            raise InvalidInput("config.recursion_limit must be a positive integer")
-        if durability is None:
-            durability = "exit" if checkpoint_during is False else "async"
-        temporary = thread_id is None
-        if temporary:
-            thread_id = str(uuid7())
-            thread = await self.records.insert_thread(thread_id, {})
-        else:
+        if request is None:
+            request = RunRequest.parse(fields, stateless=thread_id is None)
+        elif fields:
+            raise TypeError("give either a RunRequest or its fields, not both")
+        assistant, entry = await self.resolve_assistant(request.assistant_id)
+        if thread_id is not None:
             thread_id = check_uuid(thread_id, "thread")
-            found = await self.records.thread(thread_id)
-            if found is None:
-                if if_not_exists != "create":
-                    raise ThreadNotFound(thread_id)
-                found = await self.records.insert_thread(thread_id, {})
-            thread = found
-        assert thread_id is not None
-        run_id = str(uuid7())
-        # Like LangGraph, a run names its graph and assistant in the thread's metadata.
-        first_graph = {"graph_id": entry.graph_id, "assistant_id": assistant["assistant_id"]}
-        run_metadata = merged_metadata(
-            assistant,
-            {**thread["metadata"], **first_graph},
-            _check_dict(config.get("metadata"), "config.metadata"),
-            metadata,
-        )
-        _check_dict(config.get("configurable"), "config.configurable")
-        stored_config = run_config(
-            assistant=assistant,
-            request_config=config,
-            request_context=context,
-            metadata=run_metadata,
-            thread_id=thread_id,
-            run_id=run_id,
-            checkpoint_id=checkpoint_id,
-            request_id=str(uuid.uuid4()),
-            after_seconds=after_seconds,
-            started_ms=started_ms,
-        )
-        now = now_iso()
-        run = {
-            "run_id": run_id,
-            "thread_id": thread_id,
-            "assistant_id": assistant["assistant_id"],
-            "created_at": now,
-            "updated_at": now,
-            "status": "pending",
-            "metadata": run_metadata,
-            "kwargs": {
-                "input": input,
-                "command": command,
-                "config": stored_config,
-                "context": run_context(assistant, config, context),
-                "stream_mode": modes,
-                "interrupt_before": interrupt_before,
-                "interrupt_after": interrupt_after,
-                "webhook": webhook,
-                "feedback_keys": feedback_keys,
-                "temporary": temporary and on_completion != "keep",
-                "subgraphs": bool(stream_subgraphs),
-                "resumable": bool(stream_resumable),
-                "checkpoint_during": checkpoint_during is not False,
-                "durability": durability,
-            },
-            "multitask_strategy": strategy,
-            "langsmith_session_name": None,
-        }
-        async with self._lock(thread_id):
-            inflight = await self.records.active_run_ids(thread_id)
-            decision = decide(strategy, inflight)
-            if not decision.accept:
-                raise ThreadBusy()
-            not_before = datetime.now(UTC).timestamp() + (after_seconds or 0)
-            await self.records.insert_run(run, entry.graph_id, not_before)
-            if first_graph.items() <= thread["metadata"].items():
-                await self.records.update_thread(thread_id, status="busy")
-            else:
-                await self.records.set_thread_graph(thread_id, entry.graph_id, first_graph)
-            self.services.channels.open(run_id)
-            if decision.cancel:
-                assert decision.action is not None
-                await self.scheduler.cancel(list(decision.cancel), decision.action)
-        self.scheduler.kick(thread_id)
+        run = await self.lifecycle.accept(thread_id, request, assistant, entry)
+        self.scheduler.kick(run["thread_id"])
         return run
 
     async def _run_row(self, thread_id: str, run_id: str) -> Any:
@@ -309,14 +166,9 @@ class Engine(AssistantOps, ThreadOps):
         return await self.records.list_runs(check_uuid(thread_id, "thread"), limit, offset, status)
 
     async def delete_run(self, thread_id: str, run_id: str) -> None:
-        """Delete a finished run and its checkpoints (cancel an active one first)."""
+        """Delete a finished run and its own checkpoints (cancel an active one first)."""
         row = await self._run_row(thread_id, run_id)
-        if row["status"] in ACTIVE:
-            raise Conflict(f"Run {row['run_id']} is {row['status']}; cancel it before deleting")
-        from engine.runs.executor import rollback_run
-
-        await rollback_run(self.services, {**dict(row), "base_writes": None})
-        await self.services.settle_thread(row["thread_id"], self._graph_of(row["graph_id"]))
+        await self.lifecycle.delete_run(row["thread_id"], row["run_id"])
 
     async def cancel_runs(
         self,
@@ -325,9 +177,14 @@ class Engine(AssistantOps, ThreadOps):
         *,
         status: str | None = None,
         action: str = "interrupt",
+        reason: Intent | None = None,
     ) -> list[str]:
-        if action not in ("interrupt", "rollback"):
-            raise InvalidInput("action must be 'interrupt' or 'rollback'")
+        """Interrupt or roll back runs; returns the ids cancelled, once each is done.
+
+        `reason` says who asked (the API passes the route); it defaults to this Python call.
+        """
+        if action not in CANCEL_ACTIONS:
+            raise not_one_of("action", str(action), CANCEL_ACTIONS)
         if run_ids:
             rows = []
             for run_id in run_ids:
@@ -343,15 +200,18 @@ class Engine(AssistantOps, ThreadOps):
                 )
         else:
             if status not in ("pending", "running", "all"):
-                raise InvalidInput("status must be one of pending, running, all")
+                raise not_one_of("status", str(status), ("pending", "running", "all"))
             wanted = ("pending", "running") if status == "all" else (status,)
-            rows = [r for s in wanted for r in await self.records.runs_with_status(s)]
+            rows = await self.records.runs_with_status(*wanted)
             if thread_id is not None:
                 rows = [r for r in rows if r["thread_id"] == thread_id]
             targets = [r["run_id"] for r in rows]
             if not targets:
                 raise NothingToCancel("No runs found to cancel.")
-        await self.scheduler.cancel(targets, action)
+        intent = reason or reasons.python_cancel(action)
+        if intent.action != action:
+            intent = reasons.Intent(action, intent.reason, intent.cause)
+        await self.lifecycle.cancel(targets, intent)
         return targets
 
     async def join_run(self, thread_id: str, run_id: str) -> dict[str, Any]:
@@ -379,7 +239,7 @@ class Engine(AssistantOps, ThreadOps):
         error = loads(row["error"])
         if error and row["status"] in ("error", "timeout"):
             return {"__error__": error}
-        graph = self._graph_of(row["graph_id"])
+        graph = self.services.graph(row["graph_id"])
         if graph is None:
             return {}
         base = {"configurable": {"thread_id": row["thread_id"], "checkpoint_ns": ""}}
@@ -428,7 +288,7 @@ class Engine(AssistantOps, ThreadOps):
         (`Last-Event-ID`). Only modes the run was created with are ever published.
         """
         row = await self._run_row(thread_id, run_id)
-        wanted = set(normalize_modes(stream_mode)) if stream_mode else None
+        wanted = set(stream_modes(stream_mode)) if stream_mode else None
         channels = self.services.channels
         channel = channels.get(row["run_id"])
         if channel is None:
@@ -444,24 +304,6 @@ class Engine(AssistantOps, ThreadOps):
         """The store writes a run made (even a rolled-back one: the journal outlives it)."""
         await self._thread_row(thread_id)
         return await self.store.entries(check_uuid(run_id, "run"))
-
-    def _graph_of(self, graph_id: str | None) -> Any:
-        entry = self.graphs.entries.get(graph_id or "")
-        return entry.graph if entry else None
-
-
-def _refuse_unsupported(webhook: Any, feedback_keys: Any) -> None:
-    """Options this server cannot honour are refused, not silently dropped."""
-    if webhook:
-        raise InvalidInput(
-            "'webhook' is not supported by this server (it makes no outbound HTTP calls): "
-            "join the run or follow its stream instead"
-        )
-    if feedback_keys:
-        raise InvalidInput(
-            "'feedback_keys' is not supported by this server (there is no LangSmith to "
-            "collect feedback in)"
-        )
 
 
 async def _no_events() -> AsyncIterator[Event]:

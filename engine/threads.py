@@ -11,9 +11,10 @@ from langgraph.errors import InvalidUpdateError
 
 from engine.errors import BadRequest, Conflict, InvalidInput, ThreadNotFound
 from engine.state import empty_state, snapshot_to_dict
-from engine.storage.checkpoints import Head, copy_thread_checkpoints, delete_run_checkpoints
+from engine.storage.checkpoints import copy_thread_checkpoints
 
 if TYPE_CHECKING:
+    from engine.runs.lifecycle import Lifecycle
     from engine.runs.scheduler import Scheduler
     from engine.runs.services import Services
     from engine.storage.records import Records
@@ -33,6 +34,7 @@ def check_uuid(value: object, what: str = "thread") -> str:
 
 class ThreadOps:
     services: Services
+    lifecycle: Lifecycle
     scheduler: Scheduler
 
     @property
@@ -86,12 +88,9 @@ class ThreadOps:
             graph = self._thread_graph(source)
             if graph is not None:
                 await self.records.update_thread(new_id, graph_id=source["metadata"]["graph_id"])
-            await self.services.settle_thread(new_id, graph)
+            await self.lifecycle.settle(new_id, graph)
         except BaseException:
-            await delete_run_checkpoints(
-                self.services.saver, new_id, "", base=Head(None, frozenset())
-            )
-            await self.records.delete_thread(new_id)
+            await self.lifecycle.delete_thread(new_id)  # crash-safe: recovery finishes it
             raise
         return await self._thread_row(new_id)
 
@@ -109,15 +108,7 @@ class ThreadOps:
 
     async def delete_thread(self, thread_id: str) -> None:
         """Stop its runs, then delete its runs, checkpoints and journal."""
-        thread = await self._thread_row(thread_id)
-        thread_id = thread["thread_id"]
-        active = await self.records.active_run_ids(thread_id)
-        if active:
-            await self.scheduler.cancel(active, "interrupt")
-        await delete_run_checkpoints(
-            self.services.saver, thread_id, "", base=Head(None, frozenset())
-        )
-        await self.records.delete_thread(thread_id)
+        await self.lifecycle.delete_thread(check_uuid(thread_id))
 
     async def search_threads(
         self,
@@ -188,7 +179,7 @@ class ThreadOps:
             new_config = await graph.aupdate_state(config, values, as_node=as_node)
         except (InvalidUpdateError, ValueError, TypeError, KeyError, NotImplementedError) as exc:
             raise InvalidInput(f"cannot update state: {exc}") from exc
-        await self.services.settle_thread(thread_id, graph)
+        await self.lifecycle.settle(thread_id, graph)
         configurable = new_config["configurable"]
         return {
             "checkpoint": configurable,

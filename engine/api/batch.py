@@ -13,8 +13,8 @@ from starlette.routing import Route
 from engine import errors
 from engine.api.deps import engine_of
 from engine.api.responses import JSONResponse
-from engine.api.runs import parse_run_create
-from engine.api.validation import Fields, invalid, json_type, read_json
+from engine.api.validation import invalid, json_type, read_json
+from engine.runs.request import RunRequest
 
 MAX_BATCH = 100
 
@@ -35,13 +35,13 @@ async def create_batch(request: Request) -> Response:
         if not isinstance(item, dict):
             raise invalid(f"Batch item {index} must be an object, got {json_type(item)}")
         try:
-            parsed.append(parse_run_create(Fields(item), stateless=True))
+            parsed.append(RunRequest.parse(item, stateless=True))
         except (errors.InvalidInput, errors.BadRequest) as exc:
             raise type(exc)(f"Batch item {index}: {exc.message}") from exc
     engine = engine_of(request)
     for item in parsed:  # an unknown assistant is refused before anything is created
-        await engine.resolve_assistant(item.kwargs["assistant_id"])
-    runs = [await engine.create_run(None, **request_.kwargs) for request_ in parsed]
+        await engine.resolve_assistant(item.assistant_id)
+    runs = [await engine.create_run(None, item) for item in parsed]
     return JSONResponse(runs)
 
 

@@ -14,7 +14,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
-from sse_starlette import EventSourceResponse, ServerSentEvent
+from sse_starlette import EventSourceResponse
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
@@ -48,8 +48,7 @@ def run_paths(thread_id: str, run_id: str) -> tuple[str, str]:
     return base, f"{base}/stream"
 
 
-def _heartbeat() -> ServerSentEvent:
-    return ServerSentEvent(comment="heartbeat", sep=SEP)
+HEARTBEAT = b": heartbeat\r\n\r\n"
 
 
 def frame(event: str, data: Any, event_id: int | str | None = None) -> bytes:
@@ -60,15 +59,42 @@ def frame(event: str, data: Any, event_id: int | str | None = None) -> bytes:
     return (text + SEP).encode()
 
 
-async def _frames(events: AsyncIterator[Any], with_ids: bool) -> AsyncIterator[bytes]:
+async def _frames(events: AsyncIterator[Any], with_ids: bool) -> AsyncIterator[bytes | memoryview]:
+    """SSE bytes for engine events, with a heartbeat comment after 5 s without one.
+
+    Heartbeats come from here, between frames, never from a side task: a large event goes out
+    in slices of its shared JSON (`Event.chunks`), and nothing may land between two slices.
+    """
+    iterator = aiter(events)
+    pending: asyncio.Future[Any] | None = None
     try:
-        async for event in events:
-            yield frame(event.event, event.data, event.id if with_ids else None)
-    except errors.NotFound:
-        # The run was rolled back or deleted under us: like the reference, the stream just ends.
-        return
-    except errors.EngineError as exc:
-        yield frame("error", {"error": type(exc).__name__, "message": exc.message})
+        while True:
+            if pending is None:
+                pending = asyncio.ensure_future(anext(iterator))
+            done, _ = await asyncio.wait({pending}, timeout=HEARTBEAT_S)
+            if not done:
+                yield HEARTBEAT
+                continue
+            finished, pending = pending, None
+            try:
+                event = finished.result()
+            except StopAsyncIteration:
+                return
+            except errors.NotFound:
+                # The run was rolled back or deleted under us: like the reference, it just ends.
+                return
+            except errors.EngineError as exc:
+                yield frame("error", {"error": type(exc).__name__, "message": exc.message})
+                return
+            for chunk in event.chunks(with_ids):  # the JSON encoded once, for every subscriber
+                yield chunk
+    finally:
+        if pending is not None:
+            pending.cancel()
+            with contextlib.suppress(BaseException):
+                await pending
+        with contextlib.suppress(BaseException):
+            await iterator.aclose()  # type: ignore[attr-defined]
 
 
 def sse_response(
@@ -91,8 +117,7 @@ def sse_response(
     return EventSourceResponse(
         _frames(events, with_ids),
         headers=dict(headers),
-        ping=HEARTBEAT_S,
-        ping_message_factory=_heartbeat,
+        ping=0,  # heartbeats come from `_frames`, between whole frames
         sep=SEP,
         media_type="text/event-stream; charset=utf-8",
         client_close_handler_callable=closed,

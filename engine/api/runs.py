@@ -1,12 +1,12 @@
 """Runs: create (background, stream, wait; on a thread or stateless), list, get, delete, join,
 join stream and cancel. The double-texting strategies are applied by the engine inside
-`create_run`; this module validates, maps errors and frames the responses.
+`create_run`; this module reads the request (`RunRequest.parse`), maps errors and frames the
+responses.
 """
 
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -25,8 +25,6 @@ from engine.api.responses import (
 from engine.api.validation import (
     CANCEL_ACTIONS,
     RUN_STATUSES,
-    STRATEGIES,
-    Fields,
     invalid,
     path_uuid,
     query_bool,
@@ -35,67 +33,11 @@ from engine.api.validation import (
     query_stream_modes,
     read_fields,
 )
+from engine.runs import reasons
+from engine.runs.request import RunRequest
 
 if TYPE_CHECKING:
     from engine.core import Engine
-
-
-@dataclass
-class RunRequest:
-    kwargs: dict[str, Any]  # keyword arguments for Engine.create_run
-    cancel_on_disconnect: bool
-    resumable: bool
-
-
-def parse_run_create(fields: Fields, *, stateless: bool) -> RunRequest:
-    """Validate a run-creation body (the reference's RunCreateStateful/Stateless schemas)."""
-    assistant_id = fields.string("assistant_id", required=True)
-    run_input = fields.raw("input")
-    if run_input is not None and not isinstance(run_input, dict | list):
-        raise invalid("'input' must be an object or an array")
-    command = fields.obj("command")
-    config = fields.obj("config")
-    context = fields.obj("context")
-    if config and config.get("configurable") and context:
-        raise errors.BadRequest(
-            "Cannot specify both config.configurable and context: prefer setting context alone"
-        )
-    if stateless and command and command.get("resume") is not None:
-        raise errors.BadRequest("You must provide a thread_id when resuming.")
-    checkpoint_id = fields.string("checkpoint_id")
-    checkpoint = fields.obj("checkpoint")
-    if checkpoint_id is None and checkpoint is not None:
-        checkpoint_id = checkpoint.get("checkpoint_id")
-        if checkpoint_id is not None and not isinstance(checkpoint_id, str):
-            raise invalid("'checkpoint.checkpoint_id' must be a string")
-    resumable = fields.boolean("stream_resumable")
-    kwargs: dict[str, Any] = {
-        "assistant_id": assistant_id,
-        "input": run_input,
-        "command": command,
-        "config": config,
-        "context": context,
-        "metadata": fields.obj("metadata"),
-        "multitask_strategy": fields.choice("multitask_strategy", STRATEGIES),
-        "stream_mode": fields.stream_modes("stream_mode"),
-        "stream_subgraphs": fields.boolean("stream_subgraphs"),
-        "stream_resumable": resumable,
-        "if_not_exists": fields.choice("if_not_exists", ("create", "reject"), "reject"),
-        "after_seconds": fields.number("after_seconds"),
-        "durability": fields.choice("durability", ("sync", "async", "exit")),
-        "checkpoint_id": checkpoint_id,
-        "interrupt_before": fields.nodes("interrupt_before"),
-        "interrupt_after": fields.nodes("interrupt_after"),
-        "webhook": fields.string("webhook"),
-        "feedback_keys": fields.strings("feedback_keys"),
-        "checkpoint_during": fields.raw("checkpoint_during"),
-    }
-    if not isinstance(kwargs["checkpoint_during"], bool | None):
-        raise invalid("'checkpoint_during' must be a boolean")
-    if stateless:
-        kwargs["on_completion"] = fields.choice("on_completion", ("delete", "keep"))
-    on_disconnect = fields.choice("on_disconnect", ("cancel", "continue"), "continue")
-    return RunRequest(kwargs, on_disconnect == "cancel", resumable)
 
 
 def _ids(request: Request) -> tuple[str, str]:
@@ -107,7 +49,9 @@ def _canceller(engine: Engine, thread_id: str, run_id: str) -> OnDisconnect:
 
     async def cancel() -> None:
         with contextlib.suppress(errors.EngineError):
-            await engine.cancel_runs(thread_id, [run_id], action="interrupt")
+            await engine.cancel_runs(
+                thread_id, [run_id], action="interrupt", reason=reasons.client_disconnect()
+            )
 
     return cancel
 
@@ -115,9 +59,9 @@ def _canceller(engine: Engine, thread_id: str, run_id: str) -> OnDisconnect:
 async def _create(request: Request, stateless: bool) -> tuple[Engine, dict[str, Any], RunRequest]:
     thread_id = None if stateless else path_uuid(request, "thread_id", "thread")
     fields = await read_fields(request)
-    parsed = parse_run_create(fields, stateless=stateless)
+    parsed = RunRequest.parse(fields.data, stateless=stateless)
     engine = engine_of(request)
-    run = await engine.create_run(thread_id, **parsed.kwargs)
+    run = await engine.create_run(thread_id, parsed)
     return engine, run, parsed
 
 
@@ -133,7 +77,7 @@ async def _create_stream(request: Request, stateless: bool) -> Response:
     base, stream = run_paths(thread_id, run_id)
     return sse_response(
         engine.subscribe(thread_id, run_id, after_id=0),
-        with_ids=parsed.resumable,
+        with_ids=parsed.stream_resumable,
         headers={"Location": stream, "Content-Location": base},
         on_disconnect=_canceller(engine, thread_id, run_id)
         if parsed.cancel_on_disconnect
@@ -250,7 +194,8 @@ async def cancel_run(request: Request) -> Response:
     wait = query_bool(request, "wait")
     action = query_choice(request, "action", CANCEL_ACTIONS, "interrupt") or "interrupt"
     engine = engine_of(request)
-    await engine.cancel_runs(thread_id, [run_id], action=action)
+    reason = reasons.thread_cancel(action, thread_id, run_id)
+    await engine.cancel_runs(thread_id, [run_id], action=action, reason=reason)
     if not wait:
         return Response(status_code=202)
 
@@ -276,7 +221,9 @@ async def cancel_many(request: Request) -> Response:
             "Body must give either 'status' (pending, running or all) "
             "or both 'thread_id' and 'run_ids'"
         )
-    await engine_of(request).cancel_runs(thread_id, run_ids, status=status, action=action)
+    await engine_of(request).cancel_runs(
+        thread_id, run_ids, status=status, action=action, reason=reasons.many_cancel(action)
+    )
     return Response(status_code=204)
 
 

@@ -3,6 +3,14 @@
 Every event a run publishes is kept until the run has been finished for a while, so a stream
 opened right after the run was created (or a client reconnecting with `Last-Event-ID`) misses
 nothing. Subscribers never block the publisher.
+
+Memory: an event is serialized to JSON once, when published, and every subscriber sends those
+same bytes, so N readers of a large state cost one encoding, not N. A subscriber holds only its
+position in the channel. A large event goes out in slices of the shared bytes (`chunks`), so
+what a slow reader can pin is one slice plus the transport's high-water mark (flow control
+pauses the sender), not a copy of the event.
+Channels leave the live set as soon as their run ends, and finished ones are kept only up to a
+count and a byte budget.
 """
 
 from __future__ import annotations
@@ -10,15 +18,46 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
+import orjson
 
-@dataclass(frozen=True, slots=True)
+from engine import serde
+
+SEP = b"\r\n"
+CHUNK = 64 * 1024
+
+
 class Event:
-    id: int
-    event: str
-    data: Any
+    """One published event; `json` is its data serialized once, `data` decodes it on demand."""
+
+    __slots__ = ("event", "id", "json")
+
+    def __init__(self, id: int, event: str, json: bytes) -> None:
+        self.id = id
+        self.event = event
+        self.json = json
+
+    @property
+    def data(self) -> Any:
+        return orjson.loads(self.json)
+
+    def frame(self, with_id: bool) -> bytes:
+        """The SSE frame: event, data, then id (the reference's order), around the shared JSON."""
+        return b"".join(self.chunks(with_id, len(self.json) + 1))
+
+    def chunks(self, with_id: bool, size: int = CHUNK) -> list[bytes | memoryview]:
+        """The frame as pieces to send one by one: small events whole, large ones as slices of
+        the shared JSON (no copy per subscriber)."""
+        head = b"event: " + self.event.encode() + SEP + b"data: "
+        tail = SEP + (b"id: " + str(self.id).encode() + SEP if with_id else b"") + SEP
+        if len(self.json) < size:
+            return [head + self.json + tail]
+        view = memoryview(self.json)
+        return [head, *(view[i : i + size] for i in range(0, len(view), size)), tail]
+
+    def __repr__(self) -> str:
+        return f"Event({self.id}, {self.event!r}, {len(self.json)} bytes)"
 
 
 class RunChannel:
@@ -26,12 +65,20 @@ class RunChannel:
         self.run_id = run_id
         self.events: list[Event] = []
         self.closed = False
-        # What `join` answers once the run has ended (set by the executor before closing).
-        self.result: dict[str, Any] | None = None
+        self._result: bytes | None = None
         self._changed = asyncio.Event()
 
+    @property
+    def result(self) -> dict[str, Any] | None:
+        """What `join` answers once the run has ended (kept encoded: channels outlive runs)."""
+        return None if self._result is None else orjson.loads(self._result)
+
+    @result.setter
+    def result(self, value: dict[str, Any] | None) -> None:
+        self._result = None if value is None else serde.dumps(value)
+
     def publish(self, event: str, data: Any) -> Event:
-        item = Event(id=len(self.events) + 1, event=event, data=data)
+        item = Event(len(self.events) + 1, event, serde.dumps(data))
         self.events.append(item)
         self._wake()
         return item
@@ -39,6 +86,10 @@ class RunChannel:
     def close(self) -> None:
         self.closed = True
         self._wake()
+
+    @property
+    def size(self) -> int:
+        return sum(len(event.json) for event in self.events) + len(self._result or b"")
 
     def _wake(self) -> None:
         changed, self._changed = self._changed, asyncio.Event()
@@ -60,15 +111,26 @@ class RunChannel:
 class ChannelRegistry:
     """Channels of live runs, plus the most recently finished ones for late joiners."""
 
-    def __init__(self, keep_finished: int = 256) -> None:
+    def __init__(self, keep_finished: int = 256, keep_bytes: int = 32 * 1024 * 1024) -> None:
         self._live: dict[str, RunChannel] = {}
         self._finished: OrderedDict[str, RunChannel] = OrderedDict()
+        self._finished_sizes: dict[str, int] = {}
+        self._finished_bytes = 0
         self._keep = keep_finished
+        self._keep_bytes = keep_bytes
+
+    @property
+    def live_count(self) -> int:
+        return len(self._live)
+
+    @property
+    def finished_count(self) -> int:
+        return len(self._finished)
 
     def open(self, run_id: str) -> RunChannel:
         channel = self._live.get(run_id)
         if channel is None:
-            channel = self._finished.pop(run_id, None) or RunChannel(run_id)
+            channel = self._pop_finished(run_id) or RunChannel(run_id)
             channel.closed = False
             self._live[run_id] = channel
         return channel
@@ -76,17 +138,32 @@ class ChannelRegistry:
     def get(self, run_id: str) -> RunChannel | None:
         return self._live.get(run_id) or self._finished.get(run_id)
 
-    def close(self, run_id: str) -> None:
+    def close(self, run_id: str, result: dict[str, Any] | None = None) -> None:
+        """The run ended: wake its followers, keep its events a while for late joiners."""
         channel = self._live.pop(run_id, None)
         if channel is None:
             return
+        if result is not None:
+            channel.result = result
         channel.close()
+        size = channel.size
         self._finished[run_id] = channel
-        while len(self._finished) > self._keep:
-            self._finished.popitem(last=False)
+        self._finished_sizes[run_id] = size
+        self._finished_bytes += size
+        while self._finished and (
+            len(self._finished) > self._keep or self._finished_bytes > self._keep_bytes
+        ):
+            oldest = next(iter(self._finished))
+            self._pop_finished(oldest)
 
     def discard(self, run_id: str) -> None:
-        """Forget a run entirely (rolled back): close it for followers and drop its events."""
-        channel = self._live.pop(run_id, None) or self._finished.pop(run_id, None)
+        """Forget a run entirely (rolled back, deleted): close it for followers, drop its events."""
+        channel = self._live.pop(run_id, None) or self._pop_finished(run_id)
         if channel is not None:
             channel.close()
+
+    def _pop_finished(self, run_id: str) -> RunChannel | None:
+        channel = self._finished.pop(run_id, None)
+        if channel is not None:
+            self._finished_bytes -= self._finished_sizes.pop(run_id, 0)
+        return channel

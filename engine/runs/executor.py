@@ -1,33 +1,30 @@
-"""Execute one run: stream the graph, publish its events, record how it ended.
+"""Execute one run: stream the graph, publish its events, say how it ended.
 
 Cancellation is plain asyncio task cancellation, as on the LangGraph server: an async node is
 stopped at its next `await`, its superstep's writes are dropped, and every checkpoint written
-before stays. What happens next depends on why the run was cancelled: an interrupt keeps those
-checkpoints (closing any unanswered tool call), a rollback deletes them and the run itself.
+before stays. What happens next (keep them, close tool calls, or delete them and the run) is the
+lifecycle's business: this module only runs the graph and reports an `Outcome`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
 from langgraph.types import Command
 
+from engine.runs.events import RunChannel
 from engine.runs.loopback import current_client
 from engine.runs.repair import dangling_tool_calls
 from engine.runs.run_config import execution_config, graph_context
 from engine.runs.services import Services
 from engine.runs.streaming import EventTranslator, graph_stream
 from engine.serde import loads
-from engine.storage.checkpoints import (
-    Head,
-    commit_if_stranded,
-    delete_run_checkpoints,
-    run_has_checkpoints,
-)
+from engine.storage.checkpoints import commit_if_stranded, run_has_checkpoints
 from engine.storage.journal import RunScope, current_run
 
 log = logging.getLogger("doubletext.engine")
@@ -39,11 +36,26 @@ class Execution:
 
     run_id: str
     thread_id: str
-    task: asyncio.Task[None] | None = None
+    task: asyncio.Task[Any] | None = None
+    # interrupt | rollback | drop (its thread is being deleted); None while it may run on.
     cancel_action: str | None = None
+    claimed: bool = False
     # The graph ran to its end: an interrupt arriving now has nothing left to stop.
     graph_done: bool = False
     finished: asyncio.Event = field(default_factory=asyncio.Event)
+    _stopping: bool = False
+
+    def stop(self) -> None:
+        """Cancel the graph, once: a second cancel would cut the run's own clean-up short."""
+        if self.task is not None and not self._stopping:
+            self._stopping = True
+            self.task.cancel()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # success | error | timeout | interrupted (cancelled mid-graph)
+    error: dict[str, Any] | None = None
 
 
 def error_payload(exc: BaseException) -> dict[str, str]:
@@ -68,59 +80,45 @@ def _graph_input(kwargs: dict[str, Any]) -> Any:
     return kwargs.get("input")
 
 
-async def execute(services: Services, row: Any, execution: Execution, claimed: bool) -> None:
-    """Run (unless cancelled before it started) and finalise. Never raises for graph errors."""
-    run_id, thread_id = row["run_id"], row["thread_id"]
-    kwargs = loads(row["kwargs"])
+async def execute(services: Services, row: Any, execution: Execution) -> Outcome:
+    """Run the graph unless the run was cancelled before it started. Never raises for graph
+    errors; re-raises CancelledError only when the engine itself is stopping (the run then stays
+    `running` and resumes on restart)."""
+    if execution.cancel_action is not None:
+        return Outcome("interrupted")
     entry = services.graphs.entries.get(row["graph_id"])
+    if entry is None:
+        return Outcome("error", {"error": "ConfigError", "message": "graph no longer served"})
+    run_id = row["run_id"]
     channel = services.channels.open(run_id)
-    status, error = "success", None
-    if claimed and execution.cancel_action is None and entry is None:
-        status, error = "error", {"error": "ConfigError", "message": "graph no longer served"}
-    elif claimed and execution.cancel_action is None:
-        assert entry is not None
-        channel.publish("metadata", {"run_id": run_id, "attempt": row["attempt"] + 1})
-        execution.task = asyncio.current_task()
-        try:
-            await _stream_graph(services, entry.graph, row, kwargs, channel)
-            execution.graph_done = True
-        except asyncio.CancelledError as exc:
-            await _await_exit_tasks(exc)
-            await commit_if_stranded(services.saver)
-            if execution.cancel_action is None:
-                raise  # engine shutting down: the run stays `running` and resumes on restart
-            status = "interrupted"
-        except TimeoutError as exc:
-            status, error = "timeout", {"error": "TimeoutError", "message": str(exc) or "timed out"}
-        except Exception as exc:
-            log.info("run %s failed: %r", run_id, exc)
-            status, error = "error", error_payload(exc)
-            channel.publish("error", error)
-        finally:
-            execution.task = None
-    elif execution.cancel_action is None:
-        channel.close()
-        return  # someone else took it (thread deleted meanwhile)
-    if execution.cancel_action == "rollback" or (
-        execution.cancel_action == "interrupt" and not execution.graph_done
-    ):
-        status = "interrupted"
-    graph = entry.graph if entry else None
-    if execution.cancel_action == "rollback":
-        await rollback_run(services, row)
-        await services.settle_thread(thread_id, graph)
-        return
-    if status == "interrupted" and graph is not None:
-        await close_dangling_tool_calls(graph, thread_id, run_id)
-    await services.records.set_status(
-        run_id, status, error=error, only_from=("running", "pending", "interrupted")
-    )
-    fields = await services.settle_thread(thread_id, graph, error=error)
-    channel.result = services.run_output(fields, error)
-    channel.close()
+    channel.publish("metadata", {"run_id": run_id, "attempt": row["attempt"] + 1})
+    execution.task = asyncio.current_task()
+    try:
+        await _stream_graph(services, entry.graph, row, loads(row["kwargs"]), channel)
+        execution.graph_done = True
+        return Outcome("success")
+    except asyncio.CancelledError as exc:
+        await _await_exit_tasks(exc)
+        await commit_if_stranded(services.saver)
+        if execution.cancel_action is None:
+            raise
+        return Outcome("success" if execution.graph_done else "interrupted")
+    except TimeoutError as exc:
+        error = {"error": "TimeoutError", "message": str(exc) or "timed out"}
+        channel.publish("error", error)
+        return Outcome("timeout", error)
+    except Exception as exc:
+        log.info("run %s failed: %r", run_id, exc)
+        error = error_payload(exc)
+        channel.publish("error", error)
+        return Outcome("error", error)
+    finally:
+        execution.task = None
 
 
-async def _stream_graph(services: Services, graph: Any, row: Any, kwargs: dict, channel) -> None:
+async def _stream_graph(
+    services: Services, graph: Any, row: Any, kwargs: dict, channel: RunChannel
+) -> None:
     run_id, thread_id = row["run_id"], row["thread_id"]
     modes = kwargs.get("stream_mode") or ["values"]
     translator = EventTranslator(modes)
@@ -164,7 +162,9 @@ async def _await_exit_tasks(exc: asyncio.CancelledError) -> None:
 
 
 async def close_dangling_tool_calls(graph: Any, thread_id: str, run_id: str) -> None:
-    """Answer tool calls the interrupted run left open, tagged with its run id."""
+    """Answer tool calls the interrupted run left open, tagged with its run id.
+
+    Storage errors propagate (the lifecycle retries); anything else is logged and skipped."""
     try:
         state = await graph.aget_state({"configurable": {"thread_id": thread_id}})
         values = state.values if isinstance(state.values, dict) else {}
@@ -174,20 +174,7 @@ async def close_dangling_tool_calls(graph: Any, thread_id: str, run_id: str) -> 
                 {"configurable": {"thread_id": thread_id}, "metadata": {"run_id": run_id}},
                 {"messages": answers},
             )
+    except sqlite3.Error:
+        raise
     except Exception:
         log.exception("closing tool calls of interrupted run %s failed", run_id)
-
-
-async def rollback_run(services: Services, row: Any) -> None:
-    """Delete a run as if it never happened: its checkpoints, its row, its stream."""
-    run_id, thread_id = row["run_id"], row["thread_id"]
-    fresh = await services.records.run_row(run_id)
-    base = None
-    if fresh is not None and fresh["base_writes"] is not None:
-        keys = frozenset((task, int(idx)) for task, idx in loads(fresh["base_writes"]))
-        base = Head(fresh["base_checkpoint_id"], keys)
-    await delete_run_checkpoints(services.saver, thread_id, run_id, base)
-    if services.settings.rollback_undoes_store:
-        await services.store.undo(run_id)
-    await services.records.delete_run(run_id)
-    services.channels.discard(run_id)

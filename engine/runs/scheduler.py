@@ -2,7 +2,8 @@
 
 A run accepted on an idle thread starts at once (no polling). Each thread's driver takes its
 pending runs in acceptance order, so at most one run per thread is ever `running`; drivers of
-different threads run side by side up to `max_concurrency`.
+different threads run side by side up to `max_concurrency`. What a run's start and end change
+is the lifecycle's; a driver survives any error (storage included) by backing off and retrying.
 """
 
 from __future__ import annotations
@@ -13,25 +14,20 @@ import logging
 import time
 
 from engine.runs.executor import Execution, execute
-from engine.runs.services import Services
+from engine.runs.lifecycle import RETRY_FIRST_S, RETRY_MAX_S, Lifecycle
 from engine.serde import loads
-from engine.storage.checkpoints import Head, delete_run_checkpoints, thread_head
 
 log = logging.getLogger("doubletext.engine")
 
-CANCEL_GRACE_S = 10.0
-
 
 class Scheduler:
-    def __init__(self, services: Services) -> None:
-        self.services = services
-        self._slots = asyncio.Semaphore(services.settings.max_concurrency)
+    def __init__(self, lifecycle: Lifecycle) -> None:
+        self.lifecycle = lifecycle
+        self.services = lifecycle.services
+        self._slots = asyncio.Semaphore(self.services.settings.max_concurrency)
         self._drivers: dict[str, asyncio.Task[None]] = {}
         self._wake: dict[str, asyncio.Event] = {}
-        self._executions: dict[str, Execution] = {}
         self._closing = False
-
-    # -- dispatch --------------------------------------------------------------------------
 
     def kick(self, thread_id: str) -> None:
         """Something changed on this thread: make sure a driver looks at it."""
@@ -46,132 +42,70 @@ class Scheduler:
     async def _drive(self, thread_id: str) -> None:
         wake = self._wake[thread_id]
         records = self.services.records
+        delay = RETRY_FIRST_S
         try:
             while not self._closing:
                 wake.clear()
-                row = await records.next_pending(thread_id)
-                if row is None:
-                    if wake.is_set():
+                try:
+                    row = await records.next_pending(thread_id)
+                    if row is None:
+                        if wake.is_set():
+                            continue
+                        return
+                    wait = row["not_before"] - time.time()
+                    if wait > 0:
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(wake.wait(), wait)
                         continue
-                    return
-                delay = row["not_before"] - time.time()
-                if delay > 0:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(wake.wait(), delay)
-                    continue
-                async with self._slots:
-                    await self._run_one(row)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("driver of thread %s failed", thread_id)
+                    async with self._slots:
+                        await self._run_one(row)
+                    delay = RETRY_FIRST_S
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    # Storage trouble (disk full, ...): the queued run stays queued; try again.
+                    log.exception(
+                        "driver of thread %s failed; retrying in %.2f s", thread_id, delay
+                    )
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, RETRY_MAX_S)
         finally:
-            self._drivers.pop(thread_id, None)
+            if self._drivers.get(thread_id) is asyncio.current_task():
+                del self._drivers[thread_id]
+                self._wake.pop(thread_id, None)
 
     async def _run_one(self, row) -> None:
-        run_id, thread_id = row["run_id"], row["thread_id"]
-        execution = Execution(run_id, thread_id)
-        self._executions[run_id] = execution
+        execution = await self.lifecycle.start(row)
+        if execution is None:
+            return
+        task = asyncio.create_task(self._execute_and_finish(row, execution))
         try:
-            head = await thread_head(self.services.saver, thread_id)
-            claimed = await self.services.records.claim(
-                run_id, head.checkpoint_id, sorted(head.write_keys)
-            )
-            task = asyncio.create_task(execute(self.services, row, execution, claimed))
-            try:
-                await asyncio.shield(task)
-            except asyncio.CancelledError:
-                task.cancel()
-                with contextlib.suppress(BaseException):
-                    await task
-                raise
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+            raise
         finally:
-            self._executions.pop(run_id, None)
-            execution.finished.set()
-            if row["kwargs"] and loads(row["kwargs"]).get("temporary"):
-                await self._drop_temporary(thread_id)
+            if loads(row["kwargs"]).get("temporary"):
+                with contextlib.suppress(Exception):
+                    await self.lifecycle.drop_temporary(row["thread_id"])
 
-    async def _drop_temporary(self, thread_id: str) -> None:
-        if not await self.services.records.active_run_ids(thread_id):
-            everything = Head(None, frozenset())
-            await delete_run_checkpoints(self.services.saver, thread_id, "", base=everything)
-            await self.services.records.delete_thread(thread_id)
-
-    # -- cancellation ----------------------------------------------------------------------
-
-    async def cancel(self, run_ids: list[str], action: str) -> None:
-        """Interrupt or roll back runs; returns once each is fully stopped and finalised."""
-        executing = [self._executions[r] for r in run_ids if r in self._executions]
-        waiting = [r for r in run_ids if r not in self._executions]
-        jobs = [self._cancel_execution(e, action) for e in executing]
-        if waiting:
-            jobs.append(self._cancel_waiting(waiting, action))
-        await asyncio.gather(*jobs)
-
-    async def _cancel_waiting(self, run_ids: list[str], action: str) -> None:
-        """Runs no driver has taken yet: one statement for all of them, one settle per thread."""
-        services = self.services
-        if action == "rollback":
-            gone = await services.records.delete_pending(run_ids)
-            for run_id, thread_id, attempt in gone:
-                if attempt:  # a run resumed after a crash may have checkpoints already
-                    await delete_run_checkpoints(services.saver, thread_id, run_id)
-                if services.settings.rollback_undoes_store:
-                    await services.store.undo(run_id)
-                services.channels.discard(run_id)
-        else:
-            gone = await services.records.interrupt_pending(run_ids)
-            for run_id, _, _ in gone:
-                services.channels.open(run_id)
-                services.channels.close(run_id)
-        for thread_id in dict.fromkeys(thread_id for _, thread_id, _ in gone):
-            await services.settle_thread(thread_id)
-        # A driver may have claimed some of them meanwhile: those are executions now.
-        handled = {run_id for run_id, _, _ in gone}
-        claimed = [
-            self._executions[r] for r in run_ids if r not in handled and r in self._executions
-        ]
-        await asyncio.gather(*(self._cancel_execution(e, action) for e in claimed))
-
-    async def _cancel_execution(self, execution: Execution, action: str) -> None:
-        if execution.cancel_action != "rollback":
-            execution.cancel_action = action
-        if action == "interrupt" and execution.graph_done:
-            pass  # it already finished its work; it ends as `success`
-        else:
-            await self.services.records.set_status(
-                execution.run_id, "interrupted", only_from=("pending", "running")
-            )
-        if execution.task is not None:
-            execution.task.cancel()
+    async def _execute_and_finish(self, row, execution: Execution) -> None:
         try:
-            await asyncio.wait_for(execution.finished.wait(), CANCEL_GRACE_S)
-        except TimeoutError:
-            log.error("run %s did not stop within %.0f s", execution.run_id, CANCEL_GRACE_S)
-
-    # -- lifecycle -------------------------------------------------------------------------
+            outcome = await execute(self.services, row, execution)
+            await self.lifecycle.finish(execution, row, outcome)
+        finally:
+            self.lifecycle.release(execution)
 
     async def recover(self) -> None:
-        """After a crash: resume runs that were running, then start every thread with work."""
-        records = self.services.records
-        max_attempts = self.services.settings.max_attempts
-        for row in await records.runs_with_status("running"):
-            if row["attempt"] >= max_attempts:
-                error = {
-                    "error": "EngineRestart",
-                    "message": f"the engine stopped during this run {row['attempt']} times;"
-                    " giving up",
-                }
-                await records.set_status(row["run_id"], "error", error=error)
-                await self.services.settle_thread(row["thread_id"], error=error)
-            else:
-                await records.set_status(row["run_id"], "pending", only_from=("running",))
-        for thread_id in await records.threads_with_pending():
-            await self.services.settle_thread(thread_id)
+        """After a crash: let the lifecycle repair what was cut, then start every queued thread."""
+        for thread_id in await self.lifecycle.recover():
             self.kick(thread_id)
 
     async def close(self) -> None:
         self._closing = True
+        self.lifecycle.closing = True
         drivers = list(self._drivers.values())
         for task in drivers:
             task.cancel()

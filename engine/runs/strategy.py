@@ -5,22 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from engine.errors import InvalidInput
-
 Strategy = Literal["reject", "enqueue", "interrupt", "rollback"]
 STRATEGIES: tuple[str, ...] = get_args(Strategy)
 DEFAULT_STRATEGY: Strategy = "enqueue"
 
-
-def normalize_strategy(value: object) -> Strategy:
-    """An omitted strategy means `enqueue`, as on the LangGraph server; anything unknown is 422."""
-    if value is None:
-        return DEFAULT_STRATEGY
-    if isinstance(value, str) and value in STRATEGIES:
-        return value  # type: ignore[return-value]
-    raise InvalidInput(
-        f"Invalid multitask_strategy {value!r}: must be one of {', '.join(STRATEGIES)}"
-    )
+CancelAction = Literal["interrupt", "rollback"]
+CANCEL_ACTIONS: tuple[str, ...] = get_args(CancelAction)
 
 
 @dataclass(frozen=True)
@@ -29,7 +19,7 @@ class Decision:
 
     accept: bool
     cancel: tuple[str, ...] = ()
-    action: Literal["interrupt", "rollback"] | None = None
+    action: CancelAction | None = None
 
 
 def decide(strategy: Strategy, inflight: list[str] | tuple[str, ...]) -> Decision:

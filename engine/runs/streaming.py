@@ -14,9 +14,6 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, BaseMessageChunk
 
-from engine.errors import InvalidInput
-from engine.serde import to_jsonable
-
 API_MODES: tuple[str, ...] = (
     "values",
     "updates",
@@ -29,21 +26,6 @@ API_MODES: tuple[str, ...] = (
     "events",
 )
 DEFAULT_MODES: tuple[str, ...] = ("values",)
-
-
-def normalize_modes(value: object) -> list[str]:
-    """Accept one mode or a list; reject unknown ones with a clear 422."""
-    if value is None:
-        return list(DEFAULT_MODES)
-    modes = [value] if isinstance(value, str) else value
-    if not isinstance(modes, list | tuple) or not all(isinstance(m, str) for m in modes):
-        raise InvalidInput("stream_mode must be a string or a list of strings")
-    unknown = [m for m in modes if m not in API_MODES]
-    if unknown:
-        raise InvalidInput(
-            f"Invalid stream_mode {unknown[0]!r}: must be one of {', '.join(API_MODES)}"
-        )
-    return list(dict.fromkeys(modes)) or list(DEFAULT_MODES)
 
 
 def graph_modes(api_modes: Iterable[str]) -> list[str]:
@@ -116,13 +98,13 @@ class EventTranslator:
     def translate(
         self, mode: str, payload: Any, namespace: tuple[str, ...] | None = None
     ) -> list[tuple[str, Any]]:
+        """(event name, data) pairs; data may hold rich objects (the channel serializes once)."""
         if mode != "messages":
-            return [(wire_name(mode, namespace), to_jsonable(payload))]
-        message, metadata = payload
+            return [(wire_name(mode, namespace), payload)]
+        message, meta = payload
         out: list[tuple[str, Any]] = []
-        meta = to_jsonable(metadata)
         if "messages-tuple" in self.api_modes:
-            out.append((wire_name("messages", namespace), [to_jsonable(message), meta]))
+            out.append((wire_name("messages", namespace), [message, meta]))
         if "messages" in self.api_modes:
             out.extend(self._accumulate(message, meta, namespace))
         return out
@@ -138,8 +120,8 @@ class EventTranslator:
         if isinstance(message, BaseMessageChunk):
             merged = message if first else self._partial[msg_id] + message
             self._partial[msg_id] = merged
-            out.append((wire_name("messages/partial", namespace), [to_jsonable(merged)]))
+            out.append((wire_name("messages/partial", namespace), [merged]))
         else:
             self._partial[msg_id] = message  # type: ignore[assignment]
-            out.append((wire_name("messages/complete", namespace), [to_jsonable(message)]))
+            out.append((wire_name("messages/complete", namespace), [message]))
         return out

@@ -14,6 +14,7 @@ import aiosqlite
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from engine.storage.db import open_sqlite
+from engine.storage.shielded import run_to_completion
 
 _RUN_ID = "json_extract(CAST(metadata AS TEXT), '$.run_id')"
 
@@ -68,15 +69,39 @@ async def run_has_checkpoints(saver: AsyncSqliteSaver, thread_id: str, run_id: s
         return await cursor.fetchone() is not None
 
 
+async def run_progressed(
+    saver: AsyncSqliteSaver, thread_id: str, run_id: str, since: str | None
+) -> bool:
+    """Did the run write a checkpoint after `since` (its thread's head when it was claimed)?"""
+    sql = f"SELECT 1 FROM checkpoints WHERE thread_id = ? AND {_RUN_ID} = ?"
+    params: list[object] = [thread_id, run_id]
+    if since is not None:
+        sql += " AND checkpoint_id > ?"
+        params.append(since)
+    async with saver.lock, saver.conn.execute(sql + " LIMIT 1", params) as cursor:
+        return await cursor.fetchone() is not None
+
+
+async def delete_thread_checkpoints(saver: AsyncSqliteSaver, thread_id: str) -> None:
+    await run_to_completion(saver.adelete_thread(thread_id))
+
+
 async def delete_run_checkpoints(
     saver: AsyncSqliteSaver, thread_id: str, run_id: str, base: Head | None = None
-) -> int:
+) -> list[str]:
     """Delete every checkpoint (all namespaces) a run wrote, and its writes.
 
     With `base` (the head before the run, for the thread's latest run only) this also removes
     anything newer than the base and the writes the run left on the base checkpoint itself, so
-    the thread is exactly as it was before the run. Returns the number of checkpoints deleted.
+    the thread is exactly as it was before the run. Returns the ids of the root checkpoints
+    deleted. Runs to completion even if the caller is cancelled (it holds a transaction).
     """
+    return await run_to_completion(_delete_run_checkpoints(saver, thread_id, run_id, base))
+
+
+async def _delete_run_checkpoints(
+    saver: AsyncSqliteSaver, thread_id: str, run_id: str, base: Head | None
+) -> list[str]:
     async with saver.lock:
         conn = saver.conn
         params: list[object] = [thread_id, run_id]
@@ -119,7 +144,7 @@ async def delete_run_checkpoints(
         except BaseException:
             await conn.execute("ROLLBACK")
             raise
-    return len(doomed)
+    return [cid for ns, cid in doomed if ns == ""]
 
 
 async def commit_if_stranded(saver: AsyncSqliteSaver) -> None:

@@ -95,6 +95,22 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (assistant_id, version)
     );
     """,
+    # 3: the run lifecycle survives a crash at any point (engine/runs/lifecycle.py): accepted
+    # cancels are recorded as intents, a run's end is sealed once all its effects are done,
+    # store writes are journaled before they happen, thread deletions finish on restart.
+    """
+    ALTER TABLE runs ADD COLUMN cancel_action TEXT;
+    ALTER TABLE runs ADD COLUMN cancel_reason TEXT;
+    ALTER TABLE runs ADD COLUMN cancel_cause TEXT;
+    ALTER TABLE runs ADD COLUMN finalized INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE runs ADD COLUMN claim_checkpoint_id TEXT;
+    CREATE INDEX runs_by_status ON runs(status, seq);
+    CREATE INDEX runs_unsettled ON runs(seq) WHERE finalized = 0 OR cancel_action IS NOT NULL;
+    ALTER TABLE store_journal ADD COLUMN applied INTEGER NOT NULL DEFAULT 1;
+    CREATE INDEX journal_unapplied ON store_journal(id) WHERE applied = 0;
+    CREATE INDEX journal_by_thread ON store_journal(thread_id);
+    CREATE TABLE thread_deletions (thread_id TEXT PRIMARY KEY, at TEXT NOT NULL);
+    """,
 ]
 
 

@@ -3,6 +3,10 @@
 Store writes are not part of checkpoints, so rolling back a run's checkpoints leaves the todos it
 created. The journal makes those side effects visible (the UI shows what a run changed) and, when
 the engine is configured to, lets a rollback undo them.
+
+Crash order: a run's write is journaled as an intent (`applied = 0`) before it reaches the store
+and marked applied after, so a crash between the two leaves an intent that `reconcile()` settles
+on restart by looking at the store: no side effect is ever invisible.
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ import aiosqlite
 from langgraph.store.base import BaseStore, GetOp, Op, PutOp, Result
 from langgraph.store.sqlite.aio import AsyncSqliteStore
 
+from engine.faults import crashpoint
 from engine.serde import dumps_str, loads
-from engine.storage.db import open_sqlite
+from engine.storage.db import fetch_all, open_sqlite
+from engine.storage.shielded import run_to_completion
 
 
 @dataclass(frozen=True)
@@ -54,21 +60,33 @@ class JournalingStore(BaseStore):
         self.journal = journal
 
     async def abatch(self, ops: Iterable[Op]) -> list[Result]:
-        ops = list(ops)
-        scope = current_run.get()
+        # A library bug we guard here: `AsyncSqliteStore._cursor` (langgraph-checkpoint-sqlite
+        # 3.1.2) awaits `BEGIN` outside its try/finally, so a run cancelled at that await (an
+        # interrupt or a rollback landing during a store write) left the store's only connection
+        # inside an open transaction, and every later store call failed with "cannot start a
+        # transaction within a transaction" until restart. Run whole, the write completes (and
+        # is journaled) and then the cancellation goes on.
+        return await run_to_completion(self._abatch(list(ops), current_run.get()))
+
+    async def _abatch(self, ops: list[Op], scope: RunScope | None) -> list[Result]:
         puts = [op for op in ops if isinstance(op, PutOp)] if scope else []
-        previous: list[Any] = []
-        if puts:
-            found = await self.inner.abatch([GetOp(op.namespace, op.key) for op in puts])
-            previous = [item.value if item else None for item in found]
-        results = await self.inner.abatch(ops)
-        if puts and scope is not None:
-            now = datetime.now(UTC).isoformat()
-            await self.journal.executemany(
+        if not puts or scope is None:
+            return await self.inner.abatch(ops)
+        found = await self.inner.abatch([GetOp(op.namespace, op.key) for op in puts])
+        previous = [item.value if item else None for item in found]
+        now = datetime.now(UTC).isoformat()
+        ids = [
+            row[0]
+            for row in await fetch_all(
+                self.journal,
                 "INSERT INTO store_journal (run_id, thread_id, namespace, key, previous, current,"
-                " at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " at, applied) VALUES "
+                + ", ".join(["(?, ?, ?, ?, ?, ?, ?, 0)"] * len(puts))
+                + " RETURNING id",
                 [
-                    (
+                    value
+                    for op, prev in zip(puts, previous, strict=True)
+                    for value in (
                         scope.run_id,
                         scope.thread_id,
                         dumps_str(list(op.namespace)),
@@ -77,9 +95,15 @@ class JournalingStore(BaseStore):
                         None if op.value is None else dumps_str(op.value),
                         now,
                     )
-                    for op, prev in zip(puts, previous, strict=True)
                 ],
             )
+        ]
+        crashpoint("store_write_journaled")
+        results = await self.inner.abatch(ops)
+        crashpoint("store_write_applied")
+        await self.journal.execute(
+            f"UPDATE store_journal SET applied = 1 WHERE id IN ({', '.join('?' * len(ids))})", ids
+        )
         return results
 
     def batch(self, ops: Iterable[Op]) -> list[Result]:
@@ -87,12 +111,12 @@ class JournalingStore(BaseStore):
         return self.inner.batch(ops)
 
     async def entries(self, run_id: str) -> list[dict[str, Any]]:
-        async with self.journal.execute(
+        rows = await fetch_all(
+            self.journal,
             "SELECT namespace, key, previous, current, at FROM store_journal WHERE run_id = ?"
-            " ORDER BY id",
+            " AND applied = 1 ORDER BY id",
             (run_id,),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [
             {
                 "namespace": loads(ns),
@@ -140,9 +164,36 @@ class JournalingStore(BaseStore):
         entries = await self.entries(run_id)
         ops = [PutOp(tuple(e["namespace"]), e["key"], e["previous"]) for e in reversed(entries)]
         if ops:
-            await self.inner.abatch(ops)
+            await run_to_completion(self.inner.abatch(ops))
         await self.forget(run_id)
         return len(ops)
 
     async def forget(self, run_id: str) -> None:
         await self.journal.execute("DELETE FROM store_journal WHERE run_id = ?", (run_id,))
+
+    async def reconcile(self) -> int:
+        """After a crash: settle journal intents by what the store holds. Returns how many.
+
+        An intent whose value is in the store happened (it is marked applied); one whose value
+        is not never reached the store (it is dropped).
+        """
+        rows = await fetch_all(
+            self.journal,
+            "SELECT id, namespace, key, current FROM store_journal WHERE applied = 0 ORDER BY id",
+        )
+        if not rows:
+            return 0
+        found = await self.inner.abatch([GetOp(tuple(loads(ns)), key) for _, ns, key, _ in rows])
+        happened = [
+            row[0]
+            for row, item in zip(rows, found, strict=True)
+            if (item.value if item else None) == loads(row[3])
+        ]
+        missed = [row[0] for row in rows if row[0] not in happened]
+        for ids, sql in (
+            (happened, "UPDATE store_journal SET applied = 1 WHERE id IN ({})"),
+            (missed, "DELETE FROM store_journal WHERE id IN ({})"),
+        ):
+            if ids:
+                await self.journal.execute(sql.format(", ".join("?" * len(ids))), ids)
+        return len(rows)

@@ -2,17 +2,29 @@
 
 Rows come back as plain dicts shaped like the LangGraph API's Thread and Run objects, so the API
 layer only has to serialise them.
+
+Every change of a run's life is one transaction (`atomic`), run whole on the database thread:
+the run's row, the cancel intents it records, and the thread's status it implies land together
+or not at all, and a cancelled caller cannot leave one half written. A run's status only moves
+along `engine.runs.status.can_transition` (the `WHERE status IN (...)` guards below).
 """
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
+from engine.runs.reasons import Intent
+from engine.runs.status import sources, thread_status
 from engine.serde import dumps_str, loads
 from engine.storage.db import fetch_all, fetch_one
+
+T = TypeVar("T")
 
 
 def now_iso() -> str:
@@ -38,7 +50,7 @@ def _thread_dict(row: aiosqlite.Row) -> dict[str, Any]:
     return thread
 
 
-def _run_dict(row: aiosqlite.Row) -> dict[str, Any]:
+def run_dict(row: aiosqlite.Row | sqlite3.Row) -> dict[str, Any]:
     return {
         "run_id": row["run_id"],
         "thread_id": row["thread_id"],
@@ -51,12 +63,92 @@ def _run_dict(row: aiosqlite.Row) -> dict[str, Any]:
         "multitask_strategy": row["multitask_strategy"],
         "langsmith_session_name": None,
         "attempt": row["attempt"],
+        # Ours (the reference keeps it internal): why the run was cancelled, or null.
+        "cancel_reason": row["cancel_reason"],
     }
+
+
+@dataclass(frozen=True)
+class Head:
+    """What a thread's head checkpoint says, read before a transaction that settles the thread."""
+
+    values: Any
+    has_next: bool
+    interrupts: dict[str, Any]
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join("?" * len(values))
+
+
+def _in_status(new: str) -> str:
+    """`status IN ('a', 'b')`: the statuses from which moving to `new` is legal."""
+    return "status IN (" + ", ".join(f"'{s}'" for s in sources(new)) + ")"
+
+
+def _settle(db: sqlite3.Connection, thread_id: str, head: Head | None, error: Any) -> str | None:
+    """Recompute a thread's status from its runs (and head): busy > error > interrupted > idle.
+
+    Runs inside the caller's transaction, so a run's end and its thread's status are one write.
+    Returns the status written, or None when the thread no longer exists.
+    """
+    rows = db.execute(
+        "SELECT has_next, (SELECT COUNT(*) FROM runs WHERE thread_id = ?1 AND status IN"
+        " ('pending', 'running')), (SELECT status FROM runs WHERE thread_id = ?1 AND status"
+        " NOT IN ('pending', 'running') ORDER BY seq DESC LIMIT 1)"
+        " FROM threads WHERE thread_id = ?1",
+        (thread_id,),
+    ).fetchall()
+    if not rows:
+        return None
+    row = rows[0]
+    stored_next, active, last_status = bool(row[0]), int(row[1]), row[2]
+    columns: dict[str, Any] = {"updated_at": now_iso()}
+    if head is not None:
+        columns.update(
+            state_values=dumps_str(head.values) if head.values is not None else None,
+            state_updated_at=columns["updated_at"],
+            has_next=int(head.has_next),
+            interrupts=dumps_str(head.interrupts),
+        )
+    has_next = head.has_next if head is not None else stored_next
+    if error is not None:
+        columns["error"] = dumps_str(error)
+    elif last_status not in ("error", "timeout") and not active:
+        columns["error"] = None
+    columns["status"] = thread_status(active, last_status, has_next)
+    assignments = ", ".join(f"{name} = ?" for name in columns)
+    db.execute(
+        f"UPDATE threads SET {assignments} WHERE thread_id = ?", (*columns.values(), thread_id)
+    )
+    return columns["status"]
+
+
+def _transaction(conn: aiosqlite.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+    db = conn._conn  # runs on aiosqlite's own thread, which owns this connection
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(db)
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    return result
 
 
 class Records:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
+
+    async def atomic(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work(db)` as one transaction, whole, on the database's own thread.
+
+        aiosqlite runs queued calls one at a time and to the end even if the awaiting task is
+        cancelled, so no other statement interleaves and no transaction is left open. (aiosqlite
+        has no public call for this; `_execute` is its queueing primitive, pinned by our range.)
+        """
+        return await self.conn._execute(_transaction, self.conn, work)
 
     # -- threads ---------------------------------------------------------------------------
 
@@ -75,12 +167,6 @@ class Records:
         row = await fetch_one(self.conn, "SELECT * FROM threads WHERE thread_id = ?", (thread_id,))
         return None if row is None else _thread_dict(row)
 
-    async def thread_has_next(self, thread_id: str) -> bool | None:
-        row = await fetch_one(
-            self.conn, "SELECT has_next FROM threads WHERE thread_id = ?", (thread_id,)
-        )
-        return None if row is None else bool(row[0])
-
     async def update_thread(self, thread_id: str, **fields: Any) -> None:
         """Columns by name; dict/list values are stored as JSON."""
         columns = {"updated_at": now_iso()}
@@ -95,20 +181,8 @@ class Records:
             (*columns.values(), thread_id),
         )
 
-    async def set_thread_graph(
-        self, thread_id: str, graph_id: str, defaults: dict[str, Any]
-    ) -> None:
-        """Mark the thread busy and set the graph keys of its metadata, in one statement."""
-        await self.conn.execute(
-            "UPDATE threads SET status = 'busy', graph_id = ?, updated_at = ?,"
-            " metadata = json_patch(metadata, ?) WHERE thread_id = ?",
-            (graph_id, now_iso(), dumps_str(defaults), thread_id),
-        )
-
-    async def delete_thread(self, thread_id: str) -> None:
-        await self.conn.execute("DELETE FROM runs WHERE thread_id = ?", (thread_id,))
-        await self.conn.execute("DELETE FROM store_journal WHERE thread_id = ?", (thread_id,))
-        await self.conn.execute("DELETE FROM threads WHERE thread_id = ?", (thread_id,))
+    async def settle(self, thread_id: str, head: Head | None = None, error: Any = None) -> None:
+        await self.atomic(lambda db: _settle(db, thread_id, head, error))
 
     async def search_threads(
         self,
@@ -130,33 +204,129 @@ class Records:
             params += [limit, offset]
         return [_thread_dict(r) for r in await fetch_all(self.conn, sql, params)]
 
-    # -- runs ------------------------------------------------------------------------------
+    async def busy_thread_ids(self) -> list[str]:
+        rows = await fetch_all(self.conn, "SELECT thread_id FROM threads WHERE status = 'busy'")
+        return [r[0] for r in rows]
 
-    async def insert_run(self, run: dict[str, Any], graph_id: str, not_before: float) -> None:
-        await self.conn.execute(
-            "INSERT INTO runs (run_id, thread_id, assistant_id, graph_id, status,"
-            " multitask_strategy, created_at, updated_at, not_before, metadata, kwargs)"
-            " VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)",
-            (
-                run["run_id"],
-                run["thread_id"],
-                run["assistant_id"],
-                graph_id,
-                run["multitask_strategy"],
-                run["created_at"],
-                run["updated_at"],
-                not_before,
-                dumps_str(run["metadata"]),
-                dumps_str(run["kwargs"]),
-            ),
-        )
+    # -- deleting a thread (two steps, so a crash between them is finished on restart) -----
+
+    async def begin_thread_deletion(self, thread_id: str) -> list[str]:
+        """Forget the thread, its runs and journal; remember that its checkpoints must go.
+
+        Returns the ids of the runs that were still active (to be stopped).
+        """
+
+        def work(db: sqlite3.Connection) -> list[str]:
+            active = [
+                r[0]
+                for r in db.execute(
+                    "SELECT run_id FROM runs WHERE thread_id = ? AND status IN"
+                    " ('pending', 'running')",
+                    (thread_id,),
+                )
+            ]
+            db.execute(
+                "INSERT OR REPLACE INTO thread_deletions (thread_id, at) VALUES (?, ?)",
+                (thread_id, now_iso()),
+            )
+            for table in ("runs", "store_journal", "threads"):
+                db.execute(f"DELETE FROM {table} WHERE thread_id = ?", (thread_id,))
+            return active
+
+        return await self.atomic(work)
+
+    async def end_thread_deletion(self, thread_id: str) -> None:
+        await self.conn.execute("DELETE FROM thread_deletions WHERE thread_id = ?", (thread_id,))
+
+    async def unfinished_thread_deletions(self) -> list[str]:
+        return [r[0] for r in await fetch_all(self.conn, "SELECT thread_id FROM thread_deletions")]
+
+    # -- accepting runs --------------------------------------------------------------------
+
+    async def accept_run(
+        self,
+        run: dict[str, Any],
+        graph_id: str,
+        not_before: float,
+        thread_defaults: dict[str, Any],
+        cancels: Sequence[str] = (),
+        intent: Intent | None = None,
+        stop_now: Sequence[str] = (),
+    ) -> bool:
+        """Insert a pending run and record the cancels its strategy decided, in one transaction.
+
+        `stop_now` are the targets an interrupt marks `interrupted` at once (pending runs, and
+        running ones whose graph has not finished). Returns False if the thread is gone.
+        """
+        kwargs = dumps_str(run["kwargs"])  # serialize first: too-deep input is a 422 here
+        metadata = dumps_str(run["metadata"])
+        defaults = dumps_str(thread_defaults)
+
+        def work(db: sqlite3.Connection) -> bool:
+            cursor = db.execute(
+                "UPDATE threads SET status = 'busy', updated_at = ?, graph_id = ?,"
+                " metadata = json_patch(metadata, ?) WHERE thread_id = ?",
+                (run["created_at"], graph_id, defaults, run["thread_id"]),
+            )
+            if cursor.rowcount != 1:
+                return False
+            db.execute(
+                "INSERT INTO runs (run_id, thread_id, assistant_id, graph_id, status,"
+                " multitask_strategy, created_at, updated_at, not_before, metadata, kwargs,"
+                " finalized) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, 0)",
+                (
+                    run["run_id"],
+                    run["thread_id"],
+                    run["assistant_id"],
+                    graph_id,
+                    run["multitask_strategy"],
+                    run["created_at"],
+                    run["updated_at"],
+                    not_before,
+                    metadata,
+                    kwargs,
+                ),
+            )
+            if cancels and intent is not None:
+                _record_intent(db, cancels, intent, stop_now)
+            return True
+
+        return await self.atomic(work)
+
+    async def record_cancel(
+        self, run_ids: Sequence[str], intent: Intent, stop_now: Sequence[str]
+    ) -> list[str]:
+        """Record a requested cancel on those runs still active; returns their ids.
+
+        Queued runs an interrupt stops are finished here, their threads settled with them.
+        """
+
+        def work(db: sqlite3.Connection) -> list[str]:
+            marked = _record_intent(db, run_ids, intent, stop_now)
+            if marked and intent.action == "interrupt":
+                threads = db.execute(
+                    f"SELECT DISTINCT thread_id FROM runs WHERE run_id IN ({_marks(marked)})",
+                    marked,
+                ).fetchall()
+                for (thread_id,) in threads:
+                    _settle(db, thread_id, None, None)
+            return marked
+
+        return await self.atomic(work)
 
     async def run(self, run_id: str) -> dict[str, Any] | None:
-        row = await fetch_one(self.conn, "SELECT * FROM runs WHERE run_id = ?", (run_id,))
-        return None if row is None else _run_dict(row)
+        row = await self.run_row(run_id)
+        return None if row is None else run_dict(row)
 
     async def run_row(self, run_id: str) -> aiosqlite.Row | None:
         return await fetch_one(self.conn, "SELECT * FROM runs WHERE run_id = ?", (run_id,))
+
+    async def runs_by_id(self, run_ids: Sequence[str]) -> list[aiosqlite.Row]:
+        if not run_ids:
+            return []
+        return await fetch_all(
+            self.conn, f"SELECT * FROM runs WHERE run_id IN ({_marks(run_ids)})", list(run_ids)
+        )
 
     async def active_run_ids(self, thread_id: str) -> list[str]:
         rows = await fetch_all(
@@ -168,69 +338,102 @@ class Records:
         return [r[0] for r in rows]
 
     async def next_pending(self, thread_id: str) -> aiosqlite.Row | None:
-        """The oldest pending run of the thread (FIFO by acceptance order)."""
+        """The oldest pending run of the thread no cancel is waiting for (FIFO by acceptance)."""
         return await fetch_one(
             self.conn,
-            "SELECT * FROM runs WHERE thread_id = ? AND status = 'pending' ORDER BY seq LIMIT 1",
+            "SELECT * FROM runs WHERE thread_id = ? AND status = 'pending'"
+            " AND cancel_action IS NULL ORDER BY seq LIMIT 1",
             (thread_id,),
         )
 
-    async def claim(self, run_id: str, base_checkpoint_id: str | None, base_writes: Any) -> bool:
+    async def claim(self, run_id: str, head_id: str | None, head_writes: Any) -> bool:
         """pending -> running, only if nobody cancelled it meanwhile.
 
-        The thread's head before the run's first attempt is kept, so a rollback of a resumed run
-        still restores the state from before it.
+        The thread's head before the run's first attempt is kept (`base_*`), so a rollback of a
+        resumed run still restores the state from before it; the head at this claim is kept too
+        (`claim_checkpoint_id`), so recovery can tell whether this attempt made any progress.
         """
         cursor = await self.conn.execute(
             "UPDATE runs SET status = 'running', attempt = attempt + 1, updated_at = ?,"
             " base_checkpoint_id = CASE WHEN base_writes IS NULL THEN ? ELSE base_checkpoint_id"
-            " END, base_writes = COALESCE(base_writes, ?) WHERE run_id = ? AND status = 'pending'",
-            (now_iso(), base_checkpoint_id, dumps_str(base_writes), run_id),
+            " END, base_writes = COALESCE(base_writes, ?), claim_checkpoint_id = ?"
+            f" WHERE run_id = ? AND {_in_status('running')} AND cancel_action IS NULL",
+            (now_iso(), head_id, dumps_str(head_writes), head_id, run_id),
         )
         return cursor.rowcount == 1
 
-    async def set_status(
-        self, run_id: str, status: str, *, error: Any = None, only_from: tuple[str, ...] = ()
-    ) -> bool:
-        sql = "UPDATE runs SET status = ?, updated_at = ?, error = ? WHERE run_id = ?"
-        params: list[Any] = [status, now_iso(), None if error is None else dumps_str(error), run_id]
-        if only_from:
-            sql += f" AND status IN ({', '.join('?' * len(only_from))})"
-            params += list(only_from)
-        cursor = await self.conn.execute(sql, params)
-        return cursor.rowcount == 1
+    # -- ending runs -----------------------------------------------------------------------
 
-    async def delete_run(self, run_id: str, only_if_pending: bool = False) -> bool:
-        sql = "DELETE FROM runs WHERE run_id = ?"
-        if only_if_pending:
-            sql += " AND status = 'pending'"
-        cursor = await self.conn.execute(sql, (run_id,))
-        return cursor.rowcount == 1
+    async def end_run(
+        self, run_id: str, thread_id: str, status: str, error: Any, head: Head | None
+    ) -> tuple[str, str | None] | None:
+        """Move the run to its final status (if legal), seal it and settle its thread at once.
 
-    async def delete_pending(self, run_ids: list[str]) -> list[tuple[str, str, int]]:
-        """Delete those of the runs still pending; returns (run_id, thread_id, attempt) of each."""
-        marks = ", ".join("?" * len(run_ids))
-        return [
-            tuple(row)
-            for row in await fetch_all(
-                self.conn,
-                f"DELETE FROM runs WHERE run_id IN ({marks}) AND status = 'pending'"
-                " RETURNING run_id, thread_id, attempt",
-                run_ids,
+        A run a rollback was accepted for is left alone (the caller must roll it back). Returns
+        the run's (status, cancel_action) afterwards, which may show another end that won the
+        race, or None if the run no longer exists.
+        """
+        encoded = None if error is None else dumps_str(error)
+
+        def work(db: sqlite3.Connection) -> tuple[str, str | None] | None:
+            db.execute(
+                "UPDATE runs SET status = ?, error = ?, updated_at = ? WHERE run_id = ?"
+                f" AND {_in_status(status)} AND cancel_action IS NOT 'rollback'",
+                (status, encoded, now_iso(), run_id),
             )
-        ]
+            found = db.execute(
+                "UPDATE runs SET finalized = CASE WHEN cancel_action IS 'rollback' THEN finalized"
+                " ELSE 1 END WHERE run_id = ? RETURNING status, cancel_action",
+                (run_id,),
+            ).fetchall()
+            if not found:
+                return None
+            final, action = found[0]
+            if action != "rollback":
+                _settle(db, thread_id, head, error if final == status else None)
+            return final, action
 
-    async def interrupt_pending(self, run_ids: list[str]) -> list[tuple[str, str, int]]:
-        marks = ", ".join("?" * len(run_ids))
-        return [
-            tuple(row)
-            for row in await fetch_all(
-                self.conn,
-                f"UPDATE runs SET status = 'interrupted', updated_at = ? WHERE run_id IN ({marks})"
-                " AND status = 'pending' RETURNING run_id, thread_id, attempt",
-                [now_iso(), *run_ids],
-            )
-        ]
+        return await self.atomic(work)
+
+    async def remove_run(self, run_id: str, thread_id: str, head: Head | None) -> bool:
+        """Delete a run's row (rolled back or deleted) and settle its thread, in one write."""
+
+        def work(db: sqlite3.Connection) -> bool:
+            gone = db.execute("DELETE FROM runs WHERE run_id = ?", (run_id,)).rowcount == 1
+            _settle(db, thread_id, head, None)
+            return gone
+
+        return await self.atomic(work)
+
+    async def remove_pending(self, run_ids: Sequence[str]) -> list[tuple[str, str]]:
+        """Delete those of the runs that never started (a rollback of queued runs needs nothing
+        else); returns (run_id, thread_id) of each, and settles their threads."""
+
+        def work(db: sqlite3.Connection) -> list[tuple[str, str]]:
+            gone = [
+                (r[0], r[1])
+                for r in db.execute(
+                    f"DELETE FROM runs WHERE run_id IN ({_marks(run_ids)}) AND status = 'pending'"
+                    " AND attempt = 0 RETURNING run_id, thread_id",
+                    list(run_ids),
+                )
+            ]
+            for thread_id in dict.fromkeys(t for _, t in gone):
+                _settle(db, thread_id, None, None)
+            return gone
+
+        return await self.atomic(work)
+
+    async def requeue(self, run_id: str, count_attempt: bool) -> None:
+        """running -> pending after a crash; an attempt that made no progress is not counted."""
+        await self.conn.execute(
+            "UPDATE runs SET status = 'pending', updated_at = ?,"
+            " attempt = attempt - CASE WHEN ? THEN 0 ELSE 1 END"
+            f" WHERE run_id = ? AND {_in_status('pending')}",
+            (now_iso(), count_attempt, run_id),
+        )
+
+    # -- reading ---------------------------------------------------------------------------
 
     async def list_runs(
         self, thread_id: str, limit: int, offset: int, status: str | None
@@ -241,22 +444,28 @@ class Records:
             params.append(status)
         sql += " ORDER BY seq DESC LIMIT ? OFFSET ?"
         params += [limit, offset]
-        return [_run_dict(r) for r in await fetch_all(self.conn, sql, params)]
+        return [run_dict(r) for r in await fetch_all(self.conn, sql, params)]
 
-    async def status_summary(self, thread_id: str) -> tuple[int, str | None]:
-        """(number of pending/running runs, status of the most recently accepted finished run)."""
-        row = await fetch_one(
-            self.conn,
-            "SELECT (SELECT COUNT(*) FROM runs WHERE thread_id = ?1 AND status IN"
-            " ('pending', 'running')), (SELECT status FROM runs WHERE thread_id = ?1 AND status"
-            " NOT IN ('pending', 'running') ORDER BY seq DESC LIMIT 1)",
-            (thread_id,),
-        )
-        return (int(row[0]), row[1]) if row else (0, None)
-
-    async def runs_with_status(self, status: str) -> list[aiosqlite.Row]:
+    async def runs_with_status(self, *statuses: str) -> list[aiosqlite.Row]:
         return await fetch_all(
-            self.conn, "SELECT * FROM runs WHERE status = ? ORDER BY seq", (status,)
+            self.conn,
+            f"SELECT * FROM runs WHERE status IN ({_marks(statuses)}) ORDER BY seq",
+            statuses,
+        )
+
+    async def runs_with_intent(self) -> list[aiosqlite.Row]:
+        """Runs a cancel was accepted for that has not been carried out (recovery)."""
+        return await fetch_all(
+            self.conn,
+            "SELECT * FROM runs WHERE cancel_action IS NOT NULL AND (cancel_action = 'rollback'"
+            " OR status IN ('pending', 'running') OR finalized = 0) ORDER BY seq",
+        )
+
+    async def unfinalized_runs(self) -> list[aiosqlite.Row]:
+        return await fetch_all(
+            self.conn,
+            "SELECT * FROM runs WHERE finalized = 0 AND status NOT IN ('pending', 'running')"
+            " ORDER BY seq",
         )
 
     async def threads_with_pending(self) -> list[str]:
@@ -266,3 +475,36 @@ class Records:
             " ORDER BY MIN(seq)",
         )
         return [r[0] for r in rows]
+
+
+def _record_intent(
+    db: sqlite3.Connection, run_ids: Iterable[str], intent: Intent, stop_now: Sequence[str]
+) -> list[str]:
+    """Write a cancel intent on each still-active run (a rollback overrides an interrupt, never
+    the reverse; the first reason is kept), and mark `stop_now` interrupted at once."""
+    ids = list(run_ids)
+    cause = None if intent.cause is None else dumps_str(intent.cause)
+    marked = [
+        r[0]
+        for r in db.execute(
+            "UPDATE runs SET"
+            " cancel_reason = CASE WHEN cancel_action IS NULL OR (? = 'rollback' AND"
+            " cancel_action = 'interrupt') THEN ? ELSE cancel_reason END,"
+            " cancel_cause = CASE WHEN cancel_action IS NULL OR (? = 'rollback' AND"
+            " cancel_action = 'interrupt') THEN ? ELSE cancel_cause END,"
+            " cancel_action = CASE WHEN cancel_action = 'rollback' THEN 'rollback' ELSE ? END"
+            f" WHERE run_id IN ({_marks(ids)}) AND status IN ('pending', 'running')"
+            " RETURNING run_id",
+            [intent.action, intent.reason, intent.action, cause, intent.action, *ids],
+        )
+    ]
+    now = list(stop_now)
+    if now and intent.action == "interrupt":
+        db.execute(
+            f"UPDATE runs SET status = 'interrupted', updated_at = ?,"
+            " finalized = CASE WHEN status = 'pending' AND attempt = 0 THEN 1 ELSE 0 END"
+            f" WHERE run_id IN ({_marks(now)}) AND {_in_status('interrupted')}"
+            " AND cancel_action = 'interrupt'",
+            [now_iso(), *now],
+        )
+    return marked

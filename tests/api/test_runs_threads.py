@@ -90,6 +90,39 @@ async def test_delete_run(client) -> None:
     assert transcript(await client.threads.get_state(tid)) == []
 
 
+async def test_deleting_an_older_run_keeps_the_later_runs_state(client) -> None:
+    tid = (await client.threads.create())["thread_id"]
+    first = await client.runs.create(tid, "noop", input=human("one"))
+    await client.runs.join(tid, first["run_id"])
+    second = await client.runs.create(tid, "noop", input=human("two"))
+    await client.runs.join(tid, second["run_id"])
+    await client.runs.delete(tid, first["run_id"])
+    assert transcript(await client.threads.get_state(tid)) == [
+        "human:one", "ai:reply to: one", "human:two", "ai:reply to: two",
+    ]  # fmt: skip
+    assert (await client.runs.get(tid, second["run_id"]))["status"] == "success"
+    assert [r["run_id"] for r in await client.runs.list(tid)] == [second["run_id"]]
+
+
+async def test_the_run_record_says_why_it_was_cancelled(client) -> None:
+    tid, first = await _running(client)
+    second = await client.runs.create(
+        tid, "slow", input=human("two"), multitask_strategy="interrupt"
+    )
+    assert (await client.runs.get(tid, first))["cancel_reason"] == (
+        f"superseded by run {second['run_id']} (multitask_strategy=interrupt)"
+    )
+    await run_status(client, tid, second["run_id"], "running")
+    await client.runs.cancel(tid, second["run_id"])
+    assert (await client.runs.get(tid, second["run_id"]))["cancel_reason"] == (
+        "interrupt requested via POST /threads/{thread_id}/runs/{run_id}/cancel"
+    )
+    third = await client.runs.create(tid, "slow", input=human("three"))
+    await client.runs.cancel_many(thread_id=tid, run_ids=[third["run_id"]])
+    listed = {r["run_id"]: r["cancel_reason"] for r in await client.runs.list(tid)}
+    assert listed[third["run_id"]] == "interrupt requested via POST /runs/cancel"
+
+
 async def test_list_runs_with_status_filter(client) -> None:
     tid = (await client.threads.create())["thread_id"]
     first = await client.runs.wait(tid, "boom", input=human("a"), raise_error=False)

@@ -158,7 +158,9 @@ async def test_on_disconnect(server_url: str, client, on_disconnect: str, final:
         async for line in response.aiter_lines():
             if line.startswith("event: metadata"):
                 break  # leave mid-run
-    await run_status(client, tid, run_id, final)
+    run = await run_status(client, tid, run_id, final)
+    reason = "client disconnected (on_disconnect=cancel)" if on_disconnect == "cancel" else None
+    assert run["cancel_reason"] == reason
 
 
 async def test_stateless_runs(client) -> None:

@@ -12,7 +12,7 @@ import os
 from collections import defaultdict
 from typing import Any
 
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, MessagesState, StateGraph
 from langgraph.store.base import BaseStore
@@ -96,9 +96,17 @@ async def second_step(state: MessagesState) -> dict[str, Any]:
     return {"messages": [AIMessage(f"step2 for: {text}")]}
 
 
-async def call_tool(state: MessagesState) -> dict[str, Any]:
-    call = {"name": "UpdateMemory", "args": {"update_type": "todo"}, "id": "call_1"}
+def _call_id(config: RunnableConfig) -> str:
+    return f"call_{config['metadata']['run_id'][:8]}"
+
+
+async def call_tool(state: MessagesState, config: RunnableConfig) -> dict[str, Any]:
+    call = {"name": "UpdateMemory", "args": {"update_type": "todo"}, "id": _call_id(config)}
     return {"messages": [AIMessage("", tool_calls=[call])]}
+
+
+async def answer_tool(state: MessagesState, config: RunnableConfig) -> dict[str, Any]:
+    return {"messages": [ToolMessage("done", tool_call_id=_call_id(config))]}
 
 
 async def write_note(state: MessagesState, config: RunnableConfig, *, store: BaseStore) -> dict:
@@ -121,5 +129,5 @@ def _chain(*nodes: Any) -> Any:
 
 gated = _chain(respond)
 two_step = _chain(first_step, second_step)
-tool_then_hold = _chain(call_tool, second_step)
+tool_then_hold = _chain(call_tool, second_step, answer_tool)
 notes = _chain(write_note)

@@ -56,23 +56,24 @@ async def test_unknown_graph_names_the_registered_ones(engine: Engine) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"multitask_strategy": "bogus"}, "Invalid multitask_strategy 'bogus'"),
-        ({"input": "just a string"}, "input must be an object"),
-        ({"stream_mode": ["values", "telepathy"]}, "Invalid stream_mode 'telepathy'"),
-        ({"config": ["not", "a", "dict"]}, "config must be an object"),
-        ({"durability": "forever"}, "durability must be one of"),
-        ({"config": {"recursion_limit": -1}}, "recursion_limit"),
+        ({"multitask_strategy": "bogus"}, """Invalid 'multitask_strategy': "bogus" is not"""),
+        ({"input": "just a string"}, "'input' must be an object or an array, got string"),
+        ({"stream_mode": ["values", "telepathy"]}, """Invalid 'stream_mode': "telepathy" """),
+        ({"config": ["not", "a", "dict"]}, "'config' must be an object, got array"),
+        ({"durability": "forever"}, """Invalid 'durability': "forever" is not one of"""),
+        ({"config": {"recursion_limit": -1}}, "'config.recursion_limit' must be a positive"),
         ({"config": _nested(500)}, "nested too deeply"),
-        ({"after_seconds": 1e308}, "after_seconds must be a number from 0"),
-        ({"after_seconds": -1}, "after_seconds must be a number from 0"),
+        ({"after_seconds": 1e308}, "'after_seconds' must be >= 0 and <= 604800"),
+        ({"after_seconds": -1}, "'after_seconds' must be >= 0 and <= 604800"),
         ({"input": _nested(300)}, "nested too deeply"),
     ],
 )
 async def test_malformed_run_input(engine: Engine, kwargs: dict, message: str) -> None:
     tid = (await engine.create_thread())["thread_id"]
     kwargs.setdefault("input", human("x"))
-    with pytest.raises(InvalidInput, match=message):
+    with pytest.raises(InvalidInput) as caught:
         await engine.create_run(tid, assistant_id="gated", **kwargs)
+    assert message in caught.value.message  # the same words the HTTP API answers with
     # Nothing was accepted: no run, thread still idle.
     assert await engine.list_runs(tid) == []
     assert (await engine.get_thread(tid))["status"] == "idle"

@@ -2,58 +2,29 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from engine.config import Settings
 from engine.core import Engine
 from tests.engine.conftest import wait_until, write_config
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.engine.crashes import audit, crash
 
 
 async def test_sigkill_mid_run_then_restart(tmp_path: Path) -> None:
     data, config = tmp_path / "data", write_config(tmp_path)
-    child = subprocess.Popen(
-        [sys.executable, "-m", "tests.engine.crash_child", str(data), str(config)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        env={**os.environ, "DOUBLETEXT_TEST_HANG": "1"},
-        text=True,
-    )
-    try:
-        line = child.stdout.readline()  # the child prints once run 1 is mid-graph
-        assert line, "child engine died before reporting"
-        report = json.loads(line)
-    finally:
-        child.kill()  # SIGKILL: no cleanup of any kind
-        child.wait(timeout=10)
-    tid, runs = report["thread_id"], report["runs"]
+    facts = crash("queue:1", data, config)  # run 1 of 8 is mid-graph when the child is killed
+    tid = facts["thread_id"]
 
     async with await Engine.open(Settings(data_dir=data, config_path=config)) as engine:
-
-        async def drained() -> bool:
-            return not await engine.records.active_run_ids(tid)
-
-        await wait_until(drained, timeout=20, what="recovered runs to finish")
-        statuses = [(await engine.get_run(tid, r))["status"] for r in runs]
-        assert statuses == ["success", "success", "success"]
-        assert (await engine.get_run(tid, runs[0]))["attempt"] == 2
+        await audit(engine)
+        runs = list(reversed(await engine.list_runs(tid)))
+        assert [r["status"] for r in runs] == ["success"] * 8
+        assert [r["attempt"] for r in runs] == [2] + [1] * 7
         contents = [m["content"] for m in (await engine.get_state(tid))["values"]["messages"]]
         # Run 1 resumed from its last checkpoint: its first step ran once, not twice.
+        texts = ["hang", *(f"queued {i}" for i in range(7))]
         assert contents == [
-            "hang",
-            "step1 for: hang",
-            "step2 for: hang",
-            "second",
-            "step1 for: second",
-            "step2 for: second",
-            "third",
-            "step1 for: third",
-            "step2 for: third",
+            line for text in texts for line in (text, f"step1 for: {text}", f"step2 for: {text}")
         ]
         assert (await engine.get_thread(tid))["status"] == "idle"
 

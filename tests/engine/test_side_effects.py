@@ -34,8 +34,9 @@ async def test_interrupt_mid_tool_call_closes_the_call(engine: Engine) -> None:
     state = await engine.get_state(tid)
     kinds = [m["type"] for m in state["values"]["messages"]]
     assert kinds[:3] == ["human", "ai", "tool"]
-    tool = state["values"]["messages"][2]
-    assert tool["tool_call_id"] == "call_1" and tool["content"] == CANCELLED_TOOL_TEXT
+    call, tool = state["values"]["messages"][1:3]
+    assert tool["tool_call_id"] == call["tool_calls"][0]["id"]
+    assert tool["content"] == CANCELLED_TOOL_TEXT
     # The repair is part of run 1, so a later rollback of run 1's successors leaves it alone
     # and a rollback of run 1 itself would remove it.
     assert state["metadata"]["run_id"] in (run1["run_id"], run2["run_id"])

@@ -70,12 +70,6 @@ async def test_idle_thread_every_strategy_simply_runs(engine: Engine, strategy: 
     assert (await engine.get_thread(tid))["status"] == "idle"
 
 
-def test_omitted_strategy_is_enqueue_and_recorded() -> None:
-    from engine.runs.strategy import normalize_strategy
-
-    assert normalize_strategy(None) == "enqueue"
-
-
 async def test_omitted_strategy_recorded_on_run(engine: Engine) -> None:
     tid = (await engine.create_thread())["thread_id"]
     run = await start(engine, tid, "first")

@@ -17,6 +17,12 @@ DEVIATIONS: list[Deviation] = [
         "crash resumed it), which a durable engine has and an in-memory one does not.",
     ),
     Deviation(
+        r".*",
+        r"(^|\.)cancel_reason$",
+        "Run objects also carry `cancel_reason`: why the run was cancelled (the run that "
+        "superseded it, or the request that asked), or null; the reference keeps it internal.",
+    ),
+    Deviation(
         r".*/(get run|list runs|get first)",
         _AFTER_EXECUTION,
         "A stored run keeps the config it was accepted with; `run_attempt` and the `langgraph_*` "

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 
-from engine.errors import InvalidInput
+from engine.errors import BadRequest, InvalidInput
 from engine.runs.repair import CANCELLED_TOOL_TEXT, dangling_tool_calls
-from engine.runs.status import can_transition, thread_status
-from engine.runs.strategy import Decision, decide, normalize_strategy
-from engine.runs.streaming import EventTranslator, graph_modes, normalize_modes
+from engine.runs.request import RunRequest
+from engine.runs.status import can_transition, sources, thread_status
+from engine.runs.strategy import Decision, decide
+from engine.runs.streaming import EventTranslator, graph_modes
 
 
 @pytest.mark.parametrize("strategy", ["reject", "enqueue", "interrupt", "rollback"])
@@ -25,12 +26,41 @@ def test_busy_thread_decisions() -> None:
     assert decide("rollback", inflight) == Decision(True, ("r1", "r2"), "rollback")
 
 
-def test_strategy_normalisation() -> None:
-    assert normalize_strategy(None) == "enqueue"
-    assert normalize_strategy("rollback") == "rollback"
+def test_run_request_defaults_and_strategy() -> None:
+    request = RunRequest.parse({"assistant_id": "a"})
+    assert request.multitask_strategy == "enqueue"
+    assert request.stream_mode == ["values"]
+    assert RunRequest.parse({"assistant_id": "a", "multitask_strategy": "rollback"})
     for bad in ("bogus", "", 3, ["reject"]):
-        with pytest.raises(InvalidInput, match="multitask_strategy"):
-            normalize_strategy(bad)
+        with pytest.raises(InvalidInput, match="'multitask_strategy'"):
+            RunRequest.parse({"assistant_id": "a", "multitask_strategy": bad})
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({}, "'assistant_id' is required"),
+        ({"input": "hi"}, "'input' must be an object or an array"),
+        ({"stream_mode": ["values", "telepathy"]}, '"telepathy" is not one of'),
+        ({"stream_mode": 42}, "'stream_mode' must be a string or an array"),
+        ({"config": []}, "'config' must be an object, got array"),
+        ({"config": {"recursion_limit": 0}}, "'config.recursion_limit' must be a positive"),
+        ({"after_seconds": -1}, "'after_seconds' must be >= 0 and <= 604800"),
+        ({"durability": "forever"}, "'durability'"),
+        ({"on_disconnect": "x"}, "'on_disconnect'"),
+    ],
+)
+def test_run_request_one_message_per_field(body: dict, message: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        RunRequest.parse({"assistant_id": "a", **body} if body else body)
+    assert message in caught.value.message
+
+
+def test_run_request_config_and_context_is_400() -> None:
+    with pytest.raises(BadRequest, match=r"both config\.configurable and context"):
+        RunRequest.parse(
+            {"assistant_id": "a", "config": {"configurable": {"x": 1}}, "context": {"y": 2}}
+        )
 
 
 def test_thread_status_precedence() -> None:
@@ -48,6 +78,11 @@ def test_run_transitions() -> None:
     assert can_transition("running", "success")
     assert not can_transition("success", "running")
     assert not can_transition("pending", "success")
+    assert not can_transition("interrupted", "success")
+    # The guards the lifecycle writes with come from the same table.
+    assert sources("success") == ("running",)
+    assert sources("interrupted") == ("pending", "running")
+    assert sources("pending") == ("running",)
 
 
 def test_dangling_tool_calls_answered_once() -> None:
@@ -64,16 +99,13 @@ def test_dangling_tool_calls_answered_once() -> None:
 
 
 def test_stream_modes() -> None:
-    assert normalize_modes(None) == ["values"]
-    assert normalize_modes("updates") == ["updates"]
+    assert RunRequest.parse({"assistant_id": "a", "stream_mode": "updates"}).stream_mode == [
+        "updates"
+    ]
     assert graph_modes(["messages-tuple", "messages", "values", "events"]) == [
         "messages",
         "values",
     ]
-    with pytest.raises(InvalidInput, match="telepathy"):
-        normalize_modes(["values", "telepathy"])
-    with pytest.raises(InvalidInput):
-        normalize_modes(42)
 
 
 def test_messages_mode_accumulates_chunks() -> None:
@@ -83,8 +115,8 @@ def test_messages_mode_accumulates_chunks() -> None:
     second = translator.translate("messages", (AIMessageChunk("lo", id="m1"), meta))
     assert [name for name, _ in first] == ["messages", "messages/metadata", "messages/partial"]
     assert [name for name, _ in second] == ["messages", "messages/partial"]
-    assert second[0][1][0]["content"] == "lo"  # messages-tuple: the chunk itself
-    assert second[1][1][0]["content"] == "Hello"  # messages: everything so far
+    assert second[0][1][0].content == "lo"  # messages-tuple: the chunk itself
+    assert second[1][1][0].content == "Hello"  # messages: everything so far
     done = translator.translate("messages", (AIMessage("Hi", id="m2"), meta))
     assert [name for name, _ in done][-1] == "messages/complete"
     assert translator.translate("values", {"a": 1}, ("sub:1",)) == [("values|sub:1", {"a": 1})]

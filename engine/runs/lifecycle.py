@@ -1,0 +1,487 @@
+"""One owner for a run's life: accept, start, finish, interrupt, roll back, delete, recover.
+
+Every step of a run's life goes through here, and each does all it implies in one place: the run
+record, its checkpoints, the store journal, its event channel and its thread's status. Status
+moves obey `status.can_transition` (enforced in `Records`). A crash at any point is repaired by
+`recover()`, which calls the same steps:
+
+* a strategy's cancels are recorded as intents on the target runs in the same transaction that
+  accepts the new run, then carried out; recovery carries out any left;
+* an interrupted run is `interrupted` at once, and sealed (`finalized`) only after its unanswered
+  tool calls are closed and its thread settled; recovery finishes unsealed ones;
+* a rollback deletes checkpoints before the row, so until it is done the row (and its intent)
+  says what is left to do;
+* a run's final status and its thread's status are one transaction;
+* a run cut by a crash resumes; the attempt counts only if it made progress (a checkpoint).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import time
+import uuid
+import weakref
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from langchain_core.utils.uuid import uuid7
+
+from engine.errors import Conflict, RunNotFound, ThreadBusy, ThreadNotFound
+from engine.faults import crashpoint
+from engine.graphs.registry import GraphEntry
+from engine.runs import reasons
+from engine.runs.executor import Execution, Outcome, close_dangling_tool_calls
+from engine.runs.request import RunRequest
+from engine.runs.run_config import merged_metadata, run_config, run_context
+from engine.runs.services import Services
+from engine.runs.status import ACTIVE
+from engine.runs.strategy import decide
+from engine.serde import loads
+from engine.storage.checkpoints import Head as CheckpointHead
+from engine.storage.checkpoints import (
+    delete_run_checkpoints,
+    delete_thread_checkpoints,
+    run_progressed,
+    thread_head,
+)
+from engine.storage.records import now_iso
+
+log = logging.getLogger("doubletext.engine")
+
+CANCEL_GRACE_S = 10.0
+RETRY_FIRST_S, RETRY_MAX_S = 0.05, 2.0
+
+
+def _storage_error(exc: BaseException) -> dict[str, str]:
+    return {"error": "StorageError", "message": f"{type(exc).__name__}: {exc}"}
+
+
+class Lifecycle:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.records = services.records
+        self.channels = services.channels
+        self.executions: dict[str, Execution] = {}
+        self.closing = False
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def lock(self, thread_id: str) -> asyncio.Lock:
+        """Serialises what changes a thread's set of runs: accept, delete run, delete thread."""
+        lock = self._locks.get(thread_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[thread_id] = lock
+        return lock
+
+    # -- accept ------------------------------------------------------------------------------
+
+    async def accept(
+        self,
+        thread_id: str | None,
+        request: RunRequest,
+        assistant: dict[str, Any],
+        entry: GraphEntry,
+    ) -> dict[str, Any]:
+        """Accept a run (`pending`) and carry out what its strategy decided for runs in flight.
+
+        By the time this returns, interrupted runs are `interrupted` and rolled-back runs are
+        gone, so the new run starts from a settled thread.
+        """
+        started_ms = int(time.time() * 1000)
+        temporary = thread_id is None
+        if thread_id is None:
+            thread_id = str(uuid7())
+            await self.records.insert_thread(thread_id, {})
+        async with self.lock(thread_id):
+            thread = await self.records.thread(thread_id)
+            if thread is None:
+                if temporary or request.if_not_exists != "create":
+                    raise ThreadNotFound(thread_id)
+                thread = await self.records.insert_thread(thread_id, {})
+            run = _new_run(thread, request, assistant, entry, temporary, started_ms)
+            decision = decide(
+                request.multitask_strategy, await self.records.active_run_ids(thread_id)
+            )
+            if not decision.accept:
+                raise ThreadBusy()
+            intent = None
+            if decision.cancel:
+                assert decision.action is not None
+                intent = reasons.superseded(run["run_id"], decision.action)
+            not_before = datetime.now(UTC).timestamp() + request.after_seconds
+            accepted = await self.records.accept_run(
+                run,
+                entry.graph_id,
+                not_before,
+                _thread_graph(assistant, entry),
+                decision.cancel,
+                intent,
+                self._stoppable(decision.cancel),
+            )
+            if not accepted:
+                raise ThreadNotFound(thread_id)
+            crashpoint("run_accepted")
+            self.channels.open(run["run_id"])
+            if intent is not None:
+                await self._carry_out(decision.cancel, intent.action)
+        return run
+
+    def _stoppable(self, run_ids: Sequence[str]) -> list[str]:
+        """The runs an interrupt stops now: all but those whose graph already finished."""
+        return [r for r in run_ids if not (r in self.executions and self.executions[r].graph_done)]
+
+    # -- cancel ------------------------------------------------------------------------------
+
+    async def cancel(self, run_ids: Sequence[str], intent: reasons.Intent) -> list[str]:
+        """Interrupt or roll back runs; returns (once each is stopped and done) those that were
+        still active."""
+        marked = await self.records.record_cancel(run_ids, intent, self._stoppable(run_ids))
+        crashpoint("cancel_recorded")
+        if marked:
+            await self._carry_out(marked, intent.action)
+        return marked
+
+    async def _carry_out(self, run_ids: Sequence[str], action: str) -> None:
+        """Complete the cancel intents recorded on these runs."""
+        executing = [self.executions[r] for r in run_ids if r in self.executions]
+        idle = [r for r in run_ids if r not in self.executions]
+        jobs = [self._stop(e, action) for e in executing]
+        if idle:
+            jobs.append(self._cancel_idle(idle, action))
+        await asyncio.gather(*jobs)
+
+    async def _stop(self, execution: Execution, action: str) -> None:
+        """Stop a run a driver has taken; `finish` then completes the interrupt or rollback."""
+        if execution.cancel_action != "rollback":
+            execution.cancel_action = action
+        if not (action == "interrupt" and execution.graph_done):
+            execution.stop()
+        try:
+            await asyncio.wait_for(execution.finished.wait(), CANCEL_GRACE_S)
+        except TimeoutError:
+            log.error("run %s did not stop within %.0f s", execution.run_id, CANCEL_GRACE_S)
+            return
+        if not execution.claimed:  # its driver lost the race to start it: still ours to do
+            await self._cancel_idle([execution.run_id], action)
+
+    async def _cancel_idle(self, run_ids: Sequence[str], action: str) -> None:
+        """Runs no driver is executing (queued ones; after a crash, any)."""
+        rest = list(run_ids)
+        if action == "rollback":
+            # Drop pending: runs that never started have nothing but their row.
+            gone = await self.records.remove_pending(rest)
+            for run_id, _ in gone:
+                self.channels.discard(run_id)
+            rest = [r for r in rest if r not in {g for g, _ in gone}]
+        rows = {row["run_id"]: row for row in await self.records.runs_by_id(rest)}
+        for run_id in rest:
+            row = rows.get(run_id)
+            if row is None:
+                self.channels.discard(run_id)
+            elif row["cancel_action"] == "rollback":
+                await self._roll_back(row)
+            elif row["status"] == "interrupted" and not row["finalized"]:
+                await self._seal_interrupted(row)
+            else:
+                self.channels.close(run_id)
+
+    # -- start and finish --------------------------------------------------------------------
+
+    async def start(self, row: Any) -> Execution | None:
+        """Claim a pending run (pending -> running). None if it was cancelled, deleted or could
+        not start (then it ended `error`). Raises only if even that could not be recorded."""
+        execution = Execution(row["run_id"], row["thread_id"])
+        self.executions[execution.run_id] = execution
+        try:
+            head = await thread_head(self.services.saver, execution.thread_id)
+            execution.claimed = await self.records.claim(
+                execution.run_id, head.checkpoint_id, sorted(head.write_keys)
+            )
+        except Exception as exc:
+            self.release(execution)
+            if not isinstance(exc, sqlite3.Error):
+                raise
+            log.warning("run %s could not start: %r", execution.run_id, exc)
+            await self._end_with_error(row, _storage_error(exc))
+            return None
+        if not execution.claimed:
+            self.release(execution)
+            return None
+        crashpoint("run_claimed")
+        return execution
+
+    def release(self, execution: Execution) -> None:
+        self.executions.pop(execution.run_id, None)
+        execution.finished.set()
+
+    async def finish(self, execution: Execution, row: Any, outcome: Outcome) -> None:
+        """Record how a run ended and everything that follows from it.
+
+        Storage errors never leave a `running` row behind a dead task: the run's end is retried
+        with backoff, as `error` with the storage error as its reason once it failed once, and
+        joiners get that error at once.
+        """
+        delay, failed = RETRY_FIRST_S, False
+        while True:
+            try:
+                await self._finish(execution, row, outcome)
+                return
+            except Exception as exc:  # storage errors; anything else is a bug, logged in full
+                log.warning(
+                    "ending run %s failed (%r); retrying",
+                    execution.run_id,
+                    exc,
+                    exc_info=not isinstance(exc, sqlite3.Error),
+                )
+                if not failed:
+                    failed = True
+                    outcome = Outcome("error", _storage_error(exc))
+                    channel = self.channels.get(execution.run_id)
+                    if channel is not None and not channel.closed:
+                        channel.publish("error", outcome.error)
+                    self.channels.close(execution.run_id, {"__error__": outcome.error})
+            if self.closing:
+                return  # the row stays as it is; recovery finishes it on the next start
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX_S)
+
+    async def _finish(self, execution: Execution, row: Any, outcome: Outcome) -> None:
+        run_id, thread_id = execution.run_id, execution.thread_id
+        if execution.cancel_action == "drop":  # its thread is being deleted
+            self.channels.discard(run_id)
+            return
+        if execution.cancel_action == "rollback":
+            await self._roll_back(await self.records.run_row(run_id))
+            return
+        graph = self.services.graph(row["graph_id"])
+        if outcome.status == "interrupted":
+            crashpoint("interrupt_before_repair")
+            if graph is not None:
+                await close_dangling_tool_calls(graph, thread_id, run_id)
+        head = await self.services.head(graph, thread_id)
+        error = outcome.error
+        ended = await self.records.end_run(run_id, thread_id, outcome.status, error, head)
+        crashpoint("run_ended")
+        if ended is None:  # deleted meanwhile
+            self.channels.discard(run_id)
+        elif ended[1] == "rollback":  # a rollback was accepted as the graph finished
+            await self._roll_back(await self.records.run_row(run_id))
+        else:
+            ended_error = error if ended[0] == outcome.status else None
+            self.channels.close(run_id, self.services.run_output(head, ended_error))
+
+    async def _end_with_error(self, row: Any, error: dict[str, Any]) -> None:
+        """A run that could not start ends `error` with the reason; joiners get it at once."""
+        await self.records.end_run(row["run_id"], row["thread_id"], "error", error, None)
+        channel = self.channels.open(row["run_id"])
+        channel.publish("error", error)
+        self.channels.close(row["run_id"], {"__error__": error})
+
+    async def _seal_interrupted(self, row: Any) -> None:
+        """Finish an interrupt: close the tool calls it left open, seal it, settle its thread."""
+        graph = self.services.graph(row["graph_id"])
+        if graph is not None:
+            await close_dangling_tool_calls(graph, row["thread_id"], row["run_id"])
+        head = await self.services.head(graph, row["thread_id"])
+        await self.records.end_run(row["run_id"], row["thread_id"], "interrupted", None, head)
+        self.channels.close(row["run_id"])
+
+    async def _roll_back(self, row: Any) -> None:
+        """Delete a run as if it never happened: its checkpoints, (optionally) its store writes,
+        its row and its stream. Checkpoints go first: until the row is gone, it says what is
+        left to do."""
+        if row is None:
+            return
+        run_id, thread_id = row["run_id"], row["thread_id"]
+        base = None
+        if row["base_writes"] is not None:
+            keys = frozenset((task, int(idx)) for task, idx in loads(row["base_writes"]))
+            base = CheckpointHead(row["base_checkpoint_id"], keys)
+        crashpoint("rollback_before_checkpoints")
+        await delete_run_checkpoints(self.services.saver, thread_id, run_id, base)
+        crashpoint("rollback_before_row")
+        if self.services.settings.rollback_undoes_store:
+            await self.services.store.undo(run_id)
+        head = await self.services.head(self.services.graph(row["graph_id"]), thread_id)
+        await self.records.remove_run(run_id, thread_id, head)
+        self.channels.discard(run_id)
+
+    # -- settle, delete ----------------------------------------------------------------------
+
+    async def settle(self, thread_id: str, graph: Any = None) -> None:
+        """Recompute a thread's status (after a change that is not a run's, e.g. a state edit)."""
+        await self.records.settle(thread_id, await self.services.head(graph, thread_id))
+
+    async def delete_run(self, thread_id: str, run_id: str) -> None:
+        """Delete a finished run: its record and its own checkpoints. Later runs' checkpoints,
+        and so the thread's state after them, stay (as on the reference)."""
+        async with self.lock(thread_id):
+            row = await self.records.run_row(run_id)
+            if row is None or row["thread_id"] != thread_id:
+                raise RunNotFound(thread_id, run_id)
+            if row["status"] in ACTIVE:
+                raise Conflict(f"Run {run_id} is {row['status']}; cancel it before deleting")
+            await delete_run_checkpoints(self.services.saver, thread_id, run_id)
+            head = await self.services.head(self.services.graph(row["graph_id"]), thread_id)
+            await self.records.remove_run(run_id, thread_id, head)
+            self.channels.discard(run_id)
+
+    async def delete_thread(self, thread_id: str) -> None:
+        """Stop the thread's runs and delete everything it had. Serialised with run creation,
+        so a run accepted concurrently either lands before (and is deleted) or finds no
+        thread; a crash half way is finished by `recover`."""
+        async with self.lock(thread_id):
+            if await self.records.thread(thread_id) is None:
+                raise ThreadNotFound(thread_id)
+            active = await self.records.begin_thread_deletion(thread_id)
+            crashpoint("thread_deletion_begun")
+            executing = [self.executions[r] for r in active if r in self.executions]
+            for execution in executing:
+                execution.cancel_action = "drop"
+                execution.stop()
+            await asyncio.gather(*(self._wait_stopped(e) for e in executing))
+            for run_id in active:
+                self.channels.discard(run_id)
+            await self._finish_thread_deletion(thread_id)
+
+    async def drop_temporary(self, thread_id: str) -> None:
+        """A stateless run's thread goes once nothing more is queued on it."""
+        async with self.lock(thread_id):
+            if await self.records.active_run_ids(thread_id):
+                return
+            if await self.records.thread(thread_id) is not None:
+                await self.records.begin_thread_deletion(thread_id)
+                await self._finish_thread_deletion(thread_id)
+
+    async def _finish_thread_deletion(self, thread_id: str) -> None:
+        await delete_thread_checkpoints(self.services.saver, thread_id)
+        await self.records.end_thread_deletion(thread_id)
+
+    async def _wait_stopped(self, execution: Execution) -> None:
+        try:
+            await asyncio.wait_for(execution.finished.wait(), CANCEL_GRACE_S)
+        except TimeoutError:
+            log.error("run %s did not stop within %.0f s", execution.run_id, CANCEL_GRACE_S)
+
+    # -- recovery ----------------------------------------------------------------------------
+
+    async def recover(self) -> list[str]:
+        """After a crash (or any start): finish what was interrupted; returns the threads with
+        queued work, in the order their oldest run was accepted."""
+        records = self.records
+        for thread_id in await records.unfinished_thread_deletions():
+            await self._finish_thread_deletion(thread_id)
+        await self.services.store.reconcile()
+        for row in await records.runs_with_intent():
+            if row["cancel_action"] == "rollback":
+                await self._roll_back(row)
+                continue
+            if row["status"] in ACTIVE:
+                intent = reasons.Intent(
+                    "interrupt", row["cancel_reason"], loads(row["cancel_cause"])
+                )
+                await records.record_cancel([row["run_id"]], intent, [row["run_id"]])
+                row = await records.run_row(row["run_id"])
+            if row is not None and not row["finalized"]:
+                await self._seal_interrupted(row)
+        for row in await records.runs_with_status("running"):
+            await self._resume_or_fail(row)
+        for row in await records.unfinalized_runs():
+            if row["status"] == "interrupted":
+                await self._seal_interrupted(row)
+            else:
+                head = await self.services.head(
+                    self.services.graph(row["graph_id"]), row["thread_id"]
+                )
+                await records.end_run(row["run_id"], row["thread_id"], row["status"], None, head)
+        pending = await records.threads_with_pending()
+        for thread_id in dict.fromkeys([*await records.busy_thread_ids(), *pending]):
+            await records.settle(thread_id)
+        return pending
+
+    async def _resume_or_fail(self, row: Any) -> None:
+        """A run the crash cut: queue it again to resume from its checkpoints, unless it has
+        used up its attempts. An attempt that wrote no checkpoint does not count."""
+        progressed = await run_progressed(
+            self.services.saver, row["thread_id"], row["run_id"], row["claim_checkpoint_id"]
+        )
+        attempts = row["attempt"] if progressed else row["attempt"] - 1
+        if attempts >= self.services.settings.max_attempts:
+            error = {
+                "error": "EngineRestart",
+                "message": f"{reasons.CRASH_RECOVERY}: the engine stopped during this run"
+                f" {attempts} times; giving up",
+            }
+            await self.records.end_run(row["run_id"], row["thread_id"], "error", error, None)
+        else:
+            await self.records.requeue(row["run_id"], count_attempt=progressed)
+
+
+def _thread_graph(assistant: dict[str, Any], entry: GraphEntry) -> dict[str, Any]:
+    """Like LangGraph, a run names its graph and assistant in its thread's metadata."""
+    return {"graph_id": entry.graph_id, "assistant_id": assistant["assistant_id"]}
+
+
+def _new_run(
+    thread: dict[str, Any],
+    request: RunRequest,
+    assistant: dict[str, Any],
+    entry: GraphEntry,
+    temporary: bool,
+    started_ms: int,
+) -> dict[str, Any]:
+    """The run object as the API returns it on creation (status `pending`), its config and
+    metadata merged from the assistant, the thread and the request as the reference does."""
+    thread_id, run_id = thread["thread_id"], str(uuid7())
+    config = request.config
+    metadata = merged_metadata(
+        assistant,
+        {**thread["metadata"], **_thread_graph(assistant, entry)},
+        config.get("metadata") or {},
+        request.metadata,
+    )
+    stored_config = run_config(
+        assistant=assistant,
+        request_config=config,
+        request_context=request.context,
+        metadata=metadata,
+        thread_id=thread_id,
+        run_id=run_id,
+        checkpoint_id=request.checkpoint_id,
+        request_id=str(uuid.uuid4()),
+        after_seconds=request.after_seconds,
+        started_ms=started_ms,
+    )
+    now = now_iso()
+    return {
+        "run_id": run_id,
+        "thread_id": thread_id,
+        "assistant_id": assistant["assistant_id"],
+        "created_at": now,
+        "updated_at": now,
+        "status": "pending",
+        "metadata": metadata,
+        "kwargs": {
+            "input": request.input,
+            "command": request.command,
+            "config": stored_config,
+            "context": run_context(assistant, config, request.context),
+            "stream_mode": request.stream_mode,
+            "interrupt_before": request.interrupt_before,
+            "interrupt_after": request.interrupt_after,
+            "webhook": request.webhook,
+            "feedback_keys": request.feedback_keys,
+            "temporary": temporary and request.on_completion != "keep",
+            "subgraphs": request.stream_subgraphs,
+            "resumable": request.stream_resumable,
+            "checkpoint_during": request.checkpoint_during is not False,
+            "durability": request.durability,
+        },
+        "multitask_strategy": request.multitask_strategy,
+        "langsmith_session_name": None,
+        "attempt": 0,
+        "cancel_reason": None,
+    }
