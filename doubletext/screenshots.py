@@ -18,6 +18,7 @@ from doubletext.engine_thread import EngineThread
 from tui.app import DoubletextApp
 from tui.drive import fate_of, idle, ready, say, turn, wait_until
 from tui.runstate import Fate
+from tui.widgets.ask_dialog import AskDialog
 from tui.widgets.dialogs import ThreadPicker
 
 SIZE = (160, 48)
@@ -114,7 +115,37 @@ async def scenes(url: str, label: str, out: Path, state: Path) -> list[Path]:
         await wait_until(pilot, lambda: isinstance(app.screen, ThreadPicker), 10)
         await pilot.pause(0.5)
         shoot("08-threads")
+        await pilot.press("escape")
+
+        await new_thread(pilot)  # client policies: steer, picked with F9 6
+        first, second = "Add a ToDo to water the plants", "Add a ToDo to call grandma"
+        await policy_double_text(pilot, first, ("f9", "6"), second)
+        await wait_until(pilot, lambda: idle(app) and turn(app, second).replies(), 60)
+        await pilot.pause(0.5)
+        shoot("09-steer")
+
+        await new_thread(pilot)  # ask, with F9 2: the dialog, what each would do now
+        first, second = "I need to renew my passport", "Actually, book the dentist first"
+        await policy_double_text(pilot, first, ("f9", "2"), second)
+        await wait_until(pilot, lambda: isinstance(app.screen, AskDialog), 10)
+        await pilot.pause(0.3)
+        shoot("10-ask")
+        await pilot.press("2")
+        await wait_until(pilot, lambda: idle(app) and turn(app, second).replies(), 60)
     return shots
+
+
+async def policy_double_text(pilot: Pilot, first: str, keys: tuple[str, ...], second: str) -> None:
+    """Pick a policy with `keys`, hold `second`, send `first` and fire `second` as soon as run 1
+    is running (steer must be in the queue before run 1's next model call)."""
+    app = pilot.app
+    assert isinstance(app, DoubletextApp)
+    await pilot.press(*keys)
+    app.query_one("#composer").value = second
+    await pilot.press("ctrl+l")
+    await say(pilot, first)
+    await wait_until(pilot, lambda: fate_of(app, first) is Fate.RUNNING, 30)
+    await pilot.press("f5")
 
 
 def main(argv: list[str] | None = None) -> None:

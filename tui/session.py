@@ -38,6 +38,10 @@ from tui.client import (
 )
 from tui.history import compose, kept_after
 from tui.message_chunks import AIDelta, ToolCallState, ToolResult, parse_message
+from tui.policies.catalog import BY_NAME as POLICIES
+from tui.policies.runner import AskFn
+from tui.policies.situation import Thresholds
+from tui.policy_send import PolicySender, Withdrawn
 from tui.runstate import (
     FINAL,
     ON_SERVER,
@@ -70,6 +74,9 @@ class ThreadSession:
         user_id: str,
         sources: Sequence[str] = SOURCES,
         clock: Callable[[], float] = time.time,
+        ask: AskFn | None = None,
+        label: Callable[[str], str] | None = None,
+        thresholds: Thresholds | None = None,
     ) -> None:
         self.backend = backend
         self.target = target
@@ -95,6 +102,7 @@ class ThreadSession:
         self._todo_wake = asyncio.Event()
         self._closed = False
         self._warned_offline = False
+        self.policies = PolicySender(self, ask=ask, label=label, thresholds=thresholds)
 
     @property
     def loaded(self) -> bool:
@@ -134,9 +142,11 @@ class ThreadSession:
     # -- what the UI asks for -----------------------------------------------------------------
 
     def send(self, text: str, strategy: str, configurable: Mapping[str, Any]) -> Entry:
-        """Show `text` now and send it, in order, as soon as the engine can take it."""
+        """Show `text` now and send it, in order, as soon as the engine can take it.
+        `strategy` may name a client policy (tui/policies): it decides when its turn comes."""
         key, human_id = uuid.uuid4().hex, str(uuid.uuid4())
         entry = self.log.add_local(key, text, strategy, self.clock(), human_id)
+        entry.policy = strategy if strategy in POLICIES else ""
         self._announced.add(entry.key)
         if self.failed:
             entry.fate, entry.cause = Fate.ERROR, Cause("error", detail=self.failed)
@@ -158,6 +168,14 @@ class ThreadSession:
         self.log.cancels[run_id] = action
         self._spawn(self._cancel(self.thread_id, run_id, action))
         return run_id
+
+    def cancel_policy(self) -> bool:
+        """Esc while a policy waits (retry countdown, ask dialog): send nothing."""
+        return self.policies.cancel()
+
+    async def refresh_runs(self) -> None:
+        """Read runs.list now (a policy decides by what it says)."""
+        await self._poll()
 
     def set_user(self, user_id: str) -> None:
         self.user_id = user_id
@@ -246,6 +264,7 @@ class ThreadSession:
         self.source = await choose_source(self.backend, tid, self.sources, self.story, self.clock())
         for entry in waiting:  # sent before the thread was loaded: they come after its past
             entry.order = self.log._next_order()
+        self.policies.steered(messages)
         entries = self.log.ordered()
         self._announced |= {e.key for e in entries}
         turns = compose(entries, messages)
@@ -320,6 +339,7 @@ class ThreadSession:
 
     def _announce(self, changed: Iterable[Entry]) -> None:
         for entry in changed:
+            self.policies.known_cause(entry)
             tid = self.thread_id
             if entry.key not in self._announced:
                 self._announced.add(entry.key)
@@ -377,17 +397,25 @@ class ThreadSession:
                     return
             self._creating += 1
             try:
-                run = await self.backend.create_run(
-                    self.thread_id or "",
-                    entry.text,
-                    entry.human_id or "",
-                    entry.strategy,
-                    self.user_id,
-                    configurable,
-                )
+                if entry.policy:
+                    run = await self.policies.create(entry, configurable)
+                else:
+                    run = await self.backend.create_run(
+                        self.thread_id or "",
+                        entry.text,
+                        entry.human_id or "",
+                        entry.strategy,
+                        self.user_id,
+                        configurable,
+                    )
             except ConflictError:
                 self.log.rejected_local(entry.key)
                 self.post(msg.Rejected(self.thread_id, entry.snapshot()))
+                return
+            except Withdrawn as exc:
+                self.log.set_fate(entry.key, Fate.WITHDRAWN, Cause("reason", detail=str(exc)))
+                entry.ended = self.clock()
+                self.post(msg.Withdrawn(self.thread_id, entry.snapshot()))
                 return
             except Exception as exc:
                 if is_disconnect(exc):
@@ -473,6 +501,7 @@ class ThreadSession:
             return
         self._settled[entry.key] = fate
         kept: list[Mapping[str, Any]] = []
+        messages: list[dict[str, Any]] = []
         if fate not in (Fate.ROLLED_BACK, Fate.REJECTED):
             try:
                 messages = await self.backend.messages(self.thread_id or "")
@@ -482,6 +511,10 @@ class ThreadSession:
                 return
             kept = kept_after(messages, entry.human_id, entry.text)
         self.post(msg.TurnSettled(self.thread_id, entry.key, kept))
+        for taken in self.policies.steered(messages, by=entry.run_id):
+            # the reply that answers a message this run took in follows that message
+            kept_taken = kept_after(messages, taken.human_id, taken.text)
+            self.post(msg.TurnSettled(self.thread_id, taken.key, kept_taken))
 
     # -- todos ------------------------------------------------------------------------------
 

@@ -65,6 +65,7 @@ class StoryReducer:
         entry = self._entry(event)
         entry.fate = Fate.RUNNING
         entry.attempt = int(event.get("attempt") or 1)
+        entry.started = parse_ts(event.get("at")) or entry.started
         return [entry]
 
     def _on_run_ended(self, event: Mapping[str, Any]) -> list[Entry]:

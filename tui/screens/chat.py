@@ -27,6 +27,8 @@ from tui.text import ShortIds
 from tui.widgets.composer import Composer
 from tui.widgets.header import InfoBar
 from tui.widgets.picker import StrategyPicker
+from tui.widgets.policy_note import PolicyNote
+from tui.widgets.retry_countdown import RetryCountdown
 from tui.widgets.runs import RunPanel
 from tui.widgets.todos import TodoPanel
 from tui.widgets.transcript import Transcript, Turn
@@ -62,6 +64,7 @@ class ChatScreen(Screen[None]):
         with Horizontal(id="main"):
             with Vertical(id="chat"):
                 yield Transcript(id="transcript")
+                yield RetryCountdown(id="retry")
                 yield StrategyPicker(id="picker")
                 yield Static("", id="held", markup=False)
                 yield Composer(id="composer")
@@ -120,6 +123,7 @@ class ChatScreen(Screen[None]):
     async def _clear_thread(self) -> None:
         """Leaving a thread: empty the views until the next one is loaded."""
         self.shown_thread = None
+        self.query_one(RetryCountdown).stop()  # a plan of the thread left is cancelled with it
         await self.query_one(Transcript).load([], {}, self.short)
         self.query_one(RunPanel).reset([])
         self.query_one(TodoPanel).show([])
@@ -151,6 +155,7 @@ class ChatScreen(Screen[None]):
     @on(msg.RunAccepted)
     @on(msg.FateChanged)
     @on(msg.Rejected)
+    @on(msg.Withdrawn)
     async def _on_entry(self, message: msg.MessageSent) -> None:
         if self.stale(message):
             return
@@ -180,6 +185,38 @@ class ChatScreen(Screen[None]):
         turn = None if self.stale(message) else self.query_one(Transcript).turn(message.key)
         if turn is not None:
             await turn.settle(message.kept)
+
+    # -- client policies: why, steps, calls, the retry countdown ------------------------------
+
+    def _note(self, message: msg.SessionMessage, key: str, policy: str = "") -> PolicyNote | None:
+        turn = None if self.stale(message) else self.query_one(Transcript).turn(key)
+        return None if turn is None else turn.policy_note(policy)
+
+    @on(msg.PolicyDecided)
+    def _on_policy_decided(self, message: msg.PolicyDecided) -> None:
+        note = self._note(message, message.key, message.policy)
+        if note is not None:
+            note.decided(message.why, message.steps)
+
+    @on(msg.PolicyStep)
+    def _on_policy_step(self, message: msg.PolicyStep) -> None:
+        note = self._note(message, message.key)
+        if note is not None:
+            note.step(message.step, message.result)
+
+    @on(msg.PolicyFinished)
+    def _on_policy_finished(self, message: msg.PolicyFinished) -> None:
+        note = self._note(message, message.key)
+        if note is not None:
+            note.finished(message.status, message.chose, message.calls)
+
+    @on(msg.RetryWaiting)
+    def _on_retry_waiting(self, message: msg.RetryWaiting) -> None:
+        countdown = self.query_one(RetryCountdown)
+        if message.wait is None or self.stale(message):
+            countdown.stop()
+        else:
+            countdown.start(message.wait)
 
     @on(msg.TodosChanged)
     def _on_todos(self, message: msg.TodosChanged) -> None:
