@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui.timeline.cuts import cut_from
 from tui.timeline.model import Knowledge, Timeline, parse_at
 
 FINAL_STATUSES = frozenset({"success", "error", "timeout", "interrupted"})
@@ -243,6 +244,9 @@ def _causes(view: ClientView, runs: dict[str, _Run]) -> None:
             continue
         if run.cancel_reason:
             run.cause = None  # the model reads the reason's wording
+            cut = cut_from("interrupt", None, run.cancel_reason)
+            if cut.by_run in runs and run.run_id not in runs[cut.by_run].supersedes:
+                runs[cut.by_run].supersedes.append(run.run_id)
             continue
         action = "rollback" if run.gone else "interrupt"
         cancel = next((c for c in view.cancels if c.run_id == run.run_id and c.status < 300), None)
