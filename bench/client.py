@@ -8,11 +8,9 @@ without wrapping each SDK call.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import httpx
@@ -134,15 +132,6 @@ def make_client(
         event_hooks=hooks,
     )
     return LangGraphClient(http)
-
-
-@contextlib.asynccontextmanager
-async def client_for(url: str, stats: RequestStats | None = None) -> AsyncIterator[LangGraphClient]:
-    client = make_client(url, stats)
-    try:
-        yield client
-    finally:
-        await client.http.client.aclose()
 
 
 async def wait_status(

@@ -20,6 +20,7 @@ from tui.app import DoubletextApp
 from tui.drive import fate_of, idle, ready, say, turn, wait_until
 from tui.runstate import Fate
 from tui.screens.inspector import RunInspector
+from tui.widgets.ask_dialog import AskDialog
 from tui.widgets.checkpoint import CheckpointView
 from tui.widgets.dialogs import ThreadPicker
 from tui.widgets.why import WhyLine
@@ -105,12 +106,12 @@ async def scenes(url: str, label: str, out: Path, state: Path) -> list[Path]:
         await pilot.press("f12", "down", "enter")  # the timeline, run 1 (rolled back), inspect
         await wait_until(pilot, lambda: isinstance(app.screen, RunInspector), 10)
         await pilot.pause(0.5)
-        shoot("09-run-inspector")
+        shoot("11-run-inspector")
         await pilot.press("escape", "down", "right", "right")  # run 2's second checkpoint
         box = app.chat.query_one(CheckpointView)
         await wait_until(pilot, lambda: box.display and box.detail is not None, 10)
         await pilot.pause(0.5)
-        shoot("10-checkpoint")
+        shoot("12-checkpoint")
         app.query_one("#composer").focus()
 
         await new_thread(pilot)
@@ -129,14 +130,45 @@ async def scenes(url: str, label: str, out: Path, state: Path) -> list[Path]:
         shoot("07-80x24-panels")
         await pilot.press("f7", "f12")  # back to the chat, and the timeline under it
         await pilot.pause(0.5)
-        shoot("11-80x24-timeline")
-        await pilot.press("f12")
+        shoot("13-80x24-timeline")
+        app.chat.side = app.chat.timeline = "auto"  # as they were: both shown when large
+        app.query_one("#composer").focus()
         await pilot.resize_terminal(*SIZE)
         await pilot.press("ctrl+t")
         await wait_until(pilot, lambda: isinstance(app.screen, ThreadPicker), 10)
         await pilot.pause(0.5)
         shoot("08-threads")
+        await pilot.press("escape")
+
+        await new_thread(pilot)  # client policies: steer, picked with F9 6
+        first, second = "Add a ToDo to water the plants", "Add a ToDo to call grandma"
+        await policy_double_text(pilot, first, ("f9", "6"), second)
+        await wait_until(pilot, lambda: idle(app) and turn(app, second).replies(), 60)
+        await pilot.pause(0.5)
+        shoot("09-steer")
+
+        await new_thread(pilot)  # ask, with F9 2: the dialog, what each would do now
+        first, second = "I need to renew my passport", "Actually, book the dentist first"
+        await policy_double_text(pilot, first, ("f9", "2"), second)
+        await wait_until(pilot, lambda: isinstance(app.screen, AskDialog), 10)
+        await pilot.pause(0.3)
+        shoot("10-ask")
+        await pilot.press("2")
+        await wait_until(pilot, lambda: idle(app) and turn(app, second).replies(), 60)
     return shots
+
+
+async def policy_double_text(pilot: Pilot, first: str, keys: tuple[str, ...], second: str) -> None:
+    """Pick a policy with `keys`, hold `second`, send `first` and fire `second` as soon as run 1
+    is running (steer must be in the queue before run 1's next model call)."""
+    app = pilot.app
+    assert isinstance(app, DoubletextApp)
+    await pilot.press(*keys)
+    app.query_one("#composer").value = second
+    await pilot.press("ctrl+l")
+    await say(pilot, first)
+    await wait_until(pilot, lambda: fate_of(app, first) is Fate.RUNNING, 30)
+    await pilot.press("f5")
 
 
 def main(argv: list[str] | None = None) -> None:

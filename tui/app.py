@@ -23,16 +23,24 @@ from textual.screen import Screen
 from tui import messages as msg
 from tui.client import Backend, friendly_error
 from tui.export import ExportTurn, to_markdown
+from tui.policies.catalog import BY_NAME as POLICIES
+from tui.policies.catalog import POLICIES as POLICY_LIST
+from tui.policies.situation import Thresholds
 from tui.prefs import LastThreads
 from tui.screens.chat import ChatScreen
 from tui.session import ThreadSession
 from tui.sources import SOURCES
 from tui.strategies import STRATEGIES, info
 from tui.timeline import export as timeline_export
+from tui.widgets.ask_dialog import ask_with_dialog
 from tui.widgets.composer import Composer
 from tui.widgets.dialogs import ConfirmDialog, PasteDialog, PathDialog, ThreadPicker, UserIdDialog
 from tui.widgets.header import InfoBar
 from tui.widgets.picker import StrategyPicker
+from tui.widgets.policy_help import PolicyHelp
+from tui.widgets.policy_menu import PolicyMenu
+from tui.widgets.policy_note import PolicyNote
+from tui.widgets.retry_countdown import RetryCountdown
 from tui.widgets.runs import RunPanel
 from tui.widgets.timeline_pane import TimelinePane
 from tui.widgets.transcript import ToolLine, Transcript
@@ -61,6 +69,9 @@ class DoubletextApp(App[None]):
         Binding("f7", "panels", "Panels", id="view.panels"),
         Binding("f12", "timeline", "Timeline", id="view.timeline"),
         Binding("ctrl+f", "not_kept", "Not kept", id="view.not_kept", show=False),
+        Binding("f9", "policies", "Policies", id="policy.menu", show=False),  # on the picker
+        Binding("ctrl+g", "guide", "Which strategy?", id="policy.guide", show=False),
+        Binding("f10", "policy_calls", "Policy calls", id="policy.calls", show=False),
         Binding("ctrl+t", "switch_thread", "Threads", id="thread.switch"),
         Binding("ctrl+n", "new_thread", "New thread", id="thread.new", show=False),
         Binding("f8", "reset_demo", "Reset demo", id="thread.reset", show=False),
@@ -95,6 +106,7 @@ class DoubletextApp(App[None]):
         base_pace: float | None = None,
         state_file: Path | None = None,
         sources: Iterable[str] = SOURCES,
+        thresholds: Thresholds | None = None,
     ) -> None:
         super().__init__()
         self.backend = Backend(url, assistant, api_key, configurable, headers)
@@ -108,6 +120,7 @@ class DoubletextApp(App[None]):
         self.base_pace = (configurable or {}).get("doubletext_pace", base_pace)
         self.last_threads = LastThreads(state_file)
         self.sources = tuple(sources)
+        self.thresholds = thresholds or Thresholds()
         self.session: ThreadSession | None = None
         self.chat = ChatScreen(stable_ids)
         self._thread_names: list[str] = []
@@ -141,10 +154,18 @@ class DoubletextApp(App[None]):
             thread_id=thread_id,
             user_id=self.user_id,
             sources=self.sources,
+            ask=lambda step: ask_with_dialog(self, step),
+            label=self.run_label,
+            thresholds=self.thresholds,
         )
         self.chat.post_message(ChatScreen.Clear())
         self.session.start()
         self._busy()
+
+    def run_label(self, run_id: str) -> str:
+        """How the app names a run in words: `run 1a2b3c4d` (`run-1` with stable ids)."""
+        short = self.chat.short(run_id)
+        return short if self.stable_ids else f"run {short}"
 
     def _busy(self) -> None:
         self.busy = bool(self.session and self.session.log.active_run_ids())
@@ -185,7 +206,9 @@ class DoubletextApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":
-            return True if self.session and self.session.log.active_run_ids() else None
+            session = self.session
+            can = session and (session.log.active_run_ids() or session.policies.waiting)
+            return True if can else None
         if action == "fire":
             return True if self.held else None
         if action == "resend":
@@ -236,6 +259,23 @@ class DoubletextApp(App[None]):
             timeout=8,
         )
 
+    @on(msg.Withdrawn)
+    def _on_withdrawn(self, message: msg.Withdrawn) -> None:
+        self._busy()
+        if self.chat.stale(message):
+            return
+        text = message.entry.text
+        composer = self.chat.query_one(Composer)
+        if not composer.value:
+            composer.put_back(text)
+        cause = message.entry.cause.detail if message.entry.cause else "called off"
+        self.notify(f"Not sent: {cause}. Your text is back in the composer.", timeout=5)
+
+    @on(RetryCountdown.CancelRequested)
+    def _on_countdown_cancel(self) -> None:
+        if self.session is not None:
+            self.session.cancel_policy()
+
     @on(msg.Notice)
     def _on_notice(self, message: msg.Notice) -> None:
         timeout = 10 if message.severity == "error" else 4
@@ -269,8 +309,33 @@ class DoubletextApp(App[None]):
             self.send("\n".join(message.lines), strategy)
 
     def action_strategy(self, name: str) -> None:
-        self.chat.query_one(StrategyPicker).strategy = info(name).name
+        """Select a strategy (F1–F4) or a client policy (F9, the palette) for the next sends."""
+        name = POLICIES[name].name if name in POLICIES else info(name).name
+        self.chat.query_one(StrategyPicker).strategy = name
         self.chat.show_held(self.held, self.strategy)
+
+    def action_policies(self) -> None:
+        """F9: choose a client policy (or, through the help, a strategy). Pushed at once, not
+        from a worker, so keys typed right after F9 reach the menu."""
+        self.push_screen(PolicyMenu(self.strategy), callback=self._chosen)
+
+    def _chosen(self, name: str | None) -> None:
+        if name:
+            self.action_strategy(name)
+
+    def action_policy_calls(self) -> None:
+        """F10: open (or close) the latest policy note: its plan and the SDK calls it made."""
+        notes = list(self.chat.query_one(Transcript).query(PolicyNote))
+        if not notes:
+            self.notify("No message was sent with a policy on this thread yet.", timeout=3)
+            return
+        note = notes[-1]
+        note.collapsed = not note.collapsed
+        note.scroll_visible()
+
+    def action_guide(self, tab: str = "tree") -> None:
+        """Ctrl+G: the decision tree (§7.2); Enter selects the strategy it recommends."""
+        self.push_screen(PolicyHelp(tab=tab), callback=self._chosen)
 
     def action_hold(self) -> None:
         """Ctrl+L: park the composer's text as the next message (F5 fires it); again: take
@@ -315,6 +380,9 @@ class DoubletextApp(App[None]):
     # -- cancelling -------------------------------------------------------------------------
 
     def action_cancel(self, action: str) -> None:
+        if action == "interrupt" and self.session and self.session.policies.waiting:
+            self.session.cancel_policy()  # Esc stops a retry countdown first
+            return
         run_id = self.session.cancel(action) if self.session else None
         if run_id is None:
             self.notify("Nothing is running.", timeout=2)
@@ -442,7 +510,17 @@ class DoubletextApp(App[None]):
                 s.description,
                 lambda n=s.name: self.action_strategy(n),
             )
+        for p in POLICY_LIST:
+            yield SystemCommand(
+                f"Policy: {p.title} ({p.chapter or 'beyond the tutorial'})",
+                p.description,
+                lambda n=p.name: self.action_strategy(n),
+            )
         commands = [
+            ("Policies (F9)", "choose a client policy: keys 1–7", "policies"),
+            ("Which strategy? (Ctrl+G)", "the decision tree of §7.2", "guide"),
+            ("Compare the strategies", "the comparison table of §7.1", "compare"),
+            ("Policy calls (F10)", "the latest policy's plan and SDK calls", "policy_calls"),
             ("Interrupt running run (Esc)", "runs.cancel(action=interrupt)", "cancel_interrupt"),
             ("Roll back running run (Ctrl+B)", "runs.cancel(action=rollback)", "cancel_rollback"),
             ("Hold message (Ctrl+L)", "park the composer's text; F5 fires it", "hold"),
@@ -474,6 +552,9 @@ class DoubletextApp(App[None]):
             runs.action_select_cursor()
         else:
             self.notify("No run yet.", timeout=2)
+
+    def _cmd_compare(self) -> None:
+        self.action_guide("compare")
 
     def _cmd_cancel_interrupt(self) -> None:
         self.action_cancel("interrupt")

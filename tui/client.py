@@ -31,6 +31,7 @@ from langgraph_sdk.errors import (
 from langgraph_sdk.schema import StreamPart
 
 from tui.calllog import CallLog
+from tui.policies.observe import takes_steer
 
 STREAM_MODE = "messages-tuple"
 TODO_CATEGORY = "general"
@@ -120,6 +121,7 @@ class Backend:
         self.calls = CallLog()
         """Every SDK call this app makes (the one call log: policies and views read it)."""
         self.calls.attach(self.client)
+        self._steers: bool | None = None
 
     async def check(self) -> dict[str, Any]:
         """Prove the server answers and knows the assistant; raise EngineError otherwise."""
@@ -196,7 +198,18 @@ class Backend:
             thread_id,
             self.assistant,
             input={"messages": [{"type": "human", "content": text, "id": human_id}]},
-            config={
+            multitask_strategy=strategy,  # type: ignore[arg-type]
+            **self.run_kwargs(user_id, configurable),
+        )
+        return dict(run)
+
+    def run_kwargs(
+        self, user_id: str, configurable: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """What every run this app creates carries besides its input and strategy (a policy's
+        runner gets the same): the config, and the stream the app follows."""
+        return {
+            "config": {
                 "configurable": {
                     "todo_category": TODO_CATEGORY,
                     **self.configurable,
@@ -204,11 +217,27 @@ class Backend:
                     "user_id": user_id,
                 }
             },
-            multitask_strategy=strategy,  # type: ignore[arg-type]
-            stream_mode=[STREAM_MODE],
-            stream_resumable=True,
-        )
-        return dict(run)
+            "stream_mode": [STREAM_MODE],
+            "stream_resumable": True,
+        }
+
+    async def takes_steer(self) -> bool:
+        """Whether the assistant's graph takes steer messages in (asked once, then known)."""
+        if self._steers is None:
+            self._steers = await takes_steer(self.client, self.assistant)
+        return self._steers
+
+    async def run_writes(self, thread_id: str, run_id: str) -> int | None:
+        """How many store items a run wrote so far (our side-effects route); None where the
+        server does not tell."""
+        try:
+            found = await self.client.http.get(f"/threads/{thread_id}/runs/{run_id}/side_effects")
+        except (NotFoundError, UnprocessableEntityError, httpx.HTTPError):
+            return None
+        if not isinstance(found, list):
+            return None
+        keys = {(str(w.get("namespace")), str(w.get("key"))) for w in found if w.get("op") == "put"}
+        return len(keys)
 
     def follow(self, thread_id: str, run_id: str) -> AsyncIterator[StreamPart]:
         return self.client.runs.join_stream(

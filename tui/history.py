@@ -17,7 +17,9 @@ from typing import Any
 from tui.message_chunks import text_of
 from tui.runstate import Entry, Fate
 
-NOT_IN_STATE = frozenset({Fate.ROLLED_BACK, Fate.REJECTED, Fate.WAITING, Fate.SENDING})
+NOT_IN_STATE = frozenset(
+    {Fate.ROLLED_BACK, Fate.REJECTED, Fate.WITHDRAWN, Fate.WAITING, Fate.SENDING}
+)
 
 
 @dataclass

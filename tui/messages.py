@@ -14,8 +14,10 @@ from typing import Any
 
 from textual.message import Message
 
+from tui.calllog import Call
 from tui.history import TurnSpec
 from tui.ledger import TodoRow
+from tui.policies.runner import RetryWait
 from tui.runstate import Entry
 from tui.timeline.client_side import ClientView
 from tui.timeline.model import Timeline
@@ -165,3 +167,53 @@ class TimelineBuilt(SessionMessage):
     """Nothing in flight and the history read since the last run ended: its whys are final."""
     view: ClientView | None = None
     """What it was built from (a view that pins clock-dependent parts rebuilds from it)."""
+
+
+# -- client policies (tui/policies): what a policy decided and did for one message ---------------
+
+
+@dataclass
+class Withdrawn(SessionMessage):
+    """A policy's message was called off before any run existed (Esc in the ask dialog, or the
+    retry countdown cancelled): its text goes back to the composer."""
+
+    entry: Entry = field(default_factory=lambda: Entry("", "", ""))
+
+
+@dataclass
+class PolicyDecided(SessionMessage):
+    """A policy decided for entry `key`: its `why` in one line, and the plan's steps."""
+
+    key: str = ""
+    policy: str = ""
+    why: str = ""
+    steps: Sequence[str] = ()
+
+
+@dataclass
+class PolicyStep(SessionMessage):
+    """A plan step began (`result` empty) or ended ("run 1a2b3c4d created", "409: …")."""
+
+    key: str = ""
+    step: str = ""
+    result: str = ""
+
+
+@dataclass
+class RetryWaiting(SessionMessage):
+    """The retry policy waits before sending again (`wait`: a runner `RetryWait`), or stopped
+    waiting (`wait` None)."""
+
+    key: str = ""
+    wait: RetryWait | None = None
+
+
+@dataclass
+class PolicyFinished(SessionMessage):
+    """The plan ran: `status` created · rejected · cancelled · failed, `chose` what the user
+    picked (ask), and every SDK call it made, observing included (from the one `CallLog`)."""
+
+    key: str = ""
+    status: str = ""
+    chose: str = ""
+    calls: Sequence[Call] = ()

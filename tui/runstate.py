@@ -32,6 +32,7 @@ class Fate(StrEnum):
     INTERRUPTED = "interrupted"
     ROLLED_BACK = "rolled back"
     REJECTED = "rejected"
+    WITHDRAWN = "not sent"  # a policy asked or waited, and the user called it off: no run exists
     ERROR = "error"
     TIMEOUT = "timeout"
 
@@ -63,7 +64,9 @@ class Cause:
 
     kind: `run` (superseded by `run_id` with `strategy`), `cancel` (a cancel request: Esc or
     Ctrl+B in this app), `busy` (rejected while `busy` runs were in flight), `reason` (any other
-    server wording, in `detail`), `error` (the run failed, `detail`), `unknown`.
+    server wording, in `detail`), `error` (the run failed, `detail`), `taken` (a steer message
+    the run `run_id` took in), `replaced` (keep latest cancelled it for a newer message),
+    `unknown`.
     """
 
     kind: str
@@ -112,6 +115,10 @@ def describe(fate: Fate, cause: Cause | None, short: Callable[[str], str]) -> st
     verb = str(fate)
     if cause is None:
         return verb
+    if cause.kind == "taken" and cause.run_id:
+        return f"taken in by run {short(cause.run_id)} (steer)"
+    if cause.kind == "replaced":
+        return "replaced by a newer message (keep latest)"
     if cause.kind == "run" and cause.run_id:
         return f"{verb} by run {short(cause.run_id)} ({_key_of(cause.strategy)})"
     if cause.kind == "cancel":
@@ -178,8 +185,10 @@ class Entry:
     position: int | None = None
     attempt: int = 1
     created: float | None = None
+    started: float | None = None  # when it was first seen running (the story's time if served)
     ended: float | None = None
     mine: bool = False
+    policy: str = ""  # the client policy that sent it (run metadata `policy`), if any
     order: float = 0.0  # when the log first heard of it: the thread's acceptance order
     story_seq: int | None = None  # the story's `rejected` event this entry matched
 
@@ -258,6 +267,8 @@ class ThreadLog:
         if entry.fate in (Fate.SENDING, Fate.WAITING):
             entry.fate = fate_from_status(run.get("status"))
         entry.created = parse_ts(run.get("created_at")) or now
+        if entry.fate is Fate.RUNNING and entry.started is None:
+            entry.started = now
         return [entry, *self._renumber()]
 
     def rejected_local(self, key: str) -> Entry:
@@ -301,10 +312,13 @@ class ThreadLog:
                 text = message_of(run)
                 entry = self.adopt(run_id, text, run.get("multitask_strategy") or "enqueue")
                 entry.human_id = human_id_of(run)
+                entry.policy = str((run.get("metadata") or {}).get("policy") or "")
             entry.created = created
             fate = fate_from_status(run.get("status"))
             if fate is not entry.fate:
                 entry.fate = fate
+                if fate is Fate.RUNNING and entry.started is None:
+                    entry.started = now
                 if fate in FINAL:
                     entry.ended = parse_ts(run.get("updated_at")) or now
             if fate is Fate.INTERRUPTED and entry.cause is None:
@@ -361,7 +375,7 @@ class ThreadLog:
 
 def elapsed(entry: Entry, now: float) -> float | None:
     """Seconds since creation, frozen once the entry is final."""
-    if entry.created is None or entry.fate in (Fate.REJECTED, Fate.WAITING):
+    if entry.created is None or entry.fate in (Fate.REJECTED, Fate.WITHDRAWN, Fate.WAITING):
         return None
     end = now if entry.fate in ACTIVE else (entry.ended or now)
     return max(0.0, end - entry.created)

@@ -38,6 +38,10 @@ from tui.client import (
 )
 from tui.history import compose, kept_after
 from tui.message_chunks import AIDelta, ToolCallState, ToolResult, parse_message
+from tui.policies.catalog import BY_NAME as POLICIES
+from tui.policies.runner import AskFn
+from tui.policies.situation import Thresholds
+from tui.policy_send import PolicySender, Withdrawn
 from tui.runstate import (
     FINAL,
     ON_SERVER,
@@ -75,6 +79,9 @@ class ThreadSession:
         user_id: str,
         sources: Sequence[str] = SOURCES,
         clock: Callable[[], float] = time.time,
+        ask: AskFn | None = None,
+        label: Callable[[str], str] | None = None,
+        thresholds: Thresholds | None = None,
     ) -> None:
         self.backend = backend
         self.target = target
@@ -101,6 +108,7 @@ class ThreadSession:
         self._closed = False
         self._warned_offline = False
         self.recorder: ClientRecorder | None = None  # no story: what this client saw
+        self.policies = PolicySender(self, ask=ask, label=label, thresholds=thresholds)
 
     @property
     def loaded(self) -> bool:
@@ -140,9 +148,11 @@ class ThreadSession:
     # -- what the UI asks for -----------------------------------------------------------------
 
     def send(self, text: str, strategy: str, configurable: Mapping[str, Any]) -> Entry:
-        """Show `text` now and send it, in order, as soon as the engine can take it."""
+        """Show `text` now and send it, in order, as soon as the engine can take it.
+        `strategy` may name a client policy (tui/policies): it decides when its turn comes."""
         key, human_id = uuid.uuid4().hex, str(uuid.uuid4())
         entry = self.log.add_local(key, text, strategy, self.clock(), human_id)
+        entry.policy = strategy if strategy in POLICIES else ""
         self._announced.add(entry.key)
         if self.failed:
             entry.fate, entry.cause = Fate.ERROR, Cause("error", detail=self.failed)
@@ -164,6 +174,14 @@ class ThreadSession:
         self.log.cancels[run_id] = action
         self._spawn(self._cancel(self.thread_id, run_id, action))
         return run_id
+
+    def cancel_policy(self) -> bool:
+        """Esc while a policy waits (retry countdown, ask dialog): send nothing."""
+        return self.policies.cancel()
+
+    async def refresh_runs(self) -> None:
+        """Read runs.list now (a policy decides by what it says)."""
+        await self._poll()
 
     def set_user(self, user_id: str) -> None:
         self.user_id = user_id
@@ -255,6 +273,7 @@ class ThreadSession:
         )
         for entry in waiting:  # sent before the thread was loaded: they come after its past
             entry.order = self.log._next_order()
+        self.policies.steered(messages)
         entries = self.log.ordered()
         self._announced |= {e.key for e in entries}
         turns = compose(entries, messages)
@@ -340,6 +359,7 @@ class ThreadSession:
 
     def _announce(self, changed: Iterable[Entry]) -> None:
         for entry in changed:
+            self.policies.known_cause(entry)
             tid = self.thread_id
             if entry.key not in self._announced:
                 self._announced.add(entry.key)
@@ -400,20 +420,28 @@ class ThreadSession:
             self._creating += 1
             sent_at = self.clock()
             try:
-                run = await self.backend.create_run(
-                    self.thread_id or "",
-                    entry.text,
-                    entry.human_id or "",
-                    entry.strategy,
-                    self.user_id,
-                    configurable,
-                )
+                if entry.policy:
+                    run = await self.policies.create(entry, configurable)
+                else:
+                    run = await self.backend.create_run(
+                        self.thread_id or "",
+                        entry.text,
+                        entry.human_id or "",
+                        entry.strategy,
+                        self.user_id,
+                        configurable,
+                    )
             except ConflictError as exc:
                 busy = tuple(self.log.active_run_ids())
                 detail = error_detail(exc)
                 self._saw(Sent(sent_at, entry.text, entry.strategy, None, 409, detail, busy))
                 self.log.rejected_local(entry.key)
                 self.post(msg.Rejected(self.thread_id, entry.snapshot()))
+                return
+            except Withdrawn as exc:
+                self.log.set_fate(entry.key, Fate.WITHDRAWN, Cause("reason", detail=str(exc)))
+                entry.ended = self.clock()
+                self.post(msg.Withdrawn(self.thread_id, entry.snapshot()))
                 return
             except Exception as exc:
                 if is_disconnect(exc):
@@ -504,6 +532,7 @@ class ThreadSession:
             return
         self._settled[entry.key] = fate
         kept: list[Mapping[str, Any]] = []
+        messages: list[dict[str, Any]] = []
         if fate not in (Fate.ROLLED_BACK, Fate.REJECTED):
             try:
                 messages = await self.backend.messages(self.thread_id or "")
@@ -513,6 +542,10 @@ class ThreadSession:
                 return
             kept = kept_after(messages, entry.human_id, entry.text)
         self.post(msg.TurnSettled(self.thread_id, entry.key, kept))
+        for taken in self.policies.steered(messages, by=entry.run_id):
+            # the reply that answers a message this run took in follows that message
+            kept_taken = kept_after(messages, taken.human_id, taken.text)
+            self.post(msg.TurnSettled(self.thread_id, taken.key, kept_taken))
 
     # -- the timeline without a story: what this client saw ----------------------------------
 

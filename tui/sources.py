@@ -1,6 +1,6 @@
 """Where a session learns what happened on its thread, best first, and what each cannot know.
 
-1. `story`: the engine's durable record of every run's life (STORY_CONTRACT.md);
+1. `story`: the engine's durable record of every run's life (docs/story.md);
 2. `lifecycle`: the reference server's thread stream of run starts and ends, each one a prompt
    to read `runs.list`;
 3. `poll`: `runs.list` alone.

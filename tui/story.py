@@ -1,4 +1,4 @@
-"""The thread's story (STORY_CONTRACT.md) folded into the run log and the todo ledger. Pure.
+"""The thread's story (docs/story.md) folded into the run log and the todo ledger. Pure.
 
 The engine records every event of a run's life per thread and serves it from the first event
 (`GET /threads/{id}/story`, then `threads.join_stream(id, stream_mode="story")`). Replaying it
@@ -65,6 +65,7 @@ class StoryReducer:
         entry = self._entry(event)
         entry.fate = Fate.RUNNING
         entry.attempt = int(event.get("attempt") or 1)
+        entry.started = parse_ts(event.get("at")) or entry.started
         return [entry]
 
     def _on_run_ended(self, event: Mapping[str, Any]) -> list[Entry]:

@@ -35,8 +35,20 @@ async def _send_error(send: Send, status: int, detail: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+def presented_key(headers: list[tuple[bytes, bytes]]) -> bytes | None:
+    """The key a request carries: `x-api-key` (what langgraph_sdk sends), else an
+    `Authorization: Bearer` token (what clients of deployments with custom auth send)."""
+    found = dict(headers)
+    key = found.get(b"x-api-key")
+    if key:
+        return key
+    scheme, _, token = found.get(b"authorization", b"").partition(b" ")
+    return token.strip() or None if scheme.lower() == b"bearer" else None
+
+
 class ApiKeyMiddleware:
-    """With a key configured, every request needs `x-api-key`: 401 if missing, 403 if wrong."""
+    """With a key configured, every request needs it (`x-api-key` or `Authorization: Bearer`):
+    401 if missing, 403 if wrong."""
 
     def __init__(self, app: ASGIApp, api_key: str) -> None:
         self.app = app
@@ -46,9 +58,11 @@ class ApiKeyMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = dict(scope["headers"]).get(b"x-api-key")
+        given = presented_key(scope["headers"])
         if not given:
-            await _send_error(send, 401, "Missing API key: send it in the x-api-key header")
+            await _send_error(
+                send, 401, "Missing API key: send it in the x-api-key header (or as a Bearer token)"
+            )
             return
         if not hmac.compare_digest(given, self.api_key):
             await _send_error(send, 403, "Invalid API key")

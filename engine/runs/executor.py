@@ -9,6 +9,7 @@ lifecycle's business: this module only runs the graph and reports an `Outcome`.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import sqlite3
 from contextlib import nullcontext, suppress
@@ -49,7 +50,36 @@ class Execution:
         """Cancel the graph, once: a second cancel would cut the run's own clean-up short."""
         if self.task is not None and not self._stopping:
             self._stopping = True
-            self.task.cancel()
+            self._cancel_graph()
+
+    def _cancel_graph(self) -> None:
+        """Cancel the task running the graph, but not while a graph's exit is waiting for its
+        first step.
+
+        LangGraph unwinds a run in a task it creates at the end (`AsyncPregelLoop.__aexit__`)
+        and awaits: a cancel landing before that task's first step cancels it unstarted, and
+        the exit never happens, with durability "exit" its only checkpoint included (the stress
+        test lost an interrupted run's input so). Such a task starts on the loop's next turn:
+        cancel then, if the graph is still running by then.
+        """
+        if self.task is None or self.task.done():
+            return  # the graph has ended: its run is being finished, not cancelled
+        if _exit_waiting_to_start():
+            asyncio.get_running_loop().call_soon(self._cancel_graph)
+            return
+        self.task.cancel()
+
+
+def _exit_waiting_to_start() -> bool:
+    for other in asyncio.all_tasks():
+        coro = other.get_coro()
+        if (
+            getattr(coro, "__qualname__", "") == "AsyncExitStack.__aexit__"
+            and inspect.iscoroutine(coro)
+            and inspect.getcoroutinestate(coro) == inspect.CORO_CREATED
+        ):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -154,11 +184,16 @@ async def _stream_graph(
 
 
 async def _await_exit_tasks(exc: asyncio.CancelledError) -> None:
-    """LangGraph hands its exit task over in CancelledError.args: let checkpoint saves land."""
+    """LangGraph hands its exit task over in CancelledError.args: let checkpoint saves land.
+
+    An exit cut by the cancel leaves the saves it had started as tasks of their own: one turn
+    of the loop lets them run before the run's end reads the state."""
     for arg in exc.args:
         if isinstance(arg, asyncio.Future):
             with suppress(BaseException):
                 await arg
+            if arg.cancelled():
+                await asyncio.sleep(0)
 
 
 async def close_dangling_tool_calls(graph: Any, thread_id: str, run_id: str) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-RunStatus = Literal["pending", "running", "success", "error", "timeout", "interrupted"]
 ThreadStatus = Literal["idle", "busy", "interrupted", "error"]
 
 RUN_STATUSES: tuple[str, ...] = ("pending", "running", "error", "success", "timeout", "interrupted")

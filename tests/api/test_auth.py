@@ -32,3 +32,23 @@ async def test_api_key_is_required(tmp_path: Path) -> None:
         assert run["messages"][-1]["content"] == "reply to: hi"
         for client in (anonymous, wrong, right):
             await client.aclose()
+
+
+async def test_a_bearer_token_is_the_key_too(tmp_path: Path) -> None:
+    """`doubletext --url … --header "Authorization=Bearer KEY"` reaches a server with a key:
+    the app's own client (the one `--header` configures) against a real `serve --api-key`."""
+    from tui.client import Backend
+
+    with ServeProcess(tmp_path / "data", "--api-key", "s3cret") as server:
+        for token, allowed in (("Bearer s3cret", True), ("Bearer nope", False), ("s3cret", False)):
+            backend = Backend(server.url, "noop", api_key=None, headers={"Authorization": token})
+            try:
+                if allowed:
+                    assert (await backend.check())["graph_id"] == "noop"
+                    thread_id = await backend.new_thread("me")
+                    assert await backend.thread_exists(thread_id)
+                else:
+                    with pytest.raises((AuthenticationError, PermissionDeniedError)):
+                        await backend.client.threads.create()
+            finally:
+                await backend.close()

@@ -1,8 +1,10 @@
 """The four strategies in the tutorial pattern, over HTTP with `langgraph_sdk`, LLM-free graphs.
 
 Pattern: run 1 `first`; once run 1 is running (and its input is in the thread), run 2 `second`
-with strategy X; join run 2; read the state and run 1 back — as the reference table in
-langgraph-server-semantics.md §2.2.
+with strategy X; join run 2; read the state and run 1 back. The expected outcomes are what the
+LangGraph server answers to the same calls: reject is a 409 and run 1 succeeds; enqueue runs both
+in order; interrupt marks run 1 `interrupted` at once and keeps its human message but no reply;
+rollback deletes run 1 (404) and everything it wrote.
 """
 
 from __future__ import annotations

@@ -1,218 +1,130 @@
-"""The tutorial's own code (LangChain Academy 6.3 Double Texting), pasted, run on our server.
+"""The tutorial's double-texting walk-through, made through `langgraph_sdk` on `doubletext serve`.
 
-Only the URL differs (the tutorial's `http://localhost:8123` becomes our free port). The server
-runs the offline model at its realistic pace, so the tutorial's `await asyncio.sleep(1)` lands
-while run 1 is still replying, exactly as in the tutorial. Assertions follow each block.
+Each test makes the tutorial's calls for one strategy (create a thread, start run 1, send run 2
+with `multitask_strategy`, join, read the state and run 1 back) with the tutorial's messages and
+user id, against a real server process running the offline model. Where the tutorial sleeps 1 s so
+that run 1 is under way when the interrupt arrives, the test waits until run 1 is running and its
+input checkpoint is in the thread.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
+import httpx
 import pytest
+from langchain_core.messages import BaseMessage, HumanMessage, ToolMessage, convert_to_messages
+from langgraph_sdk import get_client
+from langgraph_sdk.client import LangGraphClient
 
+from tests.api.helpers import human, run_status, state_has
 from tests.api.serve import ServeProcess
+
+GRAPH = "task_maistro"
+CONFIG = {"configurable": {"user_id": "Test-Double-Texting"}}
+REJECTED = "Thread is already running a task."  # how the 409's detail starts, as on LangGraph
+TODO_ADDED = "New ToDo created:"  # the tool message of a todo the graph added
 
 
 @pytest.fixture(scope="module")
 def tutorial_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with ServeProcess(tmp_path_factory.mktemp("tutorial") / "data", pace="1") as server:
+    # Half a hosted model's pace: a reply still lasts about a second, time for run 2 to arrive.
+    with ServeProcess(tmp_path_factory.mktemp("tutorial") / "data", pace="0.5") as server:
         yield server.url
 
 
-def _humans(state: dict) -> list[str]:
-    return [m["content"] for m in state["values"]["messages"] if m["type"] == "human"]
-
-
-async def test_tutorial_code_runs_word_for_word(tutorial_url: str, capsys) -> None:
-    # --- 2.2 ---------------------------------------------------------------------------
-    from langgraph_sdk import get_client
-
-    url_for_cli_deployment = tutorial_url
-    client = get_client(url=url_for_cli_deployment)
-
-    # --- 3.2 Reject --------------------------------------------------------------------
-    import httpx
-    from langchain_core.messages import HumanMessage
-
-    # 创建线程
-    thread = await client.threads.create()
-
-    # 准备两个请求
-    user_input_1 = "Add a ToDo to follow-up with DI Repairs."
-    user_input_2 = "Add a ToDo to mount dresser to the wall."
-    config = {"configurable": {"user_id": "Test-Double-Texting"}}
-    graph_name = "task_maistro"
-
-    # 创建第一个运行
-    run = await client.runs.create(
-        thread["thread_id"],
-        graph_name,
-        input={"messages": [HumanMessage(content=user_input_1)]},
-        config=config,
-    )
-
-    # 尝试创建第二个运行(会被拒绝)
-    try:
-        await client.runs.create(
-            thread["thread_id"],
-            graph_name,
-            input={"messages": [HumanMessage(content=user_input_2)]},
-            config=config,
-            multitask_strategy="reject",  # 关键参数!
-        )
-    except httpx.HTTPStatusError as e:
-        print("Failed to start concurrent run", e)
-
-    # --- 3.4 ---------------------------------------------------------------------------
-    from langchain_core.messages import convert_to_messages
-
-    # 等待第一个运行完成
-    await client.runs.join(thread["thread_id"], run["run_id"])
-
-    # 获取线程状态
-    state = await client.threads.get_state(thread["thread_id"])
-    for m in convert_to_messages(state["values"]["messages"]):
-        m.pretty_print()
-
-    printed = capsys.readouterr().out
-    # SDK 0.4 raises ConflictError (an httpx.HTTPStatusError) whose str() is the 409 detail.
-    assert "Failed to start concurrent run Thread is already running a task." in printed
-    assert "New ToDo created:" in printed
-    assert _humans(state) == [user_input_1]
-
-    # --- 4.2 Enqueue -------------------------------------------------------------------
-    # 创建新线程
-    thread = await client.threads.create()
-
-    # 准备两个请求
-    user_input_1 = "Send Erik his t-shirt gift this weekend."
-    user_input_2 = "Get cash and pay nanny for 2 weeks. Do this by Friday."
-    config = {"configurable": {"user_id": "Test-Double-Texting"}}
-    graph_name = "task_maistro"
-
-    # 创建第一个运行
-    first_run = await client.runs.create(
-        thread["thread_id"],
-        graph_name,
-        input={"messages": [HumanMessage(content=user_input_1)]},
-        config=config,
-    )
-
-    # 创建第二个运行(会被排队)
-    second_run = await client.runs.create(
-        thread["thread_id"],
-        graph_name,
-        input={"messages": [HumanMessage(content=user_input_2)]},
-        config=config,
-        multitask_strategy="enqueue",  # 排队策略
-    )
-
-    # 等待第二个运行完成(会自动等第一个完成)
-    await client.runs.join(thread["thread_id"], second_run["run_id"])
-
-    # 获取线程状态
-    state = await client.threads.get_state(thread["thread_id"])
-    for m in convert_to_messages(state["values"]["messages"]):
-        m.pretty_print()
-
-    assert _humans(state) == [user_input_1, user_input_2]
-    assert (await client.runs.get(thread["thread_id"], first_run["run_id"]))["status"] == "success"
-    assert capsys.readouterr().out.count("New ToDo created:") == 2
-
-    # --- 5.2 Interrupt -----------------------------------------------------------------
-    import asyncio
-
-    # 创建新线程
-    thread = await client.threads.create()
-
-    # 准备两个请求
-    user_input_1 = "Give me a summary of my ToDos due tomrrow."
-    user_input_2 = "Never mind, create a ToDo to Order Ham for Thanksgiving by next Friday."
-    config = {"configurable": {"user_id": "Test-Double-Texting"}}
-    graph_name = "task_maistro"
-
-    # 创建第一个运行
-    interrupted_run = await client.runs.create(
-        thread["thread_id"],
-        graph_name,
-        input={"messages": [HumanMessage(content=user_input_1)]},
-        config=config,
-    )
-
-    # 等待一秒,让第一个运行执行一部分
-    await asyncio.sleep(1)
-
-    # 创建第二个运行(会中断第一个)
-    second_run = await client.runs.create(
-        thread["thread_id"],
-        graph_name,
-        input={"messages": [HumanMessage(content=user_input_2)]},
-        config=config,
-        multitask_strategy="interrupt",  # 中断策略
-    )
-
-    # 等待第二个运行完成
-    await client.runs.join(thread["thread_id"], second_run["run_id"])
-
-    # 获取线程状态
-    state = await client.threads.get_state(thread["thread_id"])
-    for m in convert_to_messages(state["values"]["messages"]):
-        m.pretty_print()
-
-    # --- 5.4 ---------------------------------------------------------------------------
-    # 确认第一个运行被中断
-    status = (await client.runs.get(thread["thread_id"], interrupted_run["run_id"]))["status"]
-    print(status)
-
-    assert status == "interrupted"
-    assert capsys.readouterr().out.rstrip().endswith("interrupted")
-    messages = state["values"]["messages"]
-    assert [m["type"] for m in messages[:2]] == ["human", "human"]  # run 1 got no reply
-    assert _humans(state) == [user_input_1, user_input_2]
-
-    # --- 6.2 Rollback ------------------------------------------------------------------
-    # 创建新线程
-    thread = await client.threads.create()
-
-    # 准备两个请求
-    user_input_1 = "Add a ToDo to call to make appointment at Yoga."
-    user_input_2 = "Actually, add a ToDo to drop by Yoga in person on Sunday."
-    config = {"configurable": {"user_id": "Test-Double-Texting"}}
-    graph_name = "task_maistro"
-
-    # 创建第一个运行
-    rolled_back_run = await client.runs.create(
-        thread["thread_id"],
-        graph_name,
-        input={"messages": [HumanMessage(content=user_input_1)]},
-        config=config,
-    )
-
-    # 创建第二个运行(会回滚第一个)
-    second_run = await client.runs.create(
-        thread["thread_id"],
-        graph_name,
-        input={"messages": [HumanMessage(content=user_input_2)]},
-        config=config,
-        multitask_strategy="rollback",  # 回滚策略
-    )
-
-    # 等待第二个运行完成
-    await client.runs.join(thread["thread_id"], second_run["run_id"])
-
-    # 获取线程状态
-    state = await client.threads.get_state(thread["thread_id"])
-    for m in convert_to_messages(state["values"]["messages"]):
-        m.pretty_print()
-
-    # --- 6.4 ---------------------------------------------------------------------------
-    # 确认第一个运行被删除
-    try:
-        await client.runs.get(thread["thread_id"], rolled_back_run["run_id"])
-    except httpx.HTTPStatusError as _:
-        print("Original run was correctly deleted")
-
-    assert "Original run was correctly deleted" in capsys.readouterr().out
-    assert _humans(state) == [user_input_2]
+@pytest.fixture
+async def tutorial_client(tutorial_url: str) -> AsyncIterator[LangGraphClient]:
+    client = get_client(url=tutorial_url, api_key=None)
+    yield client
     await client.aclose()
+
+
+async def send(
+    client: LangGraphClient, thread_id: str, text: str, strategy: str | None = None
+) -> dict[str, Any]:
+    """Start a run of the todo graph for the tutorial's user; `None` is the server's default."""
+    options = {} if strategy is None else {"multitask_strategy": strategy}
+    return await client.runs.create(thread_id, GRAPH, input=human(text), config=CONFIG, **options)
+
+
+async def messages_after(client: LangGraphClient, thread_id: str, run_id: str) -> list[BaseMessage]:
+    """Join the run, then read the thread's messages, as the tutorial prints them."""
+    await client.runs.join(thread_id, run_id)
+    state = await client.threads.get_state(thread_id)
+    return convert_to_messages(state["values"]["messages"])
+
+
+def said_by_user(messages: list[BaseMessage]) -> list[str]:
+    return [m.content for m in messages if isinstance(m, HumanMessage)]
+
+
+def todos_added(messages: list[BaseMessage]) -> int:
+    return sum(isinstance(m, ToolMessage) and TODO_ADDED in m.content for m in messages)
+
+
+async def test_reject_turns_the_second_text_away(tutorial_client: LangGraphClient) -> None:
+    first = "Add a ToDo to follow-up with DI Repairs."
+    second = "Add a ToDo to mount dresser to the wall."
+    thread_id = (await tutorial_client.threads.create())["thread_id"]
+
+    run = await send(tutorial_client, thread_id, first)
+    with pytest.raises(httpx.HTTPStatusError) as refused:
+        await send(tutorial_client, thread_id, second, "reject")
+
+    assert refused.value.response.status_code == 409
+    assert str(refused.value).startswith(REJECTED)  # the tutorial prints it after "Failed to ..."
+    messages = await messages_after(tutorial_client, thread_id, run["run_id"])
+    assert said_by_user(messages) == [first]
+    assert todos_added(messages) == 1
+
+
+async def test_enqueue_answers_both_texts_in_order(tutorial_client: LangGraphClient) -> None:
+    first = "Send Erik his t-shirt gift this weekend."
+    second = "Get cash and pay nanny for 2 weeks. Do this by Friday."
+    thread_id = (await tutorial_client.threads.create())["thread_id"]
+
+    first_run = await send(tutorial_client, thread_id, first)
+    second_run = await send(tutorial_client, thread_id, second, "enqueue")
+
+    messages = await messages_after(tutorial_client, thread_id, second_run["run_id"])
+    assert said_by_user(messages) == [first, second]
+    assert todos_added(messages) == 2
+    assert (await tutorial_client.runs.get(thread_id, first_run["run_id"]))["status"] == "success"
+
+
+async def test_interrupt_keeps_the_first_text_without_its_answer(
+    tutorial_client: LangGraphClient,
+) -> None:
+    first = "Give me a summary of my ToDos due tomrrow."  # sic, as in the tutorial
+    second = "Never mind, create a ToDo to Order Ham for Thanksgiving by next Friday."
+    thread_id = (await tutorial_client.threads.create())["thread_id"]
+
+    interrupted_run = await send(tutorial_client, thread_id, first)
+    await run_status(tutorial_client, thread_id, interrupted_run["run_id"], "running")
+    await state_has(tutorial_client, thread_id, f"human:{first}")
+    second_run = await send(tutorial_client, thread_id, second, "interrupt")
+
+    messages = await messages_after(tutorial_client, thread_id, second_run["run_id"])
+    run_1 = await tutorial_client.runs.get(thread_id, interrupted_run["run_id"])
+    assert run_1["status"] == "interrupted"
+    assert [m.type for m in messages[:2]] == ["human", "human"]  # run 1 never got to reply
+    assert said_by_user(messages) == [first, second]
+
+
+async def test_rollback_forgets_the_first_text_and_its_run(
+    tutorial_client: LangGraphClient,
+) -> None:
+    first = "Add a ToDo to call to make appointment at Yoga."
+    second = "Actually, add a ToDo to drop by Yoga in person on Sunday."
+    thread_id = (await tutorial_client.threads.create())["thread_id"]
+
+    rolled_back_run = await send(tutorial_client, thread_id, first)
+    second_run = await send(tutorial_client, thread_id, second, "rollback")
+
+    messages = await messages_after(tutorial_client, thread_id, second_run["run_id"])
+    assert said_by_user(messages) == [second]
+    with pytest.raises(httpx.HTTPStatusError) as gone:
+        await tutorial_client.runs.get(thread_id, rolled_back_run["run_id"])
+    assert gone.value.response.status_code == 404

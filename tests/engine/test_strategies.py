@@ -1,6 +1,8 @@
 """Each strategy × {thread idle, run 1 running, run 1 still pending, several runs pending}.
 
-Expected outcomes are the LangGraph server's, measured (reference notes §2.2–2.4).
+Expected outcomes are the ones measured on the LangGraph server: on an idle thread every strategy
+just queues the run; a new run cancels *every* inflight run (running and pending) with its own
+strategy; a pending run that is interrupted never executes, a rolled-back one is deleted.
 """
 
 from __future__ import annotations

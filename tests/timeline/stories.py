@@ -1,4 +1,4 @@
-"""Hand-written thread stories per STORY_CONTRACT.md, with fixed times, for model/why/render tests.
+"""Hand-written thread stories per docs/story.md, with fixed times, for model/why/render tests.
 
 `Story` writes events the way the engine will (seq 1, 2, …; ISO times with ms) so the same lists
 can be replaced by captured engine stories once the engine serves them. The scenario functions

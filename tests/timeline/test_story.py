@@ -1,5 +1,5 @@
 """The model on real stories: events captured from the engine that serves the thread story
-(STORY_CONTRACT.md), and — where the session's engine serves it — stories read live."""
+(docs/story.md), and — where the session's engine serves it — stories read live."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 The engine is our embedded server in a background thread (`doubletext.engine_thread`) with a
 fast pace; `DOUBLETEXT_TUI_TEST_URL` points the tests at another LangGraph server instead.
 Tests marked `requires_story` run only where the live engine serves the thread's story
-(STORY_CONTRACT.md): the probe asks the engine, so they start running once it does.
+(docs/story.md): the probe asks the engine, so they start running once it does.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def _story_capability(request: pytest.FixtureRequest) -> None:
         return
     probe = request.getfixturevalue("engine")
     if not probe.serves_story:
-        pytest.skip("the live engine does not serve the thread story (STORY_CONTRACT.md) yet")
+        pytest.skip("the live engine does not serve the thread story (docs/story.md) yet")
 
 
 class RecordingApp(DoubletextApp):

@@ -1,4 +1,4 @@
-"""Thread stories as the engine serves them (STORY_CONTRACT.md), for the reducer's tests.
+"""Thread stories as the engine serves them (docs/story.md), for the reducer's tests.
 
 Written event by event from the contract: the tutorial's four double texts on one thread
 (reject, enqueue, interrupt, rollback), a cancel by hand, a crash resume, and another client's

@@ -93,3 +93,17 @@ def test_a_run_created_after_the_poll_was_sent_is_not_taken_for_rolled_back() ->
     assert log.entries["l1"].fate is Fate.QUEUED
     log.apply_runs([], now=12.0, since=parse_ts(run(A, "pending", "11")["created_at"]))
     assert log.entries["l1"].fate is Fate.ROLLED_BACK
+
+
+def test_policy_causes_and_what_runs_list_says_of_a_policy_run() -> None:
+    taken = Cause("taken", run_id=A)
+    assert describe(Fate.INTERRUPTED, taken, short) == "taken in by run aaaaaaaa (steer)"
+    replaced = Cause("replaced")
+    assert (
+        describe(Fate.INTERRUPTED, replaced, short) == "replaced by a newer message (keep latest)"
+    )
+    log = ThreadLog()
+    [entry] = log.apply_runs([run(A, "running", "01", metadata={"policy": "auto"})], 10.0)
+    assert (entry.policy, entry.started) == ("auto", 10.0)  # first seen running now
+    log.apply_runs([run(A, "running", "01")], 12.0)
+    assert entry.started == 10.0

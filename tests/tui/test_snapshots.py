@@ -12,6 +12,7 @@ from __future__ import annotations
 from tests.tui.conftest import Engine, RecordingApp
 from tests.tui.helpers import fate_of, idle, ready, replies, say, turn, wait_until
 from tui.runstate import Fate
+from tui.widgets.why import WhyLine
 
 SMALL, LARGE = (80, 24), (160, 48)
 FIRST, SECOND = "Add a ToDo to buy milk", "Add a ToDo to buy oat milk instead"
@@ -43,8 +44,10 @@ async def two_messages(pilot, key: str) -> None:
 
 
 async def settled(pilot) -> None:
+    """Idle, reply 2 shown, and the double text's why line said (once the thread is quiet)."""
     app = pilot.app
     await wait_until(pilot, lambda: idle(app) and replies(app, SECOND), 30, "reply 2")
+    await wait_until(pilot, lambda: app.chat.query(WhyLine), 10, "the why")
     await pilot.pause(0.3)
 
 

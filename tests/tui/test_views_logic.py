@@ -1,4 +1,5 @@
-"""Pure helpers behind the views: history layout, labels, chunks, export, strategies, prefs."""
+"""Pure helpers behind the views: history layout, labels, chunks, export, strategies, prefs,
+a policy's badge and note."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from tui.export import ExportTurn, to_markdown
 from tui.history import compose, kept_after
 from tui.message_chunks import AIDelta, ToolCallState, ToolResult, parse_message, text_of
 from tui.prefs import LastThreads
-from tui.runstate import Fate, ThreadLog
+from tui.runstate import Entry, Fate, ThreadLog
 from tui.strategies import STRATEGIES, describe
 from tui.text import ShortIds, clip, distinct_labels, short_id
+from tui.widgets.policy_note import PolicyNote
+from tui.widgets.transcript import sent_with
 
 
 def human(mid: str, text: str) -> dict:
@@ -137,3 +140,23 @@ def test_last_thread_is_remembered_per_engine_and_user(tmp_path: Path) -> None:
     assert path.stat().st_mode & 0o777 == 0o600
     path.write_text("not json")
     assert LastThreads(path).get("http://a", "me") is None
+
+
+def test_a_policy_message_says_what_was_sent_and_why() -> None:
+    entry = Entry("k", "hi", "preset:search", policy="preset:search")
+    assert sent_with(entry) == "search preset"  # not decided yet
+    entry.strategy = "rollback"
+    assert sent_with(entry) == "search preset → rollback"
+    assert sent_with(Entry("k", "hi", "interrupt")) == "interrupt"
+    note = PolicyNote("auto")
+    note.decided("run 1 has run 2.1 s: younger than 5 s → rollback", ["1. POST …"])
+    assert note.title_text() == "why: run 1 has run 2.1 s: younger than 5 s → rollback"
+    note.step("1. POST …", "run 1a2b3c4d created")
+    note.finished("created", "", [])
+    assert note.title_text().endswith("→ rollback · 0 SDK calls")
+    assert "did:\n  1. POST … → run 1a2b3c4d created" in note.detail_text()
+    note.decided("thread busy → you choose", [])
+    note.finished("created", "2: interrupt", [])
+    assert (
+        note.title_text() == "why: thread busy → you choose → you chose 2: interrupt · 0 SDK calls"
+    )

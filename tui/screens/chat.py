@@ -30,6 +30,8 @@ from tui.timeline.model import Bounce
 from tui.widgets.composer import Composer
 from tui.widgets.header import InfoBar
 from tui.widgets.picker import StrategyPicker
+from tui.widgets.policy_note import PolicyNote
+from tui.widgets.retry_countdown import RetryCountdown
 from tui.widgets.runs import RunPanel
 from tui.widgets.timeline import TimelineView
 from tui.widgets.timeline_pane import TimelinePane
@@ -60,6 +62,7 @@ class ChatScreen(Screen[None]):
         self.short = ShortIds(stable_ids)
         self.stable_ids = stable_ids
         self.shown_thread: str | None = None  # the thread whose ThreadLoaded is on screen
+        self.plans: set[str] = set()  # entries whose client-policy plan is still running
 
     @property
     def chat_app(self) -> DoubletextApp:
@@ -74,6 +77,7 @@ class ChatScreen(Screen[None]):
                 yield TimelinePane(
                     lambda: self.chat_app.backend.client, stable=self.stable_ids, id="timeline-pane"
                 )
+                yield RetryCountdown(id="retry")
                 yield StrategyPicker(id="picker")
                 yield Static("", id="held", markup=False)
                 yield Composer(id="composer")
@@ -155,8 +159,10 @@ class ChatScreen(Screen[None]):
         """Leaving a thread: empty the views until the next one is loaded."""
         self.shown_thread = None
         self.short.forget()
+        self.plans.clear()
         self.query_one(TimelinePane).reset(None)
         await self.query_one(Transcript).remove_children(WhyLine)
+        self.query_one(RetryCountdown).stop()  # a plan of the thread left is cancelled with it
         await self.query_one(Transcript).load([], {}, self.short)
         self.query_one(RunPanel).reset([])
         self.query_one(TodoPanel).show([])
@@ -192,11 +198,17 @@ class ChatScreen(Screen[None]):
     @on(msg.RunAccepted)
     @on(msg.FateChanged)
     @on(msg.Rejected)
+    @on(msg.Withdrawn)
     async def _on_entry(self, message: msg.MessageSent) -> None:
         if self.stale(message):
             return
         self._runs_put(message.entry)
         await self._turn_for(message.entry)
+        entry, cut_by = message.entry, {"taken": "steer", "replaced": "keep latest"}
+        if entry.run_id and entry.cause is not None and entry.cause.kind in cut_by:
+            name = cut_by[entry.cause.kind]  # a client policy cancelled this run
+            steered = [entry.run_id] if name == "steer" else []
+            self.query_one(TimelinePane).cancelled_by({entry.run_id: name}, steered)
 
     @on(msg.ReplyDelta)
     def _on_reply_delta(self, message: msg.ReplyDelta) -> None:
@@ -221,6 +233,38 @@ class ChatScreen(Screen[None]):
         turn = None if self.stale(message) else self.query_one(Transcript).turn(message.key)
         if turn is not None:
             await turn.settle(message.kept)
+
+    # -- client policies: why, steps, calls, the retry countdown ------------------------------
+
+    def _note(self, message: msg.SessionMessage, key: str, policy: str = "") -> PolicyNote | None:
+        turn = None if self.stale(message) else self.query_one(Transcript).turn(key)
+        return None if turn is None else turn.policy_note(policy)
+
+    @on(msg.PolicyDecided)
+    def _on_policy_decided(self, message: msg.PolicyDecided) -> None:
+        note = self._note(message, message.key, message.policy)
+        if note is not None:
+            note.decided(message.why, message.steps)
+
+    @on(msg.PolicyStep)
+    def _on_policy_step(self, message: msg.PolicyStep) -> None:
+        note = self._note(message, message.key)
+        if note is not None:
+            note.step(message.step, message.result)
+
+    @on(msg.PolicyFinished)
+    def _on_policy_finished(self, message: msg.PolicyFinished) -> None:
+        note = self._note(message, message.key)
+        if note is not None:
+            note.finished(message.status, message.chose, message.calls)
+
+    @on(msg.RetryWaiting)
+    def _on_retry_waiting(self, message: msg.RetryWaiting) -> None:
+        countdown = self.query_one(RetryCountdown)
+        if message.wait is None or self.stale(message):
+            countdown.stop()
+        else:
+            countdown.start(message.wait)
 
     @on(msg.TodosChanged)
     def _on_todos(self, message: msg.TodosChanged) -> None:
@@ -253,20 +297,35 @@ class ChatScreen(Screen[None]):
     async def _on_story_event(self, message: msg.StoryEvent) -> None:
         if self.stale(message):
             return
-        pane = self.query_one(TimelinePane)
-        pane.fold(message.event)
-        await self._say_whys(pane.new_whys())
+        self.query_one(TimelinePane).fold(message.event)
+        await self._say_whys()
 
     @on(msg.TimelineBuilt)
     async def _on_timeline_built(self, message: msg.TimelineBuilt) -> None:
         if self.stale(message):
             return
-        pane = self.query_one(TimelinePane)
-        pane.show(message.timeline, message.view)
+        self.query_one(TimelinePane).show(message.timeline, message.view)
         if message.quiet:  # only then is what it says final (see ClientRecorder)
-            await self._say_whys(pane.new_whys())
+            await self._say_whys()
 
-    async def _say_whys(self, whys: list[tuple[str, str]]) -> None:
+    @on(msg.PolicyDecided)
+    def _plan_started(self, message: msg.PolicyDecided) -> None:
+        if not self.stale(message):
+            self.plans.add(message.key)
+
+    @on(msg.PolicyFinished)
+    @on(msg.Withdrawn)
+    async def _plan_ended(self, message: msg.PolicyFinished | msg.Withdrawn) -> None:
+        key = message.key if isinstance(message, msg.PolicyFinished) else message.entry.key
+        self.plans.discard(key)
+        if not self.stale(message):
+            await self._say_whys()
+
+    async def _say_whys(self) -> None:
+        """Each settled double text's why, once; an API cancel's waits while a client policy's
+        plan runs (it may be the policy's own cancel: steer, keep latest)."""
+        pane = self.query_one(TimelinePane)
+        whys = pane.new_whys(lambda key: key.startswith("cancel:") and bool(self.plans))
         transcript = self.query_one(Transcript)
         for key, line in whys:
             await place_why(transcript, WhyLine(key, line), self._why_anchor(key))

@@ -245,6 +245,9 @@ class Timeline:
     first_at: float | None = None
     last_at: float | None = None
     version: int = 0  # bumped on every change: cheap "did anything change" for views
+    cancelled_by: dict[str, str] = field(default_factory=dict)
+    """Run id → who sent its API cancel when the app knows it was not a key (a client policy:
+    `steer`, `keep latest`); else an API cancel is the app's Esc or Ctrl+B."""
 
     @classmethod
     def from_events(cls, events: Iterable[Mapping[str, Any]], **kwargs: Any) -> Timeline:
@@ -299,7 +302,9 @@ class Timeline:
         if cut.kind == "superseded":
             label = f"{self.name(cut.by_run)} ({cut.strategy or '?'})"
         elif cut.kind == "cancel":
-            label = CANCEL_KEYS.get(cut.action, f"cancel ({cut.action})")
+            label = self.cancelled_by.get(lane.run_id) or CANCEL_KEYS.get(
+                cut.action, f"cancel ({cut.action})"
+            )
         elif cut.kind == "disconnect":
             label = "client disconnected"
         elif cut.kind == "shutdown":

@@ -22,7 +22,8 @@ from tui.policies.runner import RetryWait
 
 def countdown_text(wait: RetryWait, now: float) -> str:
     left = max(wait.deadline - now, 0.0)
-    return f"409: thread busy — retry {wait.attempt}/{wait.of} in {left:.1f} s (click to cancel)"
+    retry = f"retry {wait.attempt}/{wait.of} in {left:.1f} s"
+    return f"409: thread busy — {retry} (Esc or click: send nothing)"
 
 
 class RetryCountdown(Static):

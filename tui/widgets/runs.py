@@ -26,6 +26,7 @@ FATE_STYLE: dict[Fate, str] = {
     Fate.INTERRUPTED: "magenta",
     Fate.ROLLED_BACK: "dim strike",
     Fate.REJECTED: "red",
+    Fate.WITHDRAWN: "dim",
     Fate.ERROR: "bold red",
     Fate.TIMEOUT: "red",
 }

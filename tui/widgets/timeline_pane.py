@@ -10,7 +10,7 @@ tests) the model is drawn with pinned times, and built from a canonical client v
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from textual import on
@@ -36,6 +36,7 @@ class TimelinePane(VerticalScroll, can_focus=False):
         self.model = Timeline()
         self.shown = self.model  # what is drawn: the model, or its pinned copy
         self.said: set[str] = set()
+        self.policy_cuts: dict[str, str] = {}  # run id → the client policy that cancelled it
 
     def compose(self) -> ComposeResult:
         yield TimelineView(self.model, id="timeline")
@@ -50,7 +51,7 @@ class TimelinePane(VerticalScroll, can_focus=False):
 
     def reset(self, thread_id: str | None) -> None:
         """Another thread: an empty timeline, nothing said yet."""
-        self.said = set()
+        self.said, self.policy_cuts = set(), {}
         self.query_one(CheckpointView).display = False
         self.show(Timeline(thread_id=thread_id))
 
@@ -68,6 +69,7 @@ class TimelinePane(VerticalScroll, can_focus=False):
         self._draw()
 
     def _draw(self) -> None:
+        self.model.cancelled_by.update(self.policy_cuts)
         if self.stable:
             self.shown = pin_times(self.model)
             end = self.shown.last_at or 0.0
@@ -76,9 +78,19 @@ class TimelinePane(VerticalScroll, can_focus=False):
             self.shown = self.model
         self.view.show(self.shown)
 
-    def new_whys(self) -> list[tuple[str, str]]:
-        """`(key, line)` for each double text that settled since the last call."""
-        found = settled_whys(self.shown, self.said)
+    def cancelled_by(self, who: Mapping[str, str], steered: Iterable[str] = ()) -> None:
+        """Runs a client policy cancelled (`who` names the policy for the ✂ label). A steered
+        run's message was taken in by another run: its policy note says so, and a why line
+        ("never added to the thread") would be wrong, so it gets none."""
+        self.said.update(f"cancel:{run_id}" for run_id in steered)
+        if any(self.policy_cuts.get(run_id) != name for run_id, name in who.items()):
+            self.policy_cuts.update(who)
+            self._draw()
+
+    def new_whys(self, hold: Callable[[str], bool] = lambda key: False) -> list[tuple[str, str]]:
+        """`(key, line)` for each double text that settled since the last call (those `hold`
+        keeps back are offered again next time)."""
+        found = [(k, line) for k, line in settled_whys(self.shown, self.said) if not hold(k)]
         self.said.update(key for key, _ in found)
         return found
 

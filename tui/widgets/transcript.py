@@ -20,11 +20,13 @@ from tui.history import TurnSpec
 from tui.message_chunks import ToolCallState, text_of
 from tui.runstate import FINAL, Entry, Fate, badge
 from tui.text import first_line
+from tui.widgets.policy_note import PolicyNote, policy_title
 from tui.widgets.reply import Reply
 
 WELCOME = (
     "How to double text: send a message (Enter), and while its reply streams, send another. "
-    "The strategy (F1–F4) decides what the server does with the second one.\n"
+    "The strategy (F1–F4) decides what the server does with the second one; a policy (F9) "
+    "decides for you, message by message.\n"
     "Too fast? F6 slows the model down. Or type message 2 first and hold it with Ctrl+L, "
     "send message 1, then fire message 2 with F5 whenever you like."
 )
@@ -33,7 +35,7 @@ WELCOME = (
 NOT_KEPT = {
     Fate.INTERRUPTED: "✂ streamed before the interrupt, not kept by the server (Ctrl+F hides)",
     Fate.ROLLED_BACK: "✂ streamed before the rollback, not kept by the server (Ctrl+F hides)",
-}
+}  # (a steered turn is `done`: what moved to the run that took it in is removed, not dimmed)
 
 
 class ToolLine(Collapsible):
@@ -55,6 +57,15 @@ class ToolLine(Collapsible):
 
 def fate_class(fate: Fate) -> str:
     return "-" + fate.name.lower().replace("_", "-")
+
+
+def sent_with(entry: Entry) -> str:
+    """`rollback`, or for a policy's message `auto → rollback` (the policy alone until it has
+    decided)."""
+    if not entry.policy:
+        return entry.strategy
+    title = policy_title(entry.policy)
+    return title if entry.strategy == entry.policy else f"{title} → {entry.strategy}"
 
 
 class Turn(Vertical):
@@ -84,7 +95,9 @@ class Turn(Vertical):
         self.add_class(fate_class(entry.fate))
         words = badge(entry, short)
         final_with_cause = entry.fate in FINAL and entry.cause is not None
-        self._badge = f"{entry.strategy} · {entry.fate if final_with_cause else words}"
+        taken = entry.cause is not None and entry.cause.kind == "taken"  # steer
+        fate = "taken in" if taken else entry.fate
+        self._badge = f"{sent_with(entry)} · {fate if final_with_cause else words}"
         self.cause_text = f"↳ {words}" if final_with_cause else ""
         if entry.text and entry.text != self.text:
             self.text = entry.text
@@ -97,6 +110,14 @@ class Turn(Vertical):
     @property
     def badge_text(self) -> str:
         return self._badge
+
+    def policy_note(self, policy: str) -> PolicyNote:
+        """The note saying why the policy chose what it did (mounted under the cause line)."""
+        note = next(iter(self.query(PolicyNote)), None)
+        if note is None:
+            note = PolicyNote(policy)
+            self.mount(note, after=self.query_one(".cause"))
+        return note
 
     def replies(self) -> list[Reply]:
         return list(self.query(Reply))

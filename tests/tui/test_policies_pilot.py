@@ -1,0 +1,237 @@
+"""Each client policy through the app (tui/policies wired into the session), on the real
+embedded engine: picked with its keys, double texted, and what the transcript, the run panel and
+the server then show.
+
+Most use the `slow` bench graph (2 s, then `reply to: <msg>`), so message 1 is reliably still
+running when the next goes out; steer uses the todo assistant at a pace that keeps its first
+model call going while message 2 is queued.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.tui.helpers import (
+    fate_of,
+    idle,
+    ready,
+    replies,
+    run_panel,
+    say,
+    turn,
+    turns,
+    wait_until,
+)
+from tui.app import DoubletextApp
+from tui.runstate import Fate
+from tui.text import short_id
+from tui.widgets.ask_dialog import AskDialog
+from tui.widgets.composer import Composer
+from tui.widgets.picker import StrategyPicker
+from tui.widgets.policy_note import PolicyNote
+from tui.widgets.retry_countdown import RetryCountdown
+from tui.widgets.timeline_pane import TimelinePane
+from tui.widgets.why import WhyLine
+
+SIZE = (150, 40)
+
+
+def note(app: DoubletextApp, text: str) -> PolicyNote:
+    return turn(app, text).query_one(PolicyNote)
+
+
+def run_of(app: DoubletextApp, text: str) -> str | None:
+    """The run id behind the (first) turn showing `text`."""
+    return app.session.log.entries[turn(app, text).key].run_id
+
+
+async def runs(app: DoubletextApp) -> list[dict[str, Any]]:
+    found = await app.backend.client.runs.list(app.thread_id or "", limit=100)
+    return sorted((dict(r) for r in found), key=lambda r: r["created_at"])
+
+
+async def start(pilot, *keys: str, first: str = "one") -> None:
+    """Pick the policy with `keys`, send `first` (the thread is idle: a plain send) and wait
+    until its run is running."""
+    app = pilot.app
+    await ready(pilot)
+    await pilot.press(*keys)
+    await say(pilot, first)
+    await wait_until(pilot, lambda: fate_of(app, first) is Fate.RUNNING, 20, f"{first} running")
+
+
+async def test_keep_latest_leaves_at_most_one_waiting(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, "f9", "5")
+        assert app.strategy == "keep-latest"
+        await say(pilot, "two")
+        await wait_until(pilot, lambda: fate_of(app, "two") is Fate.QUEUED, 10, "two queued")
+        await say(pilot, "three")
+        await wait_until(pilot, lambda: fate_of(app, "three") is Fate.QUEUED, 10, "three queued")
+        waiting = [r["run_id"] for r in await runs(app) if r["status"] == "pending"]
+        assert waiting == [run_of(app, "three")]  # two was cancelled before three was sent
+        await wait_until(pilot, lambda: fate_of(app, "two") is Fate.INTERRUPTED, 10)
+        assert turn(app, "two").cause_text == "↳ replaced by a newer message (keep latest)"
+        assert "still waiting → replaced by this one" in note(app, "three").why
+        await wait_until(pilot, lambda: idle(app) and replies(app, "three"), 30, "reply 3")
+        assert replies(app, "one") == ["reply to: one"] and replies(app, "two") == []
+        assert run_panel(app) == {"one": "done", "two": "interrupted", "three": "done"}
+        assert [r["status"] for r in await runs(app)] == ["success", "interrupted", "success"]
+        # The timeline names the policy that cut run 2, and its why says so (not "Esc").
+        pane = app.chat.query_one(TimelinePane)
+        await wait_until(pilot, lambda: any("Keep latest" in w for w in whys(app)), 10, "why")
+        assert pane.shown.cut_label(pane.shown.ordered()[1]) == "keep latest"
+        assert not any(w.startswith("Esc") for w in whys(app))
+
+
+async def test_merge_leaves_one_message_with_both_texts(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, "f9", "4", first="buy milk")
+        await say(pilot, "call mom")
+        merged = "Context: buy milk\n\nCurrent request: call mom"
+        await wait_until(pilot, lambda: fate_of(app, "buy milk") is Fate.ROLLED_BACK, 10)
+        await wait_until(pilot, lambda: idle(app) and replies(app, merged), 30, "the reply")
+        assert "folded in as context, sent with rollback" in note(app, merged).why
+        assert turn(app, merged).strategy == "rollback"
+        messages = await app.backend.messages(app.thread_id or "")
+        assert [m["type"] for m in messages] == ["human", "ai"]
+        assert messages[0]["content"] == merged
+        assert replies(app, merged) == [f"reply to: {merged}"]
+        (run,) = await runs(app)  # message 1's run was rolled back: deleted
+        assert run["run_id"] == run_of(app, merged)
+
+
+async def test_retry_counts_down_is_cancellable_and_succeeds_once_run_one_ends(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, "f9", "3")
+        countdown = app.chat.query_one(RetryCountdown)
+        composer = app.chat.query_one(Composer)
+        await say(pilot, "two")
+        await wait_until(pilot, lambda: countdown.wait is not None, 10, "the countdown")
+        assert countdown.display and "retry 1/3 in" in str(countdown.render())
+        await pilot.press("escape")  # cancels the countdown, not run 1
+        await wait_until(pilot, lambda: fate_of(app, "two") is Fate.WITHDRAWN, 5, "withdrawn")
+        assert not countdown.display and fate_of(app, "one") is Fate.RUNNING
+        assert composer.value == "two" and composer.cursor_position == 3
+        assert len(await runs(app)) == 1  # nothing was sent after the 409
+
+        await pilot.press("enter")  # again, and this time let it retry
+        await wait_until(pilot, lambda: countdown.wait is not None, 10, "the countdown")
+        withdrawn, sent = [t for t in turns(app) if t.text == "two"]
+        await wait_until(pilot, lambda: idle(app) and sent.replies(), 30, "reply 2")
+        assert not countdown.display
+        assert withdrawn.fate is Fate.WITHDRAWN and sent.fate is Fate.DONE
+        assert [r.full_text for r in sent.replies()] == ["reply to: two"]
+        done = sent.query_one(PolicyNote)
+        assert done.status == "created"
+        assert any("409" in line for line in done.done) and done.done[-1].endswith("created")
+        assert [c.status for c in done.calls if c.method == "POST"][-1] == 200
+        assert [r["status"] for r in await runs(app)] == ["success", "success"]
+
+
+async def test_steer_answers_both_in_one_reply_and_shows_the_taken_run(make_app) -> None:
+    first, second = "Add a ToDo to buy milk", "Add a ToDo to call mom"
+    app = make_app("task_maistro", base_pace=0.6)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, "f9", "6", first=first)
+        app.chat.query_one(Composer).value = second  # in well before run 1's tool step ends
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: idle(app) and replies(app, second), 30, "the reply")
+        assert "takes this in at its next model call" in note(app, second).why
+        taken = turn(app, second)
+        taker = run_of(app, first) or ""
+        short = short_id(taker, app.session.log.run_ids())
+        assert taken.cause_text == f"↳ taken in by run {short} (steer)"
+        assert taken.badge_text == "steer → enqueue · taken in"
+        (reply,) = replies(app, second)  # one reply, after the message it took in …
+        assert "Buy milk" in reply and "Call mom" in reply  # … answers both
+        assert replies(app, first) == []
+        assert [r["status"] for r in await runs(app)] == ["success", "interrupted"]
+        # On the timeline run 2 was cut by steer; no why claims its message never arrived.
+        pane = app.chat.query_one(TimelinePane)
+        await wait_until(pilot, lambda: pane.shown.ordered()[1].cut is not None, 10, "the cut")
+        assert pane.shown.cut_label(pane.shown.ordered()[1]) == "steer"
+        await pilot.pause(0.3)
+        assert not any("never added" in w for w in whys(app))
+
+
+async def test_auto_picks_by_age_and_says_why(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, "f9", "1")
+        await say(pilot, "two")
+        await wait_until(pilot, lambda: fate_of(app, "one") is Fate.ROLLED_BACK, 10)
+        why = note(app, "two").why
+        assert re.fullmatch(r"run \w{8} has run \d+\.\d s: younger than 5 s → rollback", why)
+        assert turn(app, "two").badge_text.startswith("auto → rollback · ")
+        await wait_until(pilot, lambda: idle(app) and replies(app, "two"), 30, "reply 2")
+        title = str(note(app, "two").title)
+        assert title.startswith(f"why: {why}") and title.endswith(" · 3 SDK calls")
+
+
+async def test_ask_offers_the_four_strategies_on_keys_1_to_4(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, "f9", "2")
+        assert not isinstance(app.screen, AskDialog)  # idle: it just sent
+        composer = app.chat.query_one(Composer)
+
+        async def answer(text: str, key: str) -> None:
+            composer.value = text
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, AskDialog), 10, "the dialog")
+            assert "What should happen to your new message?" in str(
+                app.screen.query_one("#ask-question").render()
+            )
+            await pilot.press(key)
+            await wait_until(pilot, lambda: not isinstance(app.screen, AskDialog), 5)
+
+        await answer("two", "1")  # enqueue
+        await wait_until(pilot, lambda: fate_of(app, "two") is Fate.QUEUED, 10)
+        await answer("three", "4")  # reject: 409, the text comes back
+        await wait_until(pilot, lambda: fate_of(app, "three") is Fate.REJECTED, 10)
+        assert composer.value == "three"
+        await answer("four", "3")  # rollback: one and two erased
+        await wait_until(pilot, lambda: fate_of(app, "four") is Fate.RUNNING, 10)
+        await answer("five", "2")  # interrupt four
+        await wait_until(pilot, lambda: idle(app) and replies(app, "five"), 30, "reply 5")
+        shown = run_panel(app)
+        assert shown.pop("one") in ("done", "rolled back")  # it may end before four is sent
+        assert shown == {
+            "two": "rolled back",
+            "three": "rejected",
+            "four": "interrupted",
+            "five": "done",
+        }
+        assert str(note(app, "five").title).startswith("why: thread busy (run ")
+        assert "→ you chose 2: interrupt" in str(note(app, "five").title)
+
+
+async def test_a_preset_chosen_by_name_in_the_palette(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.2)
+        await pilot.press(*("space" if c == " " else c for c in "search preset"))
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.strategy == "preset:search", 5, "the preset")
+        picker = app.chat.query_one(StrategyPicker)
+        assert str(picker.query_one("#chip-preset").render()) == "search"
+        await start(pilot, first="hotels in Paris")
+        await say(pilot, "hotels in Tokyo")
+        await wait_until(pilot, lambda: idle(app) and replies(app, "hotels in Tokyo"), 30)
+        assert fate_of(app, "hotels in Paris") is Fate.ROLLED_BACK
+        assert note(app, "hotels in Tokyo").why == (
+            "scenario search → rollback: the user changed what to search for; "
+            "the old results are useless"
+        )
+
+
+def whys(app: DoubletextApp) -> list[str]:
+    return [w.line for w in app.chat.query(WhyLine)]
