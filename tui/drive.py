@@ -29,6 +29,21 @@ async def wait_until(
     raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
 
 
+async def steady(pilot: Pilot, timeout: float = 10.0, quiet: float = 0.2) -> None:
+    """Let the app run until what it draws stops changing: the same screen twice, `quiet` s
+    apart. A snapshot taken as soon as the model is settled can still catch a layout pass in
+    flight under load (a Markdown block mounted but not yet measured)."""
+    deadline = time.monotonic() + timeout
+    before = pilot.app.export_screenshot()
+    while time.monotonic() < deadline:
+        await pilot.pause(quiet)
+        now = pilot.app.export_screenshot()
+        if now == before:
+            return
+        before = now
+    raise AssertionError(f"the screen kept changing for {timeout}s")
+
+
 def turns(app: DoubletextApp) -> list[Turn]:
     return app.chat.query_one(Transcript).turns()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tui.app import DoubletextApp
-from tui.drive import fate_of, idle, ready, replies, say, turn, turns, wait_until
+from tui.drive import fate_of, idle, ready, replies, say, steady, turn, turns, wait_until
 from tui.widgets.runs import RunPanel
 from tui.widgets.todos import TodoPanel
 
@@ -14,6 +14,7 @@ __all__ = [
     "replies",
     "run_panel",
     "say",
+    "steady",
     "todo_tasks",
     "turn",
     "turns",

@@ -5,7 +5,7 @@ preset names no run and no age)."""
 
 from __future__ import annotations
 
-from tests.tui.helpers import fate_of, idle, ready, replies, say, wait_until
+from tests.tui.helpers import fate_of, idle, ready, replies, say, steady, wait_until
 from tests.tui.test_snapshots import LARGE, SMALL, app_for
 from tui.runstate import Fate
 from tui.widgets.policy_menu import PolicyMenu
@@ -19,7 +19,7 @@ def test_policy_row_80x24(snap_compare, engine, tmp_path) -> None:
         await ready(pilot)
         await pilot.press("f9", "5")  # keep latest
         await wait_until(pilot, lambda: pilot.app.strategy == "keep-latest", 5)
-        await pilot.pause(0.3)
+        await steady(pilot)
 
     app = app_for(engine, "policy-row", tmp_path)
     assert snap_compare(app, run_before=run_before, terminal_size=SMALL)
@@ -30,7 +30,7 @@ def test_policy_menu_80x24(snap_compare, engine, tmp_path) -> None:
         await ready(pilot)
         await pilot.press("f9")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, PolicyMenu), 5)
-        await pilot.pause(0.3)
+        await steady(pilot)
 
     app = app_for(engine, "policy-menu", tmp_path)
     assert snap_compare(app, run_before=run_before, terminal_size=SMALL)
@@ -47,7 +47,7 @@ def test_why_line_after_a_preset_160x48(snap_compare, engine, tmp_path) -> None:
         await pilot.press("enter")
         await wait_until(pilot, lambda: idle(app) and replies(app, SECOND), 30, "reply 2")
         await wait_until(pilot, lambda: app.chat.query(WhyLine), 10, "the timeline's why")
-        await pilot.pause(0.3)
+        await steady(pilot)
 
     app = app_for(engine, "why", tmp_path)
     assert snap_compare(app, run_before=run_before, terminal_size=LARGE)

@@ -10,7 +10,7 @@ the story), and each picture is taken only once `wait_until` has seen the state 
 from __future__ import annotations
 
 from tests.tui.conftest import Engine, RecordingApp
-from tests.tui.helpers import fate_of, idle, ready, replies, say, turn, wait_until
+from tests.tui.helpers import fate_of, idle, ready, replies, say, steady, turn, wait_until
 from tui.runstate import Fate
 from tui.widgets.why import WhyLine
 
@@ -48,13 +48,13 @@ async def settled(pilot) -> None:
     app = pilot.app
     await wait_until(pilot, lambda: idle(app) and replies(app, SECOND), 30, "reply 2")
     await wait_until(pilot, lambda: app.chat.query(WhyLine), 10, "the why")
-    await pilot.pause(0.3)
+    await steady(pilot)
 
 
 def test_idle_80x24(snap_compare, engine, tmp_path) -> None:
     async def run_before(pilot) -> None:
         await ready(pilot)
-        await pilot.pause(0.3)
+        await steady(pilot)
 
     app = app_for(engine, "idle", tmp_path)
     assert snap_compare(app, run_before=run_before, terminal_size=SMALL)
@@ -74,7 +74,7 @@ def test_panels_after_interrupt_80x24(snap_compare, engine, tmp_path) -> None:
         await two_messages(pilot, "f2")
         await settled(pilot)
         await pilot.press("f7")
-        await pilot.pause(0.3)
+        await steady(pilot)
 
     app = app_for(engine, "panels", tmp_path)
     assert snap_compare(app, run_before=run_before, terminal_size=SMALL)
@@ -87,7 +87,7 @@ def test_running_with_queued_and_held_message_160x48(snap_compare, engine, tmp_p
         await wait_until(pilot, lambda: fate_of(app, SECOND) is Fate.QUEUED)
         app.query_one("#composer").value = "Never mind, show me my todos"
         await pilot.press("ctrl+l", "f2")
-        await pilot.pause(0.3)
+        await steady(pilot)
 
     app = app_for(engine, "queued", tmp_path)
     assert snap_compare(app, run_before=run_before, terminal_size=LARGE)
@@ -135,7 +135,7 @@ def test_mid_stream_after_interrupt_160x48(snap_compare, engine, tmp_path) -> No
         # Hidden here: how many of run 2's checkpoints the history read at run 1's end caught
         # depends on timing (tests/tui/test_timeline_pilot.py pictures settled timelines).
         app.chat.timeline = "hidden"
-        await pilot.pause(0.3)
+        await steady(pilot)
         assert fate_of(app, second) is Fate.RUNNING
 
     assert snap_compare(app, run_before=run_before, terminal_size=LARGE)

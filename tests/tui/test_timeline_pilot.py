@@ -28,7 +28,7 @@ from bench.timeline_bench import Cancel  # noqa: E402
 from doubletext.demo import SCENARIOS, Scenario  # noqa: E402
 from tests.timeline.checks import check_lanes_match_the_api, check_outcome  # noqa: E402
 from tests.tui.conftest import Engine, RecordingApp  # noqa: E402
-from tests.tui.helpers import fate_of, idle, ready, turn, turns, wait_until  # noqa: E402
+from tests.tui.helpers import fate_of, idle, ready, steady, turn, turns, wait_until  # noqa: E402
 from tui.client import Backend, NotServed  # noqa: E402
 from tui.message_chunks import AIDelta, parse_message  # noqa: E402
 from tui.runstate import FINAL, Fate  # noqa: E402
@@ -106,7 +106,7 @@ async def settled(pilot, count: int) -> None:
     await wait_until(pilot, lambda: idle(app) and len(whys(app)) >= count, 60, "the why")
     replies = lambda: [r for t in turns(app) for r in t.replies()]  # noqa: E731
     await wait_until(pilot, lambda: all(r.finished and r.caught_up for r in replies()), 10)
-    await pilot.pause(0.3)
+    await steady(pilot)
 
 
 def mask_store_keys(app: RecordingApp) -> None:
@@ -140,7 +140,7 @@ def test_scenario_with_the_timeline_160x48(snap_compare, engine, tmp_path, scena
         assert children.index(why) == children.index(second) + 1  # right after message 2
         mask_store_keys(app)
         app.clear_notifications()
-        await pilot.pause(0.1)
+        await steady(pilot)
 
     app = app_for(engine, scenario.strategy, tmp_path)
     assert snap_compare(app, run_before=run_before, terminal_size=LARGE)

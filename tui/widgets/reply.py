@@ -34,6 +34,20 @@ async def stop_quietly(stream: MarkdownStream) -> None:
             raise
 
 
+async def settled_appends(markdown: Markdown) -> None:
+    """Wait for an append the stopped stream left running.
+
+    Textual's `MarkdownStream.stop()` cancels its task while it awaits a *shielded*
+    `Markdown.append()`, so that append goes on after `stop()` returns. Had we called `update()`
+    at once, the stale append could run after it and write its older text into the last block
+    (a finished reply missing its last words, seen under load). The append holds the widget's
+    lock while it works; one loop turn lets it take the lock if it has not yet.
+    """
+    await asyncio.sleep(0)
+    async with markdown.lock:
+        pass
+
+
 def safe_cut(settled: str, chunk: str) -> int | None:
     """Index in `chunk` just after its last paragraph break that is outside a code fence."""
     index = chunk.rfind("\n\n")
@@ -106,6 +120,7 @@ class Reply(Vertical):
             stream, self._stream = self._stream, None
             await stop_quietly(stream)
             if self._live is not None:
+                await settled_appends(self._live)
                 await self._live.update(self._live_text)
 
     async def _settle(self) -> None:
@@ -119,6 +134,7 @@ class Reply(Vertical):
         if stream is not None:
             await stop_quietly(stream)
         if live is not None:
+            await settled_appends(live)
             await self.mount(Static(RichMarkdown(text), classes="settled"), before=live)
             await live.remove()
 
