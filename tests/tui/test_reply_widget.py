@@ -9,6 +9,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Markdown, Static
 
 from tui.widgets.reply import Reply, safe_cut
+from tui.widgets.transcript import Turn
 
 
 class Host(App[None]):
@@ -72,3 +73,34 @@ async def wait_for(pilot, predicate, timeout: float = 5.0) -> None:
     while not predicate():
         assert loop.time() < deadline, "timed out"
         await pilot.pause(0.02)
+
+
+class TurnHost(App[None]):
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Turn("k1", "Add a todo")
+
+
+async def test_settling_a_turn_completes_what_streaming_left_short() -> None:
+    """A reply that streamed only part of its text, and a tool call that streamed without its
+    arguments, show what the thread kept once the turn is settled."""
+    from tui.widgets.transcript import ToolLine
+
+    app = TurnHost()
+    async with app.run_test() as pilot:
+        turn = app.query_one(Turn)
+        await turn.reply("ai-1", "I've added it to your", whole=False)  # type: ignore[misc]
+        await turn.tool("ai-1:0", "UpdateMemory", "", "call")  # type: ignore[misc]
+        await turn.finish()
+        kept = {
+            "id": "ai-1",
+            "type": "ai",
+            "content": "I've added it to your ToDo list.",
+            "tool_calls": [{"name": "UpdateMemory", "args": {"update_type": "todo"}, "id": "c"}],
+        }
+        await turn.settle([kept])
+        await pilot.pause(0.1)
+        reply = turn.replies()[0]
+        assert reply.full_text == kept["content"]
+        assert reply.query_one(Markdown).source == kept["content"]
+        assert str(turn.query_one(ToolLine).title) == "UpdateMemory → todo"

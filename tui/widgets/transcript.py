@@ -173,6 +173,25 @@ class Turn(Vertical):
             if str(message.get("id")) not in present:
                 for mounting in self.add_message(message):
                     await mounting
+            else:
+                self._correct(message)
+
+    def _correct(self, message: Mapping[str, Any]) -> None:
+        """What streamed is only a preview: a chunk the stream dropped or delivered after the
+        run was settled must not leave a reply short of what the thread kept (seen under load:
+        a reply without its last words, a tool call without its arguments)."""
+        mid = str(message.get("id") or "")
+        text = text_of(message.get("content"))
+        reply = self._replies.get(mid)
+        stale = reply is not None and reply.parent is self and reply.full_text != text
+        if message.get("type") != "tool" and text and stale:
+            assert reply is not None
+            reply.replace(text)
+        for i, call in enumerate(message.get("tool_calls") or []):
+            state = ToolCallState(name=str(call.get("name") or ""), args=call.get("args") or {})
+            for line in self.query(ToolLine):
+                if line.widget_key == f"{mid}:{i}" and str(line.title) != state.title():
+                    line.set(state.title(), state.detail())
 
     def add_message(self, message: Mapping[str, Any]) -> list[AwaitMount]:
         """Render a stored message (history or settling) in full; returns mounts to await."""
