@@ -166,6 +166,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--max-concurrency", type=_positive_int, help="runs at once (default 16)")
     serve.add_argument(
+        "--story-retention",
+        type=_positive_int,
+        help="newest story events kept per thread (default 10000)",
+    )
+    serve.add_argument(
+        "--no-story",
+        action="store_true",
+        help="do not record threads' stories (only to measure what recording costs)",
+    )
+    serve.add_argument(
         "--log-level",
         default="warning",
         choices=("critical", "error", "warning", "info", "debug"),
@@ -203,6 +213,9 @@ def _serve(args: argparse.Namespace) -> int:
     )
     if args.max_concurrency:
         settings.max_concurrency = args.max_concurrency
+    if args.story_retention:
+        settings.story_retention = args.story_retention
+    settings.story = not args.no_story
     if not settings.config_path.is_file():
         return _fail(f"config file not found: {settings.config_path}", EXIT_USAGE)
     if args.api_key is None and API_KEY_ENV in os.environ:

@@ -37,6 +37,10 @@ class Settings:
     max_attempts: int = 3
     # Recursion limit applied when a run's config does not set one.
     default_recursion_limit: int = 25
+    # Keep each thread's story (docs/story.md); off only to measure what recording it costs.
+    story: bool = True
+    # The newest events of each thread's story kept (older ones are trimmed as runs end).
+    story_retention: int = 10_000
 
     def apply_model_env(self) -> None:
         """Hand pace/model to graphs through the environment (graphs must not import us)."""

@@ -38,6 +38,7 @@ from engine.storage.checkpoints import open_saver
 from engine.storage.db import open_database, verify_data_files
 from engine.storage.journal import JournalingStore, open_store
 from engine.storage.records import Records
+from engine.storage.story import Story
 from engine.threads import ThreadOps, check_uuid
 
 __all__ = ["Engine", "Event", "RunRequest"]
@@ -69,9 +70,11 @@ class Engine(AssistantOps, ThreadOps):
             closers.append(saver.conn)
             inner = await open_store(settings.data_dir / "store.db")
             closers.append(inner.conn)
-            store = JournalingStore(inner, conn)
+            records = Records(conn, Story(settings.story, settings.story_retention))
+            saver.listener = records.note_checkpoint
+            store = JournalingStore(inner, records)
             graphs = GraphRegistry.load(settings.config_path, saver, store)
-            services = Services(settings, Records(conn), saver, store, graphs, ChannelRegistry())
+            services = Services(settings, records, saver, store, graphs, ChannelRegistry())
             lifecycle = Lifecycle(services)
             scheduler = Scheduler(lifecycle)
             await scheduler.recover()

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.utils.uuid import uuid7
 from langgraph.errors import InvalidUpdateError
 
 from engine.errors import BadRequest, Conflict, InvalidInput, ThreadNotFound
+from engine.runs.events import Event
+from engine.runs.thread_stream import follow_thread
 from engine.state import empty_state, snapshot_to_dict
 from engine.storage.checkpoints import copy_thread_checkpoints
 
@@ -93,6 +96,22 @@ class ThreadOps:
             await self.lifecycle.delete_thread(new_id)  # crash-safe: recovery finishes it
             raise
         return await self._thread_row(new_id)
+
+    async def thread_story(
+        self, thread_id: str, after: int = 0, limit: int = 1000
+    ) -> list[dict[str, Any]]:
+        """The thread's story (docs/story.md): events with seq > after, oldest first."""
+        thread = await self._thread_row(thread_id)
+        return await self.records.story_events(thread["thread_id"], after, limit)
+
+    async def open_thread_stream(
+        self, thread_id: str, modes: Sequence[str], after: int = 0
+    ) -> AsyncIterator[Event]:
+        """Check the thread exists (raising now), then return its stream's events."""
+        thread_id = (await self._thread_row(thread_id))["thread_id"]
+        executing = self.lifecycle.executions
+        running = [r for r in await self.records.active_run_ids(thread_id) if r in executing]
+        return follow_thread(self.records, self.services.channels, thread_id, modes, after, running)
 
     async def side_effects(
         self, thread_id: str, run_id: str | None = None, limit: int = 1000, offset: int = 0
@@ -181,6 +200,9 @@ class ThreadOps:
             raise InvalidInput(f"cannot update state: {exc}") from exc
         await self.lifecycle.settle(thread_id, graph)
         configurable = new_config["configurable"]
+        await self.records.record_state_update(
+            thread_id, configurable.get("checkpoint_id"), as_node
+        )
         return {
             "checkpoint": configurable,
             "configurable": configurable,

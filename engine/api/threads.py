@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from engine import errors
 from engine.api.deps import engine_of
-from engine.api.responses import JSONResponse
+from engine.api.responses import JSONResponse, sse_response
 from engine.api.validation import (
     THREAD_STATUSES,
     Fields,
@@ -20,6 +20,7 @@ from engine.api.validation import (
     query_int,
     read_fields,
 )
+from engine.runs.thread_stream import parse_last_event_id, parse_modes
 
 
 def _thread_id(request: Request) -> str:
@@ -196,6 +197,41 @@ async def run_side_effects(request: Request) -> Response:
     return await _side_effects(request, path_uuid(request, "run_id", "run"))
 
 
+async def thread_story(request: Request) -> Response:
+    """The thread's story (ours, docs/story.md): what happened to its runs and why.
+
+    Oldest first; each `{seq, at, kind, thread_id, run_id, ...}`; rolled-back runs and rejected
+    double texts stay in it.
+
+    query: after: integer (seq to read after), limit: integer
+    200: [story event] · 404: unknown thread · 422: malformed id or query
+    """
+    events = await engine_of(request).thread_story(
+        _thread_id(request),
+        after=query_int(request, "after", 0),
+        limit=query_int(request, "limit", 1000, minimum=1, maximum=10_000),
+    )
+    return JSONResponse(events)
+
+
+async def join_thread_stream(request: Request) -> Response:
+    """Join a thread: one stream across its runs (`threads.join_stream`).
+
+    Modes: run_modes (default), lifecycle, state_update, and story (ours); from the
+    `stream_mode` query key (what the SDK sends) or `stream_modes` (what the reference reads);
+    `Last-Event-ID` resumes after that event.
+
+    query: stream_mode: string, stream_modes: string
+    200: SSE · 404: unknown thread · 422: unknown mode, unusable Last-Event-ID
+    """
+    thread_id = _thread_id(request)
+    query = request.query_params
+    modes = parse_modes([*query.getlist("stream_mode"), *query.getlist("stream_modes")])
+    after = parse_last_event_id(request.headers.get("last-event-id"))
+    events = await engine_of(request).open_thread_stream(thread_id, modes, after)
+    return sse_response(events, with_ids=True, headers={})
+
+
 routes = [
     Route("/threads", create_thread, methods=["POST"]),
     Route("/threads/search", search_threads, methods=["POST"]),
@@ -210,6 +246,8 @@ routes = [
     Route("/threads/{thread_id}/history", history_get, methods=["GET"]),
     Route("/threads/{thread_id}/history", history_post, methods=["POST"]),
     Route("/threads/{thread_id}/copy", copy_thread, methods=["POST"]),
+    Route("/threads/{thread_id}/story", thread_story, methods=["GET"]),
+    Route("/threads/{thread_id}/stream", join_thread_stream, methods=["GET"]),
     Route("/threads/{thread_id}/side_effects", thread_side_effects, methods=["GET"]),
     Route("/threads/{thread_id}/runs/{run_id}/side_effects", run_side_effects, methods=["GET"]),
 ]

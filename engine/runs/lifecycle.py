@@ -44,10 +44,12 @@ from engine.storage.checkpoints import Head as CheckpointHead
 from engine.storage.checkpoints import (
     delete_run_checkpoints,
     delete_thread_checkpoints,
+    run_checkpoints,
     run_progressed,
     thread_head,
 )
 from engine.storage.records import now_iso
+from engine.storage.story import first_human_text
 
 log = logging.getLogger("doubletext.engine")
 
@@ -102,10 +104,13 @@ class Lifecycle:
                     raise ThreadNotFound(thread_id)
                 thread = await self.records.insert_thread(thread_id, {})
             run = _new_run(thread, request, assistant, entry, temporary, started_ms)
-            decision = decide(
-                request.multitask_strategy, await self.records.active_run_ids(thread_id)
-            )
+            active = await self.records.active_run_ids(thread_id)
+            decision = decide(request.multitask_strategy, active)
             if not decision.accept:
+                text = first_human_text(request.input)
+                await self.records.record_rejection(
+                    thread_id, text, request.multitask_strategy, active
+                )
                 raise ThreadBusy()
             intent = None
             if decision.cancel:
@@ -301,12 +306,16 @@ class Lifecycle:
             keys = frozenset((task, int(idx)) for task, idx in loads(row["base_writes"]))
             base = CheckpointHead(row["base_checkpoint_id"], keys)
         crashpoint("rollback_before_checkpoints")
-        await delete_run_checkpoints(self.services.saver, thread_id, run_id, base)
+        removed = await delete_run_checkpoints(self.services.saver, thread_id, run_id, base)
         crashpoint("rollback_before_row")
-        if self.services.settings.rollback_undoes_store:
+        undo = self.services.settings.rollback_undoes_store
+        effects = side_effects(await self.services.store.entries(run_id), kept=not undo)
+        if undo:
             await self.services.store.undo(run_id)
         head = await self.services.head(self.services.graph(row["graph_id"]), thread_id)
-        await self.records.remove_run(run_id, thread_id, head)
+        await self.records.remove_run(
+            run_id, thread_id, head, checkpoints_removed=removed, side_effects=effects
+        )
         self.channels.discard(run_id)
 
     # -- settle, delete ----------------------------------------------------------------------
@@ -324,9 +333,17 @@ class Lifecycle:
                 raise RunNotFound(thread_id, run_id)
             if row["status"] in ACTIVE:
                 raise Conflict(f"Run {run_id} is {row['status']}; cancel it before deleting")
-            await delete_run_checkpoints(self.services.saver, thread_id, run_id)
+            removed = await delete_run_checkpoints(self.services.saver, thread_id, run_id)
+            effects = side_effects(await self.services.store.entries(run_id), kept=True)
             head = await self.services.head(self.services.graph(row["graph_id"]), thread_id)
-            await self.records.remove_run(run_id, thread_id, head)
+            await self.records.remove_run(
+                run_id,
+                thread_id,
+                head,
+                kind="run_deleted",
+                checkpoints_removed=removed,
+                side_effects=effects,
+            )
             self.channels.discard(run_id)
 
     async def delete_thread(self, thread_id: str) -> None:
@@ -375,6 +392,7 @@ class Lifecycle:
         for thread_id in await records.unfinished_thread_deletions():
             await self._finish_thread_deletion(thread_id)
         await self.services.store.reconcile()
+        await self._recover_story()
         for row in await records.runs_with_intent():
             if row["cancel_action"] == "rollback":
                 await self._roll_back(row)
@@ -402,6 +420,17 @@ class Lifecycle:
             await records.settle(thread_id)
         return pending
 
+    async def _recover_story(self) -> None:
+        """Checkpoints a crash kept from the story (they are told after they are saved)."""
+        rows = [
+            *await self.records.runs_with_status("running"),
+            *await self.records.unfinalized_runs(),
+            *await self.records.runs_with_intent(),
+        ]
+        for row in {r["run_id"]: r for r in rows}.values():
+            found = await run_checkpoints(self.services.saver, row["thread_id"], row["run_id"])
+            await self.records.recover_checkpoints(row["thread_id"], row["run_id"], found)
+
     async def _resume_or_fail(self, row: Any) -> None:
         """A run the crash cut: queue it again to resume from its checkpoints, unless it has
         used up its attempts. An attempt that wrote no checkpoint does not count."""
@@ -415,9 +444,24 @@ class Lifecycle:
                 "message": f"{reasons.CRASH_RECOVERY}: the engine stopped during this run"
                 f" {attempts} times; giving up",
             }
-            await self.records.end_run(row["run_id"], row["thread_id"], "error", error, None)
+            await self.records.end_run(
+                row["run_id"], row["thread_id"], "error", error, None, reasons.CRASH_RECOVERY
+            )
         else:
             await self.records.requeue(row["run_id"], count_attempt=progressed)
+
+
+def side_effects(entries: Sequence[dict[str, Any]], kept: bool) -> list[dict[str, Any]]:
+    """A removed run's store writes as the story tells them: what, and whether it stayed."""
+    return [
+        {
+            "namespace": e["namespace"],
+            "key": e["key"],
+            "op": "delete" if e["value"] is None else "put",
+            "kept": kept,
+        }
+        for e in entries
+    ]
 
 
 def _thread_graph(assistant: dict[str, Any], entry: GraphEntry) -> dict[str, Any]:

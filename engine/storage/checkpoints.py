@@ -7,23 +7,104 @@ runs under `saver.lock`, which serialises the saver's one connection.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import ChannelVersions, Checkpoint, CheckpointMetadata
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from engine.storage.db import open_sqlite
 from engine.storage.shielded import run_to_completion
 
 _RUN_ID = "json_extract(CAST(metadata AS TEXT), '$.run_id')"
+_BRANCH = "branch:to:"
+
+# (thread_id, run_id or None, the checkpoint's story fields), called once a checkpoint is saved.
+CheckpointListener = Callable[[str, str | None, dict[str, Any]], None]
 
 
-async def open_saver(path: Path) -> AsyncSqliteSaver:
-    savers: list[AsyncSqliteSaver] = []
+def node_of(task_path: str) -> str | None:
+    """The node of a task from LangGraph's task path (`~__pregel_pull, update_todos`)."""
+    parts = task_path.lstrip("~").split(", ")
+    return parts[1] if len(parts) == 2 and parts[0] == "__pregel_pull" else None
+
+
+def next_nodes(updated_channels: Sequence[str] | None) -> list[str]:
+    """The nodes a checkpoint will run next: those its step triggered (`branch:to:<node>`)."""
+    channels = list(updated_channels or [])
+    nodes = [c[len(_BRANCH) :] for c in channels if c.startswith(_BRANCH)]
+    return ["__start__", *nodes] if "__start__" in channels else nodes
+
+
+class TellingSaver(AsyncSqliteSaver):
+    """The SQLite saver, telling a listener (the thread's story) each root checkpoint of a run
+    it saved, with the node whose writes made it and the nodes it will run next."""
+
+    listener: CheckpointListener | None = None
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        super().__init__(conn)
+        # (thread_id, checkpoint_id) -> nodes that wrote on it; popped by its child. Bounded:
+        # a checkpoint that never gets a child (its run was cut) must not keep its entry.
+        self._writers: OrderedDict[tuple[str, str], list[str]] = OrderedDict()
+
+    async def aput_writes(
+        self,
+        config: RunnableConfig,
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
+        await super().aput_writes(config, writes, task_id, task_path)
+        conf = config.get("configurable") or {}
+        node = node_of(task_path)
+        if self.listener is not None and node and not conf.get("checkpoint_ns"):
+            key = (str(conf.get("thread_id")), str(conf.get("checkpoint_id")))
+            nodes = self._writers.setdefault(key, [])
+            if node not in nodes:
+                nodes.append(node)
+            while len(self._writers) > 1024:
+                self._writers.popitem(last=False)
+
+    async def aput(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
+        saved = await super().aput(config, checkpoint, metadata, new_versions)
+        conf = config.get("configurable") or {}
+        # The saver merges the run's id into what it stores from the config, as we read it here.
+        run_id = (
+            metadata.get("run_id")
+            or (config.get("metadata") or {}).get("run_id")
+            or conf.get("run_id")
+        )
+        if self.listener is not None and run_id and not conf.get("checkpoint_ns"):
+            thread_id = str(conf.get("thread_id"))
+            nodes = self._writers.pop((thread_id, str(conf.get("checkpoint_id"))), [])
+            fields = {
+                "checkpoint_id": checkpoint["id"],
+                "step": metadata.get("step"),
+                "source": metadata.get("source"),
+                "node": nodes[0] if len(nodes) == 1 else (nodes or None),
+                "next": next_nodes(checkpoint.get("updated_channels")),
+            }
+            self.listener(thread_id, str(run_id), fields)
+        return saved
+
+
+async def open_saver(path: Path) -> TellingSaver:
+    savers: list[TellingSaver] = []
 
     async def prepare(conn: aiosqlite.Connection) -> None:
-        savers.append(AsyncSqliteSaver(conn))
+        savers.append(TellingSaver(conn))
         await savers[0].setup()
         await conn.execute("PRAGMA synchronous=NORMAL")
 
@@ -37,6 +118,27 @@ class Head:
 
     checkpoint_id: str | None
     write_keys: frozenset[tuple[str, int]]
+
+
+async def run_checkpoints(
+    saver: AsyncSqliteSaver, thread_id: str, run_id: str
+) -> list[dict[str, Any]]:
+    """Story fields of a run's root checkpoints, oldest first, read back from the table (for
+    recovery: the node and next nodes are not kept there, so they are null and [])."""
+    async with (
+        saver.lock,
+        saver.conn.execute(
+            "SELECT checkpoint_id, json_extract(CAST(metadata AS TEXT), '$.step'),"
+            " json_extract(CAST(metadata AS TEXT), '$.source') FROM checkpoints"
+            f" WHERE thread_id = ? AND checkpoint_ns = '' AND {_RUN_ID} = ? ORDER BY checkpoint_id",
+            (thread_id, run_id),
+        ) as cursor,
+    ):
+        rows = await cursor.fetchall()
+    return [
+        {"checkpoint_id": cid, "step": step, "source": source, "node": None, "next": []}
+        for cid, step, source in rows
+    ]
 
 
 async def thread_head(saver: AsyncSqliteSaver, thread_id: str) -> Head:

@@ -1,4 +1,4 @@
-"""The engine's own SQLite database: threads, runs and the store journal.
+"""The engine's own SQLite database: threads, runs, the store journal and the threads' stories.
 
 Checkpoints and the LangGraph store live in their own files (see `checkpoints.py`); this file holds
 only what the engine itself needs to be durable: which threads exist, every accepted run with its
@@ -111,6 +111,22 @@ MIGRATIONS: list[str] = [
     CREATE INDEX journal_by_thread ON store_journal(thread_id);
     CREATE TABLE thread_deletions (thread_id TEXT PRIMARY KEY, at TEXT NOT NULL);
     """,
+    # 4: the thread's story (engine/storage/story.py): every event of its runs' lives, numbered
+    # per thread; a checkpoint is told once (it can be re-derived after a crash).
+    """
+    CREATE TABLE story (
+        thread_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        run_id TEXT,
+        checkpoint_id TEXT,
+        body TEXT NOT NULL,
+        PRIMARY KEY (thread_id, seq)
+    ) WITHOUT ROWID;
+    CREATE UNIQUE INDEX story_checkpoints ON story(thread_id, checkpoint_id)
+        WHERE checkpoint_id IS NOT NULL;
+    """,
 ]
 
 
@@ -172,6 +188,7 @@ DATA_FILES = (
             "threads": _columns("thread_id metadata status graph_id"),
             "runs": _columns("run_id thread_id status kwargs attempt"),
             "store_journal": _columns("run_id thread_id namespace key current"),
+            "story": _columns("thread_id seq at kind run_id checkpoint_id body"),
         },
         range(len(MIGRATIONS) + 1),
     ),

@@ -12,11 +12,12 @@ on restart by looking at the store: no side effect is ever invisible.
 from __future__ import annotations
 
 import contextvars
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 from langgraph.store.base import BaseStore, GetOp, Op, PutOp, Result
@@ -26,6 +27,9 @@ from engine.faults import crashpoint
 from engine.serde import dumps_str, loads
 from engine.storage.db import fetch_all, open_sqlite
 from engine.storage.shielded import run_to_completion
+
+if TYPE_CHECKING:
+    from engine.storage.records import Records
 
 
 @dataclass(frozen=True)
@@ -55,9 +59,10 @@ async def open_store(path: Path) -> AsyncSqliteStore:
 class JournalingStore(BaseStore):
     """Delegates to the SQLite store; records (namespace, key, previous, new) for run writes."""
 
-    def __init__(self, inner: AsyncSqliteStore, journal: aiosqlite.Connection) -> None:
+    def __init__(self, inner: AsyncSqliteStore, records: Records) -> None:
         self.inner = inner
-        self.journal = journal
+        self.records = records
+        self.journal = records.conn
 
     async def abatch(self, ops: Iterable[Op]) -> list[Result]:
         # A library bug we guard here: `AsyncSqliteStore._cursor` (langgraph-checkpoint-sqlite
@@ -101,10 +106,32 @@ class JournalingStore(BaseStore):
         crashpoint("store_write_journaled")
         results = await self.inner.abatch(ops)
         crashpoint("store_write_applied")
-        await self.journal.execute(
+        writes = [(list(op.namespace), op.key, op.value) for op in puts]
+        await self.records.atomic(lambda db: self._applied(db, ids, scope, writes))
+        return results
+
+    def _applied(
+        self,
+        db: sqlite3.Connection,
+        ids: list[int],
+        scope: RunScope,
+        writes: list[tuple[list[str], str, Any]],
+    ) -> None:
+        """The writes reached the store: mark their intents applied and tell the story, at once."""
+        db.execute(
             f"UPDATE store_journal SET applied = 1 WHERE id IN ({', '.join('?' * len(ids))})", ids
         )
-        return results
+        for namespace, key, value in writes:
+            self.records.story.add(
+                db,
+                scope.thread_id,
+                "store_write",
+                scope.run_id,
+                namespace=namespace,
+                key=key,
+                op="delete" if value is None else "put",
+                value=value,
+            )
 
     def batch(self, ops: Iterable[Op]) -> list[Result]:
         # Sync access only happens from worker threads (sync nodes); journaling needs the loop.
@@ -179,21 +206,24 @@ class JournalingStore(BaseStore):
         """
         rows = await fetch_all(
             self.journal,
-            "SELECT id, namespace, key, current FROM store_journal WHERE applied = 0 ORDER BY id",
+            "SELECT id, namespace, key, current, run_id, thread_id FROM store_journal"
+            " WHERE applied = 0 ORDER BY id",
         )
         if not rows:
             return 0
-        found = await self.inner.abatch([GetOp(tuple(loads(ns)), key) for _, ns, key, _ in rows])
+        found = await self.inner.abatch([GetOp(tuple(loads(r[1])), r[2]) for r in rows])
         happened = [
-            row[0]
+            row
             for row, item in zip(rows, found, strict=True)
             if (item.value if item else None) == loads(row[3])
         ]
-        missed = [row[0] for row in rows if row[0] not in happened]
-        for ids, sql in (
-            (happened, "UPDATE store_journal SET applied = 1 WHERE id IN ({})"),
-            (missed, "DELETE FROM store_journal WHERE id IN ({})"),
-        ):
-            if ids:
-                await self.journal.execute(sql.format(", ".join("?" * len(ids))), ids)
+        missed = [row[0] for row in rows if row not in happened]
+        for row in happened:
+            scope = RunScope(row[4], row[5])
+            write = (loads(row[1]), row[2], loads(row[3]))
+            await self.records.atomic(lambda db: self._applied(db, [row[0]], scope, [write]))  # noqa: B023
+        if missed:
+            await self.journal.execute(
+                f"DELETE FROM store_journal WHERE id IN ({', '.join('?' * len(missed))})", missed
+            )
         return len(rows)

@@ -11,6 +11,8 @@ along `engine.runs.status.can_transition` (the `WHERE status IN (...)` guards be
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -23,6 +25,9 @@ from engine.runs.reasons import Intent
 from engine.runs.status import sources, thread_status
 from engine.serde import dumps_str, loads
 from engine.storage.db import fetch_all, fetch_one
+from engine.storage.story import Pending, Story, first_human_text, read_events, stamp
+
+log = logging.getLogger("doubletext.engine")
 
 T = TypeVar("T")
 
@@ -124,22 +129,34 @@ def _settle(db: sqlite3.Connection, thread_id: str, head: Head | None, error: An
     return columns["status"]
 
 
-def _transaction(conn: aiosqlite.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+def _transaction(
+    conn: aiosqlite.Connection,
+    story: Story,
+    pending: list[Pending],
+    work: Callable[[sqlite3.Connection], T],
+) -> tuple[T, list[str]]:
+    """One transaction: buffered checkpoint events first (they happened before), then `work`.
+    Returns its result and the threads whose story it changed."""
     db = conn._conn  # runs on aiosqlite's own thread, which owns this connection
     db.execute("BEGIN IMMEDIATE")
+    story.begin()
     try:
+        story.write_pending(db, pending)
         result = work(db)
         db.execute("COMMIT")
     except BaseException:
+        story.touched()
         if db.in_transaction:
             db.execute("ROLLBACK")
         raise
-    return result
+    return result, story.touched()
 
 
 class Records:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, story: Story | None = None) -> None:
         self.conn = conn
+        self.story = story or Story()
+        self._flushing: asyncio.Task[None] | None = None
 
     async def atomic(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run `work(db)` as one transaction, whole, on the database's own thread.
@@ -148,7 +165,80 @@ class Records:
         cancelled, so no other statement interleaves and no transaction is left open. (aiosqlite
         has no public call for this; `_execute` is its queueing primitive, pinned by our range.)
         """
-        return await self.conn._execute(_transaction, self.conn, work)
+        pending = self.story.take_buffered()
+        try:
+            result, touched = await self.conn._execute(
+                _transaction, self.conn, self.story, pending, work
+            )
+        except asyncio.CancelledError:
+            self.story.restore(pending)  # told twice at worst: checkpoint events are idempotent
+            self.story.wake_all()  # it may have committed: let followers look
+            raise
+        except BaseException:
+            self.story.restore(pending)
+            raise
+        self.story.wake(touched)
+        return result
+
+    # -- the story (engine/storage/story.py) -----------------------------------------------
+
+    def note_checkpoint(self, thread_id: str, run_id: str | None, fields: dict[str, Any]) -> None:
+        """The saver saved a checkpoint of a run: tell the story with the next transaction,
+        and make sure one comes soon (followers see checkpoints live)."""
+        if not self.story.enabled:
+            return
+        self.story.buffer(Pending(thread_id, run_id, stamp(), fields))
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.get_running_loop().create_task(self._flush_story())
+
+    async def _flush_story(self) -> None:
+        try:
+            if self.story.buffered:
+                await self.atomic(lambda db: None)
+        except Exception as exc:  # the next transaction carries them (or recovery re-derives)
+            log.info("story flush failed: %r", exc)
+
+    async def recover_checkpoints(
+        self, thread_id: str, run_id: str, checkpoints: Sequence[dict[str, Any]]
+    ) -> None:
+        """After a crash: tell any checkpoint of the run the story has not (idempotent)."""
+        if checkpoints:
+            items = [Pending(thread_id, run_id, stamp(), fields) for fields in checkpoints]
+            await self.atomic(lambda db: self.story.write_pending(db, items))
+
+    async def record_rejection(
+        self, thread_id: str, text: str | None, strategy: str, busy: Sequence[str]
+    ) -> None:
+        """A double text refused (409): no run exists for it, only this event."""
+
+        def work(db: sqlite3.Connection) -> None:
+            self.story.add(
+                db, thread_id, "rejected", text=text, strategy=strategy, busy_run_ids=list(busy)
+            )
+
+        await self.atomic(work)
+
+    async def record_state_update(
+        self, thread_id: str, checkpoint_id: str | None, as_node: str | None
+    ) -> None:
+        def work(db: sqlite3.Connection) -> None:
+            self.story.add(
+                db, thread_id, "state_updated", checkpoint_id=checkpoint_id, as_node=as_node
+            )
+
+        await self.atomic(work)
+
+    async def story_seq(self, thread_id: str) -> int:
+        """The thread's newest story event (0 when it has none)."""
+        row = await fetch_one(
+            self.conn, "SELECT COALESCE(MAX(seq), 0) FROM story WHERE thread_id = ?", (thread_id,)
+        )
+        return int(row[0]) if row else 0
+
+    async def story_events(
+        self, thread_id: str, after: int = 0, limit: int = 1000
+    ) -> list[dict[str, Any]]:
+        return await read_events(self.conn, thread_id, after, limit)
 
     # -- threads ---------------------------------------------------------------------------
 
@@ -231,6 +321,7 @@ class Records:
             )
             for table in ("runs", "store_journal", "threads"):
                 db.execute(f"DELETE FROM {table} WHERE thread_id = ?", (thread_id,))
+            self.story.forget(db, thread_id)
             return active
 
         return await self.atomic(work)
@@ -287,8 +378,27 @@ class Records:
                     kwargs,
                 ),
             )
-            if cancels and intent is not None:
-                _record_intent(db, cancels, intent, stop_now)
+            queued = db.execute(
+                "SELECT COUNT(*) FROM runs WHERE thread_id = ? AND status IN ('pending',"
+                " 'running') AND cancel_action IS NULL AND run_id != ?",
+                (run["thread_id"], run["run_id"]),
+            ).fetchone()[0]
+            superseding = bool(cancels and intent is not None)
+            self.story.add(
+                db,
+                run["thread_id"],
+                "run_accepted",
+                run["run_id"],
+                strategy=run["multitask_strategy"],
+                queue_position=0 if superseding else int(queued),
+                text=first_human_text(run["kwargs"].get("input")),
+                assistant_id=run["assistant_id"],
+                graph_id=graph_id,
+                supersedes=list(cancels) if superseding else [],
+            )
+            if superseding:
+                assert intent is not None
+                _record_intent(db, self.story, cancels, intent, stop_now)
             return True
 
         return await self.atomic(work)
@@ -302,7 +412,7 @@ class Records:
         """
 
         def work(db: sqlite3.Connection) -> list[str]:
-            marked = _record_intent(db, run_ids, intent, stop_now)
+            marked = _record_intent(db, self.story, run_ids, intent, stop_now)
             if marked and intent.action == "interrupt":
                 threads = db.execute(
                     f"SELECT DISTINCT thread_id FROM runs WHERE run_id IN ({_marks(marked)})",
@@ -353,19 +463,34 @@ class Records:
         resumed run still restores the state from before it; the head at this claim is kept too
         (`claim_checkpoint_id`), so recovery can tell whether this attempt made any progress.
         """
-        cursor = await self.conn.execute(
-            "UPDATE runs SET status = 'running', attempt = attempt + 1, updated_at = ?,"
-            " base_checkpoint_id = CASE WHEN base_writes IS NULL THEN ? ELSE base_checkpoint_id"
-            " END, base_writes = COALESCE(base_writes, ?), claim_checkpoint_id = ?"
-            f" WHERE run_id = ? AND {_in_status('running')} AND cancel_action IS NULL",
-            (now_iso(), head_id, dumps_str(head_writes), head_id, run_id),
-        )
-        return cursor.rowcount == 1
+        params = (now_iso(), head_id, dumps_str(head_writes), head_id, run_id)
+
+        def work(db: sqlite3.Connection) -> bool:
+            found = db.execute(
+                "UPDATE runs SET status = 'running', attempt = attempt + 1, updated_at = ?,"
+                " base_checkpoint_id = CASE WHEN base_writes IS NULL THEN ? ELSE"
+                " base_checkpoint_id END, base_writes = COALESCE(base_writes, ?),"
+                " claim_checkpoint_id = ?"
+                f" WHERE run_id = ? AND {_in_status('running')} AND cancel_action IS NULL"
+                " RETURNING thread_id, attempt",
+                params,
+            ).fetchall()
+            if found:
+                self.story.add(db, found[0][0], "run_started", run_id, attempt=int(found[0][1]))
+            return bool(found)
+
+        return await self.atomic(work)
 
     # -- ending runs -----------------------------------------------------------------------
 
     async def end_run(
-        self, run_id: str, thread_id: str, status: str, error: Any, head: Head | None
+        self,
+        run_id: str,
+        thread_id: str,
+        status: str,
+        error: Any,
+        head: Head | None,
+        reason: str | None = None,
     ) -> tuple[str, str | None] | None:
         """Move the run to its final status (if legal), seal it and settle its thread at once.
 
@@ -376,6 +501,8 @@ class Records:
         encoded = None if error is None else dumps_str(error)
 
         def work(db: sqlite3.Connection) -> tuple[str, str | None] | None:
+            before = db.execute("SELECT finalized FROM runs WHERE run_id = ?", (run_id,))
+            was_final = [bool(r[0]) for r in before]
             db.execute(
                 "UPDATE runs SET status = ?, error = ?, updated_at = ? WHERE run_id = ?"
                 f" AND {_in_status(status)} AND cancel_action IS NOT 'rollback'",
@@ -383,25 +510,62 @@ class Records:
             )
             found = db.execute(
                 "UPDATE runs SET finalized = CASE WHEN cancel_action IS 'rollback' THEN finalized"
-                " ELSE 1 END WHERE run_id = ? RETURNING status, cancel_action",
+                " ELSE 1 END WHERE run_id = ? RETURNING status, cancel_action, cancel_reason,"
+                " cancel_cause, error, created_at",
                 (run_id,),
             ).fetchall()
             if not found:
                 return None
-            final, action = found[0]
+            final, action, cancel_reason, cause, stored_error, created_at = found[0]
             if action != "rollback":
                 _settle(db, thread_id, head, error if final == status else None)
+                if was_final == [False]:  # this call sealed it: the run's end, told once
+                    self.story.add(
+                        db,
+                        thread_id,
+                        "run_ended",
+                        run_id,
+                        status=final,
+                        reason=cancel_reason if action else reason,
+                        cause=loads(cause),
+                        error=loads(stored_error),
+                        duration_s=_seconds_since(created_at),
+                    )
             return final, action
 
         return await self.atomic(work)
 
-    async def remove_run(self, run_id: str, thread_id: str, head: Head | None) -> bool:
-        """Delete a run's row (rolled back or deleted) and settle its thread, in one write."""
+    async def remove_run(
+        self,
+        run_id: str,
+        thread_id: str,
+        head: Head | None,
+        *,
+        kind: str = "run_rolled_back",
+        checkpoints_removed: Sequence[str] = (),
+        side_effects: Sequence[dict[str, Any]] = (),
+    ) -> bool:
+        """Delete a run's row (rolled back or deleted) and settle its thread, in one write; the
+        story keeps the run (`kind`) with what went with it and what outlived it."""
 
         def work(db: sqlite3.Connection) -> bool:
-            gone = db.execute("DELETE FROM runs WHERE run_id = ?", (run_id,)).rowcount == 1
+            gone = db.execute(
+                "DELETE FROM runs WHERE run_id = ? RETURNING cancel_reason, cancel_cause",
+                (run_id,),
+            ).fetchall()
             _settle(db, thread_id, head, None)
-            return gone
+            if gone:
+                self.story.add(
+                    db,
+                    thread_id,
+                    kind,
+                    run_id,
+                    reason=gone[0][0],
+                    cause=loads(gone[0][1]),
+                    checkpoints_removed=list(checkpoints_removed),
+                    side_effects=list(side_effects),
+                )
+            return bool(gone)
 
         return await self.atomic(work)
 
@@ -410,17 +574,25 @@ class Records:
         else); returns (run_id, thread_id) of each, and settles their threads."""
 
         def work(db: sqlite3.Connection) -> list[tuple[str, str]]:
-            gone = [
-                (r[0], r[1])
-                for r in db.execute(
-                    f"DELETE FROM runs WHERE run_id IN ({_marks(run_ids)}) AND status = 'pending'"
-                    " AND attempt = 0 RETURNING run_id, thread_id",
-                    list(run_ids),
+            rows = db.execute(
+                f"DELETE FROM runs WHERE run_id IN ({_marks(run_ids)}) AND status = 'pending'"
+                " AND attempt = 0 RETURNING run_id, thread_id, cancel_reason, cancel_cause",
+                list(run_ids),
+            ).fetchall()
+            for run_id, thread_id, reason, cause in rows:
+                self.story.add(
+                    db,
+                    thread_id,
+                    "run_rolled_back",
+                    run_id,
+                    reason=reason,
+                    cause=loads(cause),
+                    checkpoints_removed=[],
+                    side_effects=[],
                 )
-            ]
-            for thread_id in dict.fromkeys(t for _, t in gone):
+            for thread_id in dict.fromkeys(r[1] for r in rows):
                 _settle(db, thread_id, None, None)
-            return gone
+            return [(r[0], r[1]) for r in rows]
 
         return await self.atomic(work)
 
@@ -477,8 +649,16 @@ class Records:
         return [r[0] for r in rows]
 
 
+def _seconds_since(iso: str) -> float:
+    return round((datetime.now(UTC) - datetime.fromisoformat(iso)).total_seconds(), 3)
+
+
 def _record_intent(
-    db: sqlite3.Connection, run_ids: Iterable[str], intent: Intent, stop_now: Sequence[str]
+    db: sqlite3.Connection,
+    story: Story,
+    run_ids: Iterable[str],
+    intent: Intent,
+    stop_now: Sequence[str],
 ) -> list[str]:
     """Write a cancel intent on each still-active run (a rollback overrides an interrupt, never
     the reverse; the first reason is kept), and mark `stop_now` interrupted at once."""
@@ -500,11 +680,25 @@ def _record_intent(
     ]
     now = list(stop_now)
     if now and intent.action == "interrupt":
-        db.execute(
+        stopped = db.execute(
             f"UPDATE runs SET status = 'interrupted', updated_at = ?,"
             " finalized = CASE WHEN status = 'pending' AND attempt = 0 THEN 1 ELSE 0 END"
             f" WHERE run_id IN ({_marks(now)}) AND {_in_status('interrupted')}"
-            " AND cancel_action = 'interrupt'",
+            " AND cancel_action = 'interrupt'"
+            " RETURNING run_id, thread_id, finalized, cancel_reason, cancel_cause, created_at",
             [now_iso(), *now],
-        )
+        ).fetchall()
+        for run_id, thread_id, finalized, reason, cause, created_at in stopped:
+            if finalized:  # a queued run that never started: its end is now
+                story.add(
+                    db,
+                    thread_id,
+                    "run_ended",
+                    run_id,
+                    status="interrupted",
+                    reason=reason,
+                    cause=loads(cause),
+                    error=None,
+                    duration_s=_seconds_since(created_at),
+                )
     return marked
