@@ -16,6 +16,10 @@ Load and faults (our server unless ``--url``/``--reference``)::
     python -m bench soak [--checkpoints 600,2400 --slow-readers 200]
     python -m bench profile [--only burst_runs_s] [--out /tmp/profile.html]
 
+What recording the threads' stories costs (two servers, story on and off, side by side)::
+
+    python -m bench story [--repeats 9]
+
 API parity (re-record the reference's answers into tests/parity/fixture.json)::
 
     python -m bench record-parity [--url URL] [--only assistants,batch]
@@ -214,6 +218,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench import parity
 
         return parity.main(argv[1:])
+    if argv[:1] == ["story"]:
+        from bench import story_cost
+
+        return story_cost.main(argv[1:])
     args = _parser().parse_args(argv)
     if args.command:
         return run_tool(args)

@@ -28,6 +28,9 @@ from engine.storage.db import fetch_all, fetch_one
 from engine.storage.story import Pending, Story, first_human_text, read_events, stamp
 
 log = logging.getLogger("doubletext.engine")
+# Checkpoint events ride on the next transaction; if none comes within this long (a run in a
+# long node), one is made for them, so followers still see checkpoints live.
+STORY_FLUSH_S = 0.05
 
 T = TypeVar("T")
 
@@ -157,6 +160,7 @@ class Records:
         self.conn = conn
         self.story = story or Story()
         self._flushing: asyncio.Task[None] | None = None
+        self._flush_due: asyncio.TimerHandle | None = None
 
     async def atomic(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run `work(db)` as one transaction, whole, on the database's own thread.
@@ -184,11 +188,18 @@ class Records:
 
     def note_checkpoint(self, thread_id: str, run_id: str | None, fields: dict[str, Any]) -> None:
         """The saver saved a checkpoint of a run: tell the story with the next transaction,
-        and make sure one comes soon (followers see checkpoints live)."""
+        and make sure one comes soon (followers see checkpoints live). A short run's end
+        carries them all, at no extra write."""
         if not self.story.enabled:
             return
         self.story.buffer(Pending(thread_id, run_id, stamp(), fields))
-        if self._flushing is None or self._flushing.done():
+        if self._flush_due is None:
+            loop = asyncio.get_running_loop()
+            self._flush_due = loop.call_later(STORY_FLUSH_S, self._start_flush)
+
+    def _start_flush(self) -> None:
+        self._flush_due = None
+        if self.story.buffered:
             self._flushing = asyncio.get_running_loop().create_task(self._flush_story())
 
     async def _flush_story(self) -> None:

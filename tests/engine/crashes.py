@@ -101,6 +101,41 @@ async def audit(engine: Engine) -> None:
         owners = {r[0] for r in await _all(conn, f"SELECT DISTINCT thread_id FROM {table}")}
         assert owners <= known, f"{table} rows of deleted threads: {owners - known}"
     await _audit_journal(engine)
+    await _audit_story(engine, runs_of)
+
+
+async def _audit_story(engine: Engine, runs_of: dict[str, set[str]]) -> None:
+    """The story agrees with the records: every run there was accepted once and, having ended,
+    ended once; every applied store write and every checkpoint of a live run is told; nothing
+    is told of a thread that is gone."""
+    db, saver = engine.records.conn, engine.services.saver
+    known = {r[0] for r in await _all(db, "SELECT thread_id FROM threads")}
+    told = {r[0] for r in await _all(db, "SELECT DISTINCT thread_id FROM story")}
+    assert told <= known, f"story rows of deleted threads: {told - known}"
+    for thread_id, run_ids in runs_of.items():
+        events = await engine.thread_story(thread_id)
+        assert [e["seq"] for e in events] == list(range(1, len(events) + 1)), thread_id
+        for run_id in run_ids:
+            kinds = [e["kind"] for e in events if e["run_id"] == run_id]
+            assert kinds.count("run_accepted") == 1, (run_id, kinds)
+            assert kinds.count("run_ended") == 1, (run_id, kinds)  # drained: every run ended
+            assert kinds.index("run_accepted") < kinds.index("run_ended"), (run_id, kinds)
+        checkpoints = {
+            r[0]
+            for r in await _all(
+                saver.conn,
+                "SELECT checkpoint_id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ''"
+                " AND json_extract(CAST(metadata AS TEXT), '$.run_id') IS NOT NULL",
+                (thread_id,),
+            )
+        }
+        told_checkpoints = {e["checkpoint_id"] for e in events if e["kind"] == "checkpoint"}
+        assert checkpoints <= told_checkpoints, checkpoints - told_checkpoints
+        writes = await _all(
+            db, "SELECT run_id, key FROM store_journal WHERE thread_id = ?", (thread_id,)
+        )
+        told_writes = [(e["run_id"], e["key"]) for e in events if e["kind"] == "store_write"]
+        assert sorted(map(tuple, writes)) == sorted(told_writes), (writes, told_writes)
 
 
 async def _audit_journal(engine: Engine) -> None:
