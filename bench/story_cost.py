@@ -2,7 +2,7 @@
 
 Two of our servers run side by side, one with the story (the default) and one with
 ``--no-story``; the figures alternate between them round by round, so both see the same machine
-load, and each figure's median is reported with the ratio story on / story off. The goal
+load (in alternating order), and each figure's median is reported with the ratio story on / story off. The goal
 (issue 10): at most 10 % more ``seq_run_ms`` and at most 10 % less ``burst_runs_s``.
 """
 
@@ -31,8 +31,9 @@ async def _rounds(urls: dict[str, str], names: list[str], repeats: int) -> dict[
             figure = BY_NAME[name]
             for label in urls:  # one warm-up each
                 await figure.sample(targets[label])
-            for _ in range(repeats):
-                for label in urls:
+            for round_ in range(repeats):
+                order = list(urls) if round_ % 2 == 0 else list(reversed(urls))  # no order bias
+                for label in order:
                     value = await figure.sample(targets[label])
                     if value is not None:
                         samples[name][label].append(value)
