@@ -298,3 +298,14 @@ async def test_routes_of_a_missing_thread_are_404(
     res = await client.http.client.request(method, path.format(missing=missing))
     assert res.status_code == 404
     assert missing in res.json()["detail"]
+
+
+async def test_a_hand_edit_of_the_state_is_told(client: LangGraphClient) -> None:
+    thread_id = (await client.threads.create())["thread_id"]
+    run = await send(client, thread_id, "Add a ToDo to buy milk")
+    await client.runs.join(thread_id, run["run_id"])
+    edited = await client.threads.update_state(thread_id, {"messages": []}, as_node="task_mAIstro")
+    last = (await story(client, thread_id))[-1]
+    assert last["kind"] == "state_updated" and last["run_id"] is None
+    assert last["checkpoint_id"] == edited["checkpoint"]["checkpoint_id"]
+    assert last["as_node"] == "task_mAIstro"
