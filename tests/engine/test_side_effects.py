@@ -96,3 +96,13 @@ async def test_rollback_can_undo_store_writes(settings: Settings) -> None:
         item = await engine.store.aget(("notes", "test"), "latest")
         assert item is not None and item.value == {"text": "keep me"}
         assert await engine.run_side_effects(tid, run["run_id"]) == []
+        # the story still tells the write, and that the rollback undid it
+        story = await engine.thread_story(tid)
+        wrote = [e for e in story if e["kind"] == "store_write" and e["run_id"] == run["run_id"]]
+        assert [(e["key"], e["value"]) for e in wrote] == [("latest", {"text": "hold:u"})]
+        gone = next(e for e in story if e["kind"] == "run_rolled_back")
+        assert gone["run_id"] == run["run_id"]
+        assert gone["reason"] == "rollback requested via Engine.cancel_runs"
+        assert gone["side_effects"] == [
+            {"namespace": ["notes", "test"], "key": "latest", "op": "put", "kept": False}
+        ]
