@@ -21,6 +21,11 @@ from langgraph.store.base import BaseStore
 class Gates:
     def __init__(self) -> None:
         self._events: dict[str, asyncio.Event] = {}
+        self.held: set[str] = set()  # gates a node is waiting at right now
+
+    async def reached(self, name: str) -> bool:
+        """For `wait_until`: a node is holding at this gate (its step's checkpoint is saved)."""
+        return name in self.held
 
     def event(self, name: str) -> asyncio.Event:
         if name not in self._events:
@@ -32,6 +37,7 @@ class Gates:
 
     def reset(self) -> None:
         self._events.clear()
+        self.held.clear()
 
 
 class Monitor:
@@ -66,7 +72,12 @@ def _last_human(state: MessagesState) -> str:
 
 async def _hold_if_asked(text: str) -> None:
     if text.startswith("hold:"):
-        await gates.event(text.removeprefix("hold:")).wait()
+        name = text.removeprefix("hold:")
+        gates.held.add(name)
+        try:
+            await gates.event(name).wait()
+        finally:
+            gates.held.discard(name)
     elif text.startswith("jitter:"):
         await asyncio.sleep(float(text.split(":")[1]))
     elif text == "fail":

@@ -97,6 +97,8 @@ async def test_run1_running(engine: Engine, strategy: str) -> None:
     tid = (await engine.create_thread())["thread_id"]
     run1 = await start(engine, tid, "hold:one")
     await until_status(engine, tid, run1["run_id"], "running")
+    # Running is not enough under load: wait until its node holds (checkpoints -1, 0 saved).
+    await wait_until(lambda: gates.reached("one"), what="run 1's node to hold")
     run_ids = [run1["run_id"]]
     if strategy == "reject":
         with pytest.raises(ThreadBusy, match="Thread is already running a task"):
