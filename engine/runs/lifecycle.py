@@ -257,11 +257,12 @@ class Lifecycle:
             await self._roll_back(await self.records.run_row(run_id))
             return
         graph = self.services.graph(row["graph_id"])
+        state = None  # the head, when closing tool calls read it and left it unchanged
         if outcome.status == "interrupted":
             crashpoint("interrupt_before_repair")
             if graph is not None:
-                await close_dangling_tool_calls(graph, thread_id, run_id)
-        head = await self.services.head(graph, thread_id)
+                state = await close_dangling_tool_calls(graph, thread_id, run_id)
+        head = await self.services.head(graph, thread_id, state)
         error = outcome.error
         ended = await self.records.end_run(run_id, thread_id, outcome.status, error, head)
         crashpoint("run_ended")
@@ -283,9 +284,10 @@ class Lifecycle:
     async def _seal_interrupted(self, row: Any) -> None:
         """Finish an interrupt: close the tool calls it left open, seal it, settle its thread."""
         graph = self.services.graph(row["graph_id"])
+        state = None
         if graph is not None:
-            await close_dangling_tool_calls(graph, row["thread_id"], row["run_id"])
-        head = await self.services.head(graph, row["thread_id"])
+            state = await close_dangling_tool_calls(graph, row["thread_id"], row["run_id"])
+        head = await self.services.head(graph, row["thread_id"], state)
         await self.records.end_run(row["run_id"], row["thread_id"], "interrupted", None, head)
         self.channels.close(row["run_id"])
 
