@@ -122,14 +122,22 @@ class Engine(AssistantOps, ThreadOps):
     # -- runs ------------------------------------------------------------------------------
 
     async def create_run(
-        self, thread_id: str | None, request: RunRequest | None = None, **fields: Any
+        self,
+        thread_id: str | None,
+        request: RunRequest | None = None,
+        *,
+        wait_for_cancels: bool = True,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Accept a run (status `pending`) and apply its multitask strategy to in-flight runs.
 
         Give a parsed `RunRequest`, or the request's fields as keywords (the HTTP body's names:
         `assistant_id`, `input`, `multitask_strategy`, ...); both are checked by the same parser.
         By the time this returns, interrupted runs are `interrupted` and rolled-back runs are
-        gone, so the new run starts from a settled thread.
+        gone, so the new run starts from a settled thread. With `wait_for_cancels=False` (the
+        HTTP API) it returns as soon as the run and the cancels it implies are on disk: the
+        cancelled runs are finished in the background, and the new run, and any read of the
+        thread (its state, history, runs, a join), waits until they are.
         """
         if request is None:
             request = RunRequest.parse(fields, stateless=thread_id is None)
@@ -140,11 +148,14 @@ class Engine(AssistantOps, ThreadOps):
             thread_id = check_uuid(thread_id, "thread")
         run = await self.lifecycle.accept(thread_id, request, assistant, entry)
         self.scheduler.kick(run["thread_id"])
+        if wait_for_cancels:
+            await self.lifecycle.settled(run["thread_id"])
         return run
 
     async def _run_row(self, thread_id: str, run_id: str) -> Any:
         thread_id = check_uuid(thread_id, "thread")
         run_id = check_uuid(run_id, "run")
+        await self.lifecycle.settled(thread_id)  # see ThreadOps._thread_row
         row = await self.records.run_row(run_id)
         if row is None or row["thread_id"] != thread_id:
             if await self.records.thread(thread_id) is None:

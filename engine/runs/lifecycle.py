@@ -6,7 +6,9 @@ moves obey `status.can_transition` (enforced in `Records`). A crash at any point
 `recover()`, which calls the same steps:
 
 * a strategy's cancels are recorded as intents on the target runs in the same transaction that
-  accepts the new run, then carried out; recovery carries out any left;
+  accepts the new run, then carried out off the create's path (the create answers once they are
+  durable); the thread's next run and every read of the thread wait until they are carried out
+  (`settled`); recovery carries out any left;
 * an interrupted run is `interrupted` at once, and sealed (`finalized`) only after its unanswered
   tool calls are closed and its thread settled; recovery finishes unsealed ones;
 * a rollback deletes checkpoints before the row, so until it is done the row (and its intent)
@@ -23,7 +25,7 @@ import sqlite3
 import time
 import uuid
 import weakref
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -67,6 +69,8 @@ class Lifecycle:
         self.executions: dict[str, Execution] = {}
         self.closing = False
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        # Per thread: cancels a create accepted that are still being carried out.
+        self._settling: dict[str, set[asyncio.Task[None]]] = {}
 
     def lock(self, thread_id: str) -> asyncio.Lock:
         """Serialises what changes a thread's set of runs: accept, delete run, delete thread."""
@@ -87,8 +91,10 @@ class Lifecycle:
     ) -> dict[str, Any]:
         """Accept a run (`pending`) and carry out what its strategy decided for runs in flight.
 
-        By the time this returns, interrupted runs are `interrupted` and rolled-back runs are
-        gone, so the new run starts from a settled thread.
+        Returns once the run and its cancels are on disk: runs in flight are told to stop at
+        once and finished in the background, and until that is done the thread's next run does
+        not start and reads of the thread wait (`settled`), so the new run still starts from,
+        and clients still see, a settled thread.
         """
         started_ms = int(time.time() * 1000)
         temporary = thread_id is None
@@ -96,6 +102,7 @@ class Lifecycle:
             thread_id = str(uuid7())
             await self.records.insert_thread(thread_id, {})
         async with self.lock(thread_id):
+            await self.settled(thread_id)  # an earlier create's cancels come first
             thread = await self.records.thread(thread_id)
             if thread is None:
                 if temporary or request.if_not_exists != "create":
@@ -126,8 +133,43 @@ class Lifecycle:
             crashpoint("run_accepted")
             self.channels.open(run["run_id"])
             if intent is not None:
-                await self._carry_out(decision.cancel, intent.action)
+                self._signal(decision.cancel, intent.action)
+                self._in_background(thread_id, self._carry_out(decision.cancel, intent.action))
         return run
+
+    def _in_background(self, thread_id: str, work: Coroutine[Any, Any, None]) -> None:
+        """Carry out a thread's accepted cancels off the caller's path; `settled` waits for it.
+        A failure is logged: the intents are on disk, and recovery finishes them."""
+        task = asyncio.create_task(work, name=f"settle:{thread_id}")
+        tasks = self._settling.setdefault(thread_id, set())
+        tasks.add(task)
+
+        def done(task: asyncio.Task[None]) -> None:
+            tasks.discard(task)
+            if not tasks and self._settling.get(thread_id) is tasks:
+                del self._settling[thread_id]
+            if not task.cancelled() and task.exception() is not None:
+                log.error(
+                    "carrying out cancels on thread %s failed", thread_id, exc_info=task.exception()
+                )
+
+        task.add_done_callback(done)
+
+    async def settled(self, thread_id: str) -> None:
+        """Wait until the cancels accepted on this thread's runs are carried out: the stopped
+        runs are sealed (interrupted) or gone (rolled back), and the thread says so."""
+        while tasks := self._settling.get(thread_id):
+            await asyncio.wait(list(tasks))
+
+    async def drain(self) -> None:
+        """On close: let cancels being carried out finish (recovery would redo them anyway)."""
+        tasks = [t for found in self._settling.values() for t in found]
+        if not tasks:
+            return
+        _, stuck = await asyncio.wait(tasks, timeout=CANCEL_GRACE_S)
+        for task in stuck:
+            task.cancel()
+        await asyncio.gather(*stuck, return_exceptions=True)
 
     def _stoppable(self, run_ids: Sequence[str]) -> list[str]:
         """The runs an interrupt stops now: all but those whose graph already finished."""
@@ -146,6 +188,7 @@ class Lifecycle:
 
     async def _carry_out(self, run_ids: Sequence[str], action: str) -> None:
         """Complete the cancel intents recorded on these runs."""
+        self._signal(run_ids, action)
         executing = [self.executions[r] for r in run_ids if r in self.executions]
         idle = [r for r in run_ids if r not in self.executions]
         jobs = [self._stop(e, action) for e in executing]
@@ -153,12 +196,20 @@ class Lifecycle:
             jobs.append(self._cancel_idle(idle, action))
         await asyncio.gather(*jobs)
 
+    def _signal(self, run_ids: Sequence[str], action: str) -> None:
+        """Tell the executing ones of these runs to stop (at once; idempotent)."""
+        for run_id in run_ids:
+            execution = self.executions.get(run_id)
+            if execution is None:
+                continue
+            if execution.cancel_action != "rollback":
+                execution.cancel_action = action
+            if not (action == "interrupt" and execution.graph_done):
+                execution.stop()
+
     async def _stop(self, execution: Execution, action: str) -> None:
-        """Stop a run a driver has taken; `finish` then completes the interrupt or rollback."""
-        if execution.cancel_action != "rollback":
-            execution.cancel_action = action
-        if not (action == "interrupt" and execution.graph_done):
-            execution.stop()
+        """Wait for a run a driver has taken to stop; `finish` then completes the interrupt or
+        rollback."""
         try:
             await asyncio.wait_for(execution.finished.wait(), CANCEL_GRACE_S)
         except TimeoutError:
@@ -321,6 +372,7 @@ class Lifecycle:
         """Delete a finished run: its record and its own checkpoints. Later runs' checkpoints,
         and so the thread's state after them, stay (as on the reference)."""
         async with self.lock(thread_id):
+            await self.settled(thread_id)
             row = await self.records.run_row(run_id)
             if row is None or row["thread_id"] != thread_id:
                 raise RunNotFound(thread_id, run_id)
@@ -336,6 +388,7 @@ class Lifecycle:
         so a run accepted concurrently either lands before (and is deleted) or finds no
         thread; a crash half way is finished by `recover`."""
         async with self.lock(thread_id):
+            await self.settled(thread_id)
             if await self.records.thread(thread_id) is None:
                 raise ThreadNotFound(thread_id)
             active = await self.records.begin_thread_deletion(thread_id)
