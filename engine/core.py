@@ -229,13 +229,15 @@ class Engine(AssistantOps, ThreadOps):
         """Wait for the run to end; its final values, or `__error__` if it failed."""
         row = await self._run_row(thread_id, run_id)
         if row["status"] in ACTIVE:
-            channel = self.services.channels.open(row["run_id"])
-            fresh = await self.records.run_row(row["run_id"])
-            if fresh is None or fresh["status"] not in ACTIVE:
-                self.services.channels.close(row["run_id"])  # ended while we looked
-            if fresh is None:
-                raise RunNotFound(thread_id, run_id)
-            row = fresh
+            channel = self.services.channels.live(row["run_id"])
+            if channel is None:  # no channel yet (e.g. queued before a restart): open one
+                channel = self.services.channels.open(row["run_id"])
+                fresh = await self.records.run_row(row["run_id"])
+                if fresh is None or fresh["status"] not in ACTIVE:
+                    self.services.channels.close(row["run_id"])  # ended while we looked
+                if fresh is None:
+                    raise RunNotFound(thread_id, run_id)
+                row = fresh
             if row["status"] in ACTIVE:
                 async for _ in channel.follow(len(channel.events)):
                     pass
