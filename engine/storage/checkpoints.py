@@ -276,48 +276,57 @@ async def delete_run_checkpoints(
 async def _delete_run_checkpoints(
     saver: AsyncSqliteSaver, thread_id: str, run_id: str, base: Head | None
 ) -> list[str]:
-    async with saver.lock:
-        conn = saver.conn
-        params: list[object] = [thread_id, run_id]
-        where = f"thread_id = ? AND ({_RUN_ID} = ?"
+    async with saver.lock:  # one trip: the whole transaction runs on the connection's thread
+        return await saver.conn._execute(_delete_run, saver.conn, thread_id, run_id, base)
+
+
+def _delete_run(
+    conn: aiosqlite.Connection, thread_id: str, run_id: str, base: Head | None
+) -> list[str]:
+    """On the connection's thread: `delete_run_checkpoints` as one transaction."""
+    db = conn._conn
+    params: list[object] = [thread_id, run_id]
+    where = f"thread_id = ? AND ({_RUN_ID} = ?"
+    if base is not None and base.checkpoint_id is not None:
+        where += " OR checkpoint_id > ?"
+        params.append(base.checkpoint_id)
+    elif base is not None:
+        where += " OR 1"
+    where += ")"
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        doomed = [
+            (ns, cid)
+            for ns, cid in db.execute(
+                f"SELECT checkpoint_ns, checkpoint_id FROM checkpoints WHERE {where}", params
+            ).fetchall()
+        ]
+        db.executemany(
+            "DELETE FROM writes WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
+            [(thread_id, ns, cid) for ns, cid in doomed],
+        )
+        db.executemany(
+            "DELETE FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ?"
+            " AND checkpoint_id = ?",
+            [(thread_id, ns, cid) for ns, cid in doomed],
+        )
         if base is not None and base.checkpoint_id is not None:
-            where += " OR checkpoint_id > ?"
-            params.append(base.checkpoint_id)
-        elif base is not None:
-            where += " OR 1"
-        where += ")"
-        async with conn.execute(
-            f"SELECT checkpoint_ns, checkpoint_id FROM checkpoints WHERE {where}", params
-        ) as cursor:
-            doomed = [(ns, cid) for ns, cid in await cursor.fetchall()]
-        await conn.execute("BEGIN IMMEDIATE")
-        try:
-            await conn.executemany(
-                "DELETE FROM writes WHERE thread_id = ? AND checkpoint_ns = ? "
-                "AND checkpoint_id = ?",
-                [(thread_id, ns, cid) for ns, cid in doomed],
+            found = db.execute(
+                "SELECT task_id, idx FROM writes WHERE thread_id = ? AND checkpoint_ns = ''"
+                " AND checkpoint_id = ?",
+                (thread_id, base.checkpoint_id),
+            ).fetchall()
+            extra = [k for k in found if tuple(k) not in base.write_keys]
+            db.executemany(
+                "DELETE FROM writes WHERE thread_id = ? AND checkpoint_ns = ''"
+                " AND checkpoint_id = ? AND task_id = ? AND idx = ?",
+                [(thread_id, base.checkpoint_id, task, idx) for task, idx in extra],
             )
-            await conn.executemany(
-                "DELETE FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ? "
-                "AND checkpoint_id = ?",
-                [(thread_id, ns, cid) for ns, cid in doomed],
-            )
-            if base is not None and base.checkpoint_id is not None:
-                async with conn.execute(
-                    "SELECT task_id, idx FROM writes WHERE thread_id = ? AND checkpoint_ns = '' "
-                    "AND checkpoint_id = ?",
-                    (thread_id, base.checkpoint_id),
-                ) as cursor:
-                    extra = [k for k in await cursor.fetchall() if tuple(k) not in base.write_keys]
-                await conn.executemany(
-                    "DELETE FROM writes WHERE thread_id = ? AND checkpoint_ns = '' "
-                    "AND checkpoint_id = ? AND task_id = ? AND idx = ?",
-                    [(thread_id, base.checkpoint_id, task, idx) for task, idx in extra],
-                )
-            await conn.execute("COMMIT")
-        except BaseException:
-            await conn.execute("ROLLBACK")
-            raise
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
     return [cid for ns, cid in doomed if ns == ""]
 
 
