@@ -98,9 +98,9 @@ def _cell(result: Result | None, figure: Figure) -> str:
 
 FLOOR = "floor"
 RATIO_NOTE = (
-    "× floor / × ref: ours' time per unit of work as a multiple of the floor's / the reference's "
-    "(runs/s inverted; below 1 is faster). floor: the same graphs in-process in LangGraph with "
-    "AsyncSqliteSaver, no server."
+    "× floor / × ref: ours as a multiple of the floor / the reference (time or memory; for "
+    "runs/s the inverse), so below 1 is better. floor: the same graphs in-process in LangGraph "
+    "with AsyncSqliteSaver, no server."
 )
 
 
