@@ -103,15 +103,16 @@ class Lifecycle:
             await self.records.insert_thread(thread_id, {})
         async with self.lock(thread_id):
             await self.settled(thread_id)  # an earlier create's cancels come first
-            thread = await self.records.thread(thread_id)
+            # Both reads queued at once: the database thread runs them back to back.
+            thread, active = await asyncio.gather(
+                self.records.thread(thread_id), self.records.active_run_ids(thread_id)
+            )
             if thread is None:
                 if temporary or request.if_not_exists != "create":
                     raise ThreadNotFound(thread_id)
                 thread = await self.records.insert_thread(thread_id, {})
             run = _new_run(thread, request, assistant, entry, temporary, started_ms)
-            decision = decide(
-                request.multitask_strategy, await self.records.active_run_ids(thread_id)
-            )
+            decision = decide(request.multitask_strategy, active)
             if not decision.accept:
                 raise ThreadBusy()
             intent = None

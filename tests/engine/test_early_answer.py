@@ -3,6 +3,7 @@ HTTP API does); every read of the thread still sees the cancelled run finished."
 
 from __future__ import annotations
 
+from engine.config import Settings
 from engine.core import Engine
 from engine.errors import RunNotFound
 from engine.runs.repair import CANCELLED_TOOL_TEXT
@@ -69,3 +70,18 @@ async def test_the_next_create_waits_for_the_cancels_before_it(engine: Engine) -
     assert (await engine.records.run_row(run1))["finalized"] == 1
     await engine.join_run(tid, run3["run_id"])
     assert (await engine.get_run(tid, run2))["status"] == "success"
+
+
+async def test_closing_right_after_an_early_answer_loses_nothing(settings: Settings) -> None:
+    engine = await Engine.open(settings)
+    try:
+        tid, run1, run2 = await _preempt_mid_tool_call(engine, "interrupt")
+    finally:
+        await engine.close()  # the cancel may still be in flight: it finishes or is recovered
+    async with await Engine.open(settings) as engine:
+        assert (await engine.get_run(tid, run1))["status"] == "interrupted"
+        assert (await engine.records.run_row(run1))["finalized"] == 1
+        await engine.join_run(tid, run2)
+        messages = (await engine.get_state(tid))["values"]["messages"]
+        assert [m["content"] for m in messages if m["type"] == "human"] == ["hold:t", "again"]
+        assert [m["type"] for m in messages[:3]] == ["human", "ai", "tool"]
