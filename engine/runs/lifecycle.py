@@ -25,7 +25,7 @@ import sqlite3
 import time
 import uuid
 import weakref
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,6 +39,7 @@ from engine.runs.executor import Execution, Outcome, close_dangling_tool_calls
 from engine.runs.request import RunRequest
 from engine.runs.run_config import merged_metadata, run_config, run_context
 from engine.runs.services import Services
+from engine.runs.settling import Settling
 from engine.runs.status import ACTIVE
 from engine.runs.strategy import decide
 from engine.serde import loads
@@ -69,8 +70,7 @@ class Lifecycle:
         self.executions: dict[str, Execution] = {}
         self.closing = False
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-        # Per thread: cancels a create accepted that are still being carried out.
-        self._settling: dict[str, set[asyncio.Task[None]]] = {}
+        self._settling = Settling()  # per thread: accepted cancels still being carried out
 
     def lock(self, thread_id: str) -> asyncio.Lock:
         """Serialises what changes a thread's set of runs: accept, delete run, delete thread."""
@@ -135,42 +135,17 @@ class Lifecycle:
             self.channels.open(run["run_id"])
             if intent is not None:
                 self._signal(decision.cancel, intent.action)
-                self._in_background(thread_id, self._carry_out(decision.cancel, intent.action))
+                self._settling.start(thread_id, self._carry_out(decision.cancel, intent.action))
         return run
-
-    def _in_background(self, thread_id: str, work: Coroutine[Any, Any, None]) -> None:
-        """Carry out a thread's accepted cancels off the caller's path; `settled` waits for it.
-        A failure is logged: the intents are on disk, and recovery finishes them."""
-        task = asyncio.create_task(work, name=f"settle:{thread_id}")
-        tasks = self._settling.setdefault(thread_id, set())
-        tasks.add(task)
-
-        def done(task: asyncio.Task[None]) -> None:
-            tasks.discard(task)
-            if not tasks and self._settling.get(thread_id) is tasks:
-                del self._settling[thread_id]
-            if not task.cancelled() and task.exception() is not None:
-                log.error(
-                    "carrying out cancels on thread %s failed", thread_id, exc_info=task.exception()
-                )
-
-        task.add_done_callback(done)
 
     async def settled(self, thread_id: str) -> None:
         """Wait until the cancels accepted on this thread's runs are carried out: the stopped
         runs are sealed (interrupted) or gone (rolled back), and the thread says so."""
-        while tasks := self._settling.get(thread_id):
-            await asyncio.wait(list(tasks))
+        await self._settling.wait(thread_id)
 
     async def drain(self) -> None:
         """On close: let cancels being carried out finish (recovery would redo them anyway)."""
-        tasks = [t for found in self._settling.values() for t in found]
-        if not tasks:
-            return
-        _, stuck = await asyncio.wait(tasks, timeout=CANCEL_GRACE_S)
-        for task in stuck:
-            task.cancel()
-        await asyncio.gather(*stuck, return_exceptions=True)
+        await self._settling.drain(CANCEL_GRACE_S)
 
     def _stoppable(self, run_ids: Sequence[str]) -> list[str]:
         """The runs an interrupt stops now: all but those whose graph already finished."""
