@@ -1,6 +1,7 @@
 """``python -m bench``: figures (default), ``storm``, ``kill9`` and ``fuzz``.
 
-Figures::
+Figures (each also measured on the floor, the same graphs in-process with no server; every
+figure is printed as ratios to it and to the reference)::
 
     python -m bench                                  # start our server, measure it
     python -m bench --against langgraph-dev          # ... and a `langgraph dev` we start
@@ -45,7 +46,8 @@ from rich.console import Console
 from bench import server as servers
 from bench.client import make_client
 from bench.figures import BY_NAME, FIGURES, Result, Target, measure
-from bench.report import document, markdown, render, write_json
+from bench.floor import measure_floor
+from bench.report import FLOOR, document, markdown, render, write_json
 
 REFERENCE_WORDS = ("langgraph-dev", "reference", "ref")
 
@@ -171,7 +173,10 @@ def run_figures(args: argparse.Namespace, argv: list[str]) -> int:
         finally:
             if server is not None:
                 server.stop()
-    render(results, list(results), Console(width=140))
+        if label == "ours":  # the floor in the same run, before any reference is started
+            results[FLOOR] = asyncio.run(measure_floor(names, args.repeats, console.log))
+            infos[FLOOR] = {"kind": "floor", "what": "in-process LangGraph + AsyncSqliteSaver"}
+    render(results, list(results), Console(width=160))
     doc = document(results, infos, argv, args.repeats)
     if args.json_path:
         write_json(args.json_path, doc)

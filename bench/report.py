@@ -66,6 +66,17 @@ def better_ratio(figure: Figure, ours: float | None, other: float | None) -> flo
     return other / ours if figure.lower_is_better else ours / other
 
 
+def cost_ratio(figure: Figure, ours: float | None, other: float | None) -> float | None:
+    """Ours' cost as a multiple of the other's: time over time, or for a rate the inverse
+    (1.0 = as cheap; 2.0 = twice the time per unit of work; 0.5 = twice as fast)."""
+    better = better_ratio(figure, ours, other)
+    return None if better is None else 1.0 / better
+
+
+def _ratio_text(ratio: float | None) -> str:
+    return "—" if ratio is None else f"{ratio:.2f}×"
+
+
 def meets(figure: Figure, value: float | None) -> str:
     match = re.match(r"([≤≥])\s*([\d.]+)", figure.target)
     if value is None or not match:
@@ -85,42 +96,74 @@ def _cell(result: Result | None, figure: Figure) -> str:
     return "n/a"
 
 
+FLOOR = "floor"
+RATIO_NOTE = (
+    "× floor / × ref: ours as a multiple of the floor / the reference (time or memory; for "
+    "runs/s the inverse), so below 1 is better. floor: the same graphs in-process in LangGraph "
+    "with AsyncSqliteSaver, no server."
+)
+
+
+def _layout(labels: list[str]) -> tuple[str, list[str], str | None]:
+    """(ours, the absolute columns in order, the reference's label or None)."""
+    ours = labels[0]
+    others = [label for label in labels[1:] if label != FLOOR]
+    reference = others[0] if others else None
+    columns = [ours] + ([FLOOR] if FLOOR in labels else []) + others
+    return ours, columns, reference
+
+
+def _median(results: dict[str, dict[str, Any]], label: str | None, name: str) -> float | None:
+    found = results.get(label or "", {}).get(name)
+    if found is None:
+        return None
+    return found.median if isinstance(found, Result) else found.get("median")
+
+
+def _ratios(
+    results: dict[str, dict[str, Any]], labels: list[str], figure: Figure
+) -> list[float | None]:
+    ours, _, reference = _layout(labels)
+    mine = _median(results, ours, figure.name)
+    out = [cost_ratio(figure, mine, _median(results, FLOOR, figure.name))]
+    if reference is not None:
+        out.append(cost_ratio(figure, mine, _median(results, reference, figure.name)))
+    return out
+
+
+def _head(labels: list[str]) -> list[str]:
+    _, columns, reference = _layout(labels)
+    ratio_heads = ["× floor"] + (["× ref"] if reference else [])
+    return ["figure", "what", *ratio_heads, *columns, "target", "met"]
+
+
 def render(
     results: dict[str, dict[str, Result]],
     labels: list[str],
     console: Console | None = None,
 ) -> None:
-    """Print one row per figure with one column per target (and the ratio for two)."""
+    """One row per figure: ratios first (× floor, × reference), then each column's median."""
     console = console or Console()
     info = machine()
     table = Table(
         title="doubletext benchmarks (medians)",
         caption=(
+            f"{RATIO_NOTE}\nAbsolute times are this machine's: "
             f"{info['cores']} cores · {info['cpu']} · {info['memory_gib']} GiB · "
             f"Python {info['python']} · load at start {info['load_avg_1m_at_start']}"
         ),
     )
-    table.add_column("figure")
-    table.add_column("what")
-    for label in labels:
-        table.add_column(label, justify="right")
-    if len(labels) == 2:
-        table.add_column("× better", justify="right")
-    table.add_column("target", justify="right")
-    table.add_column("met", justify="center")
-    first = labels[0]
+    ours, columns, _ = _layout(labels)
+    for index, name in enumerate(_head(labels)):
+        table.add_column(name, justify="left" if index < 2 else "right")
     for figure in FIGURES:
-        row_results = [results.get(label, {}).get(figure.name) for label in labels]
+        row_results = [results.get(label, {}).get(figure.name) for label in columns]
         if all(r is None for r in row_results):
             continue
         row = [figure.name, figure.what]
+        row += [_ratio_text(r) for r in _ratios(results, labels, figure)]
         row += [_cell(r, figure) for r in row_results]
-        if len(labels) == 2:
-            a, b = row_results
-            ratio = better_ratio(figure, a and a.median, b and b.median)
-            row.append("—" if ratio is None else f"{ratio:.1f}×")
-        ours = results.get(first, {}).get(figure.name)
-        row += [figure.target, meets(figure, ours.median if ours else None)]
+        row += [figure.target, meets(figure, _median(results, ours, figure.name))]
         table.add_row(*row)
     console.print(table)
     for label in labels:
@@ -142,6 +185,7 @@ def document(
         "machine": machine(),
         "command": "python -m bench " + " ".join(argv),
         "repeats": repeats,
+        "ratio_note": RATIO_NOTE,
         "figures": {
             f.name: {
                 "unit": f.unit,
@@ -158,13 +202,14 @@ def document(
             **targets.get(label, {}),
             "results": {name: r.as_json() for name, r in results[label].items()},
         }
-    if len(labels) == 2:
-        ours, other = labels
-        out["better_ratio"] = {}
-        for figure in FIGURES:
-            a, b = results[ours].get(figure.name), results[other].get(figure.name)
-            ratio = better_ratio(figure, a and a.median, b and b.median)
-            out["better_ratio"][figure.name] = None if ratio is None else round(ratio, 2)
+    _, _, reference = _layout(labels)
+    out["x_floor"], out["x_reference"] = {}, {}
+    for figure in FIGURES:
+        ratios = _ratios(results, labels, figure)
+        out["x_floor"][figure.name] = None if ratios[0] is None else round(ratios[0], 2)
+        if reference is not None:
+            ratio = ratios[1]
+            out["x_reference"][figure.name] = None if ratio is None else round(ratio, 2)
     return out
 
 
@@ -175,30 +220,28 @@ def write_json(path: str, doc: dict[str, Any]) -> None:
 def markdown(doc: dict[str, Any]) -> str:
     """The figure table as Markdown (for the README), from a ``document()``."""
     labels = list(doc["targets"])
+    results = {label: doc["targets"][label]["results"] for label in labels}
     info = doc["machine"]
-    head = ["figure", "what", *labels]
-    if len(labels) == 2:
-        head.append("× better")
-    head += ["target", "met"]
+    ours, columns, _ = _layout(labels)
+    head = _head(labels)
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for figure in FIGURES:
-        cells = [doc["targets"][label]["results"].get(figure.name) for label in labels]
+        cells = [results[label].get(figure.name) for label in columns]
         if all(c is None for c in cells):
             continue
         row = [f"`{figure.name}`", figure.what]
+        row += [_ratio_text(r) for r in _ratios(results, labels, figure)]
         row += [_fmt(c["median"], figure.unit) if c else "—" for c in cells]
-        if len(labels) == 2:
-            a, b = (c["median"] if c else None for c in cells)
-            ratio = better_ratio(figure, a, b)
-            row.append("—" if ratio is None else f"{ratio:.1f}×")
-        ours = cells[0]["median"] if cells[0] else None
-        met = re.sub(r"\[/?\w*\]", "", meets(figure, ours))
+        met = re.sub(r"\[/?\w*\]", "", meets(figure, _median(results, ours, figure.name)))
         row += [figure.target, met]
         lines.append("| " + " | ".join(row) + " |")
     lines.append("")
+    lines.append(RATIO_NOTE)
+    lines.append("")
     lines.append(
-        f"Machine: {info['cores']} cores ({info['cpu']}), {info['memory_gib']} GiB, "
-        f"Python {info['python']}; load average {info['load_avg_1m_at_start']} at start. "
-        f"Medians of {doc['repeats']} repeats. Command: `{doc['command']}`."
+        f"Absolute times are this machine's: {info['cores']} cores ({info['cpu']}), "
+        f"{info['memory_gib']} GiB, Python {info['python']}; load average "
+        f"{info['load_avg_1m_at_start']} at start. Medians of {doc['repeats']} repeats. "
+        f"Command: `{doc['command']}`."
     )
     return "\n".join(lines) + "\n"

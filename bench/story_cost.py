@@ -1,9 +1,10 @@
 """``python -m bench story``: what recording the threads' stories costs.
 
 Two of our servers run side by side, one with the story (the default) and one with
-``--no-story``; the figures alternate between them round by round, so both see the same machine
-load (in alternating order), and each figure's median is reported with the ratio story on / story off. The goal
-(issue 10): at most 10 % more ``seq_run_ms`` and at most 10 % less ``burst_runs_s``.
+``--no-story``; the figures alternate between them round by round (in alternating order), so
+both see the same machine load, and each figure's median is reported with the ratio story on /
+story off. The goal (issue 10): at most 10 % more ``seq_run_ms`` and at most 10 % less
+``burst_runs_s``.
 """
 
 from __future__ import annotations

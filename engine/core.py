@@ -125,14 +125,22 @@ class Engine(AssistantOps, ThreadOps):
     # -- runs ------------------------------------------------------------------------------
 
     async def create_run(
-        self, thread_id: str | None, request: RunRequest | None = None, **fields: Any
+        self,
+        thread_id: str | None,
+        request: RunRequest | None = None,
+        *,
+        wait_for_cancels: bool = True,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Accept a run (status `pending`) and apply its multitask strategy to in-flight runs.
 
         Give a parsed `RunRequest`, or the request's fields as keywords (the HTTP body's names:
         `assistant_id`, `input`, `multitask_strategy`, ...); both are checked by the same parser.
         By the time this returns, interrupted runs are `interrupted` and rolled-back runs are
-        gone, so the new run starts from a settled thread.
+        gone, so the new run starts from a settled thread. With `wait_for_cancels=False` (the
+        HTTP API) it returns as soon as the run and the cancels it implies are on disk: the
+        cancelled runs are finished in the background, and the new run, and any read of the
+        thread (its state, history, runs, a join), waits until they are.
         """
         if request is None:
             request = RunRequest.parse(fields, stateless=thread_id is None)
@@ -143,11 +151,14 @@ class Engine(AssistantOps, ThreadOps):
             thread_id = check_uuid(thread_id, "thread")
         run = await self.lifecycle.accept(thread_id, request, assistant, entry)
         self.scheduler.kick(run["thread_id"])
+        if wait_for_cancels:
+            await self.lifecycle.settled(run["thread_id"])
         return run
 
     async def _run_row(self, thread_id: str, run_id: str) -> Any:
         thread_id = check_uuid(thread_id, "thread")
         run_id = check_uuid(run_id, "run")
+        await self.lifecycle.settled(thread_id)  # see ThreadOps._thread_row
         row = await self.records.run_row(run_id)
         if row is None or row["thread_id"] != thread_id:
             if await self.records.thread(thread_id) is None:
@@ -221,13 +232,15 @@ class Engine(AssistantOps, ThreadOps):
         """Wait for the run to end; its final values, or `__error__` if it failed."""
         row = await self._run_row(thread_id, run_id)
         if row["status"] in ACTIVE:
-            channel = self.services.channels.open(row["run_id"])
-            fresh = await self.records.run_row(row["run_id"])
-            if fresh is None or fresh["status"] not in ACTIVE:
-                self.services.channels.close(row["run_id"])  # ended while we looked
-            if fresh is None:
-                raise RunNotFound(thread_id, run_id)
-            row = fresh
+            channel = self.services.channels.live(row["run_id"])
+            if channel is None:  # no channel yet (e.g. queued before a restart): open one
+                channel = self.services.channels.open(row["run_id"])
+                fresh = await self.records.run_row(row["run_id"])
+                if fresh is None or fresh["status"] not in ACTIVE:
+                    self.services.channels.close(row["run_id"])  # ended while we looked
+                if fresh is None:
+                    raise RunNotFound(thread_id, run_id)
+                row = fresh
             if row["status"] in ACTIVE:
                 async for _ in channel.follow(len(channel.events)):
                     pass

@@ -45,7 +45,10 @@ class ThreadOps:
         return self.services.records
 
     async def _thread_row(self, thread_id: str) -> dict[str, Any]:
+        """The thread, once cancels a create accepted on it are carried out (a read of its
+        state, history or runs then never sees a stopped run half sealed)."""
         thread_id = check_uuid(thread_id)
+        await self.lifecycle.settled(thread_id)
         thread = await self.records.thread(thread_id)
         if thread is None:
             raise ThreadNotFound(thread_id)

@@ -61,7 +61,8 @@ async def _create(request: Request, stateless: bool) -> tuple[Engine, dict[str, 
     fields = await read_fields(request)
     parsed = RunRequest.parse(fields.data, stateless=stateless)
     engine = engine_of(request)
-    run = await engine.create_run(thread_id, parsed)
+    # Answer once the run and its cancels are durable; reads of the thread wait for the rest.
+    run = await engine.create_run(thread_id, parsed, wait_for_cancels=False)
     return engine, run, parsed
 
 

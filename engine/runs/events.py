@@ -138,6 +138,10 @@ class ChannelRegistry:
     def get(self, run_id: str) -> RunChannel | None:
         return self._live.get(run_id) or self._finished.get(run_id)
 
+    def live(self, run_id: str) -> RunChannel | None:
+        """The channel of a run that has not ended yet (its end will close it), if any."""
+        return self._live.get(run_id)
+
     def close(self, run_id: str, result: dict[str, Any] | None = None) -> None:
         """The run ended: wake its followers, keep its events a while for late joiners."""
         channel = self._live.pop(run_id, None)

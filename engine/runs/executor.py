@@ -196,20 +196,24 @@ async def _await_exit_tasks(exc: asyncio.CancelledError) -> None:
                 await asyncio.sleep(0)
 
 
-async def close_dangling_tool_calls(graph: Any, thread_id: str, run_id: str) -> None:
+async def close_dangling_tool_calls(graph: Any, thread_id: str, run_id: str) -> Any:
     """Answer tool calls the interrupted run left open, tagged with its run id.
 
-    Storage errors propagate (the lifecycle retries); anything else is logged and skipped."""
+    Returns the head state it read when it left it as it was (the caller's head then needs no
+    second read), else None. Storage errors propagate (the lifecycle retries); anything else is
+    logged and skipped."""
     try:
         state = await graph.aget_state({"configurable": {"thread_id": thread_id}})
         values = state.values if isinstance(state.values, dict) else {}
         answers = dangling_tool_calls(values.get("messages") or [])
-        if answers:
-            await graph.aupdate_state(
-                {"configurable": {"thread_id": thread_id}, "metadata": {"run_id": run_id}},
-                {"messages": answers},
-            )
+        if not answers:
+            return state
+        await graph.aupdate_state(
+            {"configurable": {"thread_id": thread_id}, "metadata": {"run_id": run_id}},
+            {"messages": answers},
+        )
     except sqlite3.Error:
         raise
     except Exception:
         log.exception("closing tool calls of interrupted run %s failed", run_id)
+    return None

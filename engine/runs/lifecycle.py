@@ -6,7 +6,9 @@ moves obey `status.can_transition` (enforced in `Records`). A crash at any point
 `recover()`, which calls the same steps:
 
 * a strategy's cancels are recorded as intents on the target runs in the same transaction that
-  accepts the new run, then carried out; recovery carries out any left;
+  accepts the new run, then carried out off the create's path (the create answers once they are
+  durable); the thread's next run and every read of the thread wait until they are carried out
+  (`settled`); recovery carries out any left;
 * an interrupted run is `interrupted` at once, and sealed (`finalized`) only after its unanswered
   tool calls are closed and its thread settled; recovery finishes unsealed ones;
 * a rollback deletes checkpoints before the row, so until it is done the row (and its intent)
@@ -37,6 +39,7 @@ from engine.runs.executor import Execution, Outcome, close_dangling_tool_calls
 from engine.runs.request import RunRequest
 from engine.runs.run_config import merged_metadata, run_config, run_context
 from engine.runs.services import Services
+from engine.runs.settling import Settling
 from engine.runs.status import ACTIVE
 from engine.runs.strategy import decide
 from engine.serde import loads
@@ -69,6 +72,7 @@ class Lifecycle:
         self.executions: dict[str, Execution] = {}
         self.closing = False
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._settling = Settling()  # per thread: accepted cancels still being carried out
 
     def lock(self, thread_id: str) -> asyncio.Lock:
         """Serialises what changes a thread's set of runs: accept, delete run, delete thread."""
@@ -89,8 +93,10 @@ class Lifecycle:
     ) -> dict[str, Any]:
         """Accept a run (`pending`) and carry out what its strategy decided for runs in flight.
 
-        By the time this returns, interrupted runs are `interrupted` and rolled-back runs are
-        gone, so the new run starts from a settled thread.
+        Returns once the run and its cancels are on disk: runs in flight are told to stop at
+        once and finished in the background, and until that is done the thread's next run does
+        not start and reads of the thread wait (`settled`), so the new run still starts from,
+        and clients still see, a settled thread.
         """
         started_ms = int(time.time() * 1000)
         temporary = thread_id is None
@@ -98,13 +104,16 @@ class Lifecycle:
             thread_id = str(uuid7())
             await self.records.insert_thread(thread_id, {})
         async with self.lock(thread_id):
-            thread = await self.records.thread(thread_id)
+            await self.settled(thread_id)  # an earlier create's cancels come first
+            # Both reads queued at once: the database thread runs them back to back.
+            thread, active = await asyncio.gather(
+                self.records.thread(thread_id), self.records.active_run_ids(thread_id)
+            )
             if thread is None:
                 if temporary or request.if_not_exists != "create":
                     raise ThreadNotFound(thread_id)
                 thread = await self.records.insert_thread(thread_id, {})
             run = _new_run(thread, request, assistant, entry, temporary, started_ms)
-            active = await self.records.active_run_ids(thread_id)
             decision = decide(request.multitask_strategy, active)
             if not decision.accept:
                 text = first_human_text(request.input)
@@ -131,8 +140,18 @@ class Lifecycle:
             crashpoint("run_accepted")
             self.channels.open(run["run_id"])
             if intent is not None:
-                await self._carry_out(decision.cancel, intent.action)
+                self._signal(decision.cancel, intent.action)
+                self._settling.start(thread_id, self._carry_out(decision.cancel, intent.action))
         return run
+
+    async def settled(self, thread_id: str) -> None:
+        """Wait until the cancels accepted on this thread's runs are carried out: the stopped
+        runs are sealed (interrupted) or gone (rolled back), and the thread says so."""
+        await self._settling.wait(thread_id)
+
+    async def drain(self) -> None:
+        """On close: let cancels being carried out finish (recovery would redo them anyway)."""
+        await self._settling.drain(CANCEL_GRACE_S)
 
     def _stoppable(self, run_ids: Sequence[str]) -> list[str]:
         """The runs an interrupt stops now: all but those whose graph already finished."""
@@ -151,6 +170,7 @@ class Lifecycle:
 
     async def _carry_out(self, run_ids: Sequence[str], action: str) -> None:
         """Complete the cancel intents recorded on these runs."""
+        self._signal(run_ids, action)
         executing = [self.executions[r] for r in run_ids if r in self.executions]
         idle = [r for r in run_ids if r not in self.executions]
         jobs = [self._stop(e, action) for e in executing]
@@ -158,12 +178,20 @@ class Lifecycle:
             jobs.append(self._cancel_idle(idle, action))
         await asyncio.gather(*jobs)
 
+    def _signal(self, run_ids: Sequence[str], action: str) -> None:
+        """Tell the executing ones of these runs to stop (at once; idempotent)."""
+        for run_id in run_ids:
+            execution = self.executions.get(run_id)
+            if execution is None:
+                continue
+            if execution.cancel_action != "rollback":
+                execution.cancel_action = action
+            if not (action == "interrupt" and execution.graph_done):
+                execution.stop()
+
     async def _stop(self, execution: Execution, action: str) -> None:
-        """Stop a run a driver has taken; `finish` then completes the interrupt or rollback."""
-        if execution.cancel_action != "rollback":
-            execution.cancel_action = action
-        if not (action == "interrupt" and execution.graph_done):
-            execution.stop()
+        """Wait for a run a driver has taken to stop; `finish` then completes the interrupt or
+        rollback."""
         try:
             await asyncio.wait_for(execution.finished.wait(), CANCEL_GRACE_S)
         except TimeoutError:
@@ -262,11 +290,12 @@ class Lifecycle:
             await self._roll_back(await self.records.run_row(run_id))
             return
         graph = self.services.graph(row["graph_id"])
+        state = None  # the head, when closing tool calls read it and left it unchanged
         if outcome.status == "interrupted":
             crashpoint("interrupt_before_repair")
             if graph is not None:
-                await close_dangling_tool_calls(graph, thread_id, run_id)
-        head = await self.services.head(graph, thread_id)
+                state = await close_dangling_tool_calls(graph, thread_id, run_id)
+        head = await self.services.head(graph, thread_id, state)
         error = outcome.error
         ended = await self.records.end_run(run_id, thread_id, outcome.status, error, head)
         crashpoint("run_ended")
@@ -288,9 +317,10 @@ class Lifecycle:
     async def _seal_interrupted(self, row: Any) -> None:
         """Finish an interrupt: close the tool calls it left open, seal it, settle its thread."""
         graph = self.services.graph(row["graph_id"])
+        state = None
         if graph is not None:
-            await close_dangling_tool_calls(graph, row["thread_id"], row["run_id"])
-        head = await self.services.head(graph, row["thread_id"])
+            state = await close_dangling_tool_calls(graph, row["thread_id"], row["run_id"])
+        head = await self.services.head(graph, row["thread_id"], state)
         await self.records.end_run(row["run_id"], row["thread_id"], "interrupted", None, head)
         self.channels.close(row["run_id"])
 
@@ -328,6 +358,7 @@ class Lifecycle:
         """Delete a finished run: its record and its own checkpoints. Later runs' checkpoints,
         and so the thread's state after them, stay (as on the reference)."""
         async with self.lock(thread_id):
+            await self.settled(thread_id)
             row = await self.records.run_row(run_id)
             if row is None or row["thread_id"] != thread_id:
                 raise RunNotFound(thread_id, run_id)
@@ -351,6 +382,7 @@ class Lifecycle:
         so a run accepted concurrently either lands before (and is deleted) or finds no
         thread; a crash half way is finished by `recover`."""
         async with self.lock(thread_id):
+            await self.settled(thread_id)
             if await self.records.thread(thread_id) is None:
                 raise ThreadNotFound(thread_id)
             active = await self.records.begin_thread_deletion(thread_id)

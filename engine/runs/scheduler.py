@@ -47,6 +47,7 @@ class Scheduler:
             while not self._closing:
                 wake.clear()
                 try:
+                    await self.lifecycle.settled(thread_id)  # a stopped run is sealed first
                     row = await records.next_pending(thread_id)
                     if row is None:
                         if wake.is_set():
@@ -112,3 +113,4 @@ class Scheduler:
         for task in drivers:
             with contextlib.suppress(BaseException):
                 await task
+        await self.lifecycle.drain()

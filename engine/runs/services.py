@@ -8,6 +8,7 @@ from typing import Any
 
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.pregel import Pregel
+from langgraph.types import StateSnapshot
 
 from engine.config import Settings
 from engine.graphs.registry import GraphRegistry
@@ -35,16 +36,20 @@ class Services:
         entry = self.graphs.entries.get(graph_id or "")
         return entry.graph if entry else None
 
-    async def head(self, graph: Pregel | None, thread_id: str) -> Head | None:
+    async def head(
+        self, graph: Pregel | None, thread_id: str, state: StateSnapshot | None = None
+    ) -> Head | None:
         """Values, `next` and interrupts of the thread's head checkpoint (None if unreadable:
-        the thread is then settled from what its row already says)."""
+        the thread is then settled from what its row already says). `state`: the head state,
+        when the caller has just read it."""
         if graph is None:
             return None
-        try:
-            state = await graph.aget_state({"configurable": {"thread_id": thread_id}})
-        except Exception:
-            log.exception("reading head state of thread %s failed", thread_id)
-            return None
+        if state is None:
+            try:
+                state = await graph.aget_state({"configurable": {"thread_id": thread_id}})
+            except Exception:
+                log.exception("reading head state of thread %s failed", thread_id)
+                return None
         interrupts: dict[str, list[Any]] = {}
         for task in state.tasks:
             if task.interrupts:

@@ -2,7 +2,8 @@
 
 The saver's connection is opened in autocommit mode: a run cancelled in the middle of `aput` can
 then never leave a transaction open (see the reference notes on cancellation). All custom SQL
-runs under `saver.lock`, which serialises the saver's one connection.
+runs under `saver.lock`, which serialises the saver's one connection. The saver is
+`OneTripSaver` (`saver.py`): LangGraph's, with its hot paths in one trip each.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from langgraph.checkpoint.base import ChannelVersions, Checkpoint, CheckpointMet
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from engine.storage.db import open_sqlite
+from engine.storage.saver import OneTripSaver
 from engine.storage.shielded import run_to_completion
 
 _RUN_ID = "json_extract(CAST(metadata AS TEXT), '$.run_id')"
@@ -41,9 +43,9 @@ def next_nodes(updated_channels: Sequence[str] | None) -> list[str]:
     return ["__start__", *nodes] if "__start__" in channels else nodes
 
 
-class TellingSaver(AsyncSqliteSaver):
-    """The SQLite saver, telling a listener (the thread's story) each root checkpoint of a run
-    it saved, with the node whose writes made it and the nodes it will run next."""
+class TellingSaver(OneTripSaver):
+    """The one-trip SQLite saver, telling a listener (the thread's story) each root checkpoint
+    of a run it saved, with the node whose writes made it and the nodes it will run next."""
 
     listener: CheckpointListener | None = None
 
@@ -120,21 +122,24 @@ class Head:
     write_keys: frozenset[tuple[str, int]]
 
 
+async def _fetch_all(saver: AsyncSqliteSaver, sql: str, params: Sequence[Any]) -> list[Any]:
+    """Rows of a query on the saver's connection, in one trip (a cursor costs three)."""
+    async with saver.lock:
+        return list(await saver.conn.execute_fetchall(sql, tuple(params)))
+
+
 async def run_checkpoints(
     saver: AsyncSqliteSaver, thread_id: str, run_id: str
 ) -> list[dict[str, Any]]:
     """Story fields of a run's root checkpoints, oldest first, read back from the table (for
     recovery: the node and next nodes are not kept there, so they are null and [])."""
-    async with (
-        saver.lock,
-        saver.conn.execute(
-            "SELECT checkpoint_id, json_extract(CAST(metadata AS TEXT), '$.step'),"
-            " json_extract(CAST(metadata AS TEXT), '$.source') FROM checkpoints"
-            f" WHERE thread_id = ? AND checkpoint_ns = '' AND {_RUN_ID} = ? ORDER BY checkpoint_id",
-            (thread_id, run_id),
-        ) as cursor,
-    ):
-        rows = await cursor.fetchall()
+    rows = await _fetch_all(
+        saver,
+        "SELECT checkpoint_id, json_extract(CAST(metadata AS TEXT), '$.step'),"
+        " json_extract(CAST(metadata AS TEXT), '$.source') FROM checkpoints"
+        f" WHERE thread_id = ? AND checkpoint_ns = '' AND {_RUN_ID} = ? ORDER BY checkpoint_id",
+        (thread_id, run_id),
+    )
     return [
         {"checkpoint_id": cid, "step": step, "source": source, "node": None, "next": []}
         for cid, step, source in rows
@@ -142,18 +147,15 @@ async def run_checkpoints(
 
 
 async def thread_head(saver: AsyncSqliteSaver, thread_id: str) -> Head:
-    async with (
-        saver.lock,
-        saver.conn.execute(
-            "SELECT head.checkpoint_id, w.task_id, w.idx FROM"
-            " (SELECT checkpoint_id FROM checkpoints WHERE thread_id = ?1 AND checkpoint_ns = ''"
-            " ORDER BY checkpoint_id DESC LIMIT 1) head"
-            " LEFT JOIN writes w ON w.thread_id = ?1 AND w.checkpoint_ns = ''"
-            " AND w.checkpoint_id = head.checkpoint_id",
-            (thread_id,),
-        ) as cursor,
-    ):
-        rows = await cursor.fetchall()
+    rows = await _fetch_all(
+        saver,
+        "SELECT head.checkpoint_id, w.task_id, w.idx FROM"
+        " (SELECT checkpoint_id FROM checkpoints WHERE thread_id = ?1 AND checkpoint_ns = ''"
+        " ORDER BY checkpoint_id DESC LIMIT 1) head"
+        " LEFT JOIN writes w ON w.thread_id = ?1 AND w.checkpoint_ns = ''"
+        " AND w.checkpoint_id = head.checkpoint_id",
+        (thread_id,),
+    )
     if not rows:
         return Head(None, frozenset())
     keys = frozenset((task, idx) for _, task, idx in rows if task is not None)
@@ -161,14 +163,8 @@ async def thread_head(saver: AsyncSqliteSaver, thread_id: str) -> Head:
 
 
 async def run_has_checkpoints(saver: AsyncSqliteSaver, thread_id: str, run_id: str) -> bool:
-    async with (
-        saver.lock,
-        saver.conn.execute(
-            f"SELECT 1 FROM checkpoints WHERE thread_id = ? AND {_RUN_ID} = ? LIMIT 1",
-            (thread_id, run_id),
-        ) as cursor,
-    ):
-        return await cursor.fetchone() is not None
+    sql = f"SELECT 1 FROM checkpoints WHERE thread_id = ? AND {_RUN_ID} = ? LIMIT 1"
+    return bool(await _fetch_all(saver, sql, (thread_id, run_id)))
 
 
 async def run_progressed(
@@ -180,8 +176,7 @@ async def run_progressed(
     if since is not None:
         sql += " AND checkpoint_id > ?"
         params.append(since)
-    async with saver.lock, saver.conn.execute(sql + " LIMIT 1", params) as cursor:
-        return await cursor.fetchone() is not None
+    return bool(await _fetch_all(saver, sql + " LIMIT 1", params))
 
 
 async def delete_thread_checkpoints(saver: AsyncSqliteSaver, thread_id: str) -> None:
@@ -204,48 +199,57 @@ async def delete_run_checkpoints(
 async def _delete_run_checkpoints(
     saver: AsyncSqliteSaver, thread_id: str, run_id: str, base: Head | None
 ) -> list[str]:
-    async with saver.lock:
-        conn = saver.conn
-        params: list[object] = [thread_id, run_id]
-        where = f"thread_id = ? AND ({_RUN_ID} = ?"
+    async with saver.lock:  # one trip: the whole transaction runs on the connection's thread
+        return await saver.conn._execute(_delete_run, saver.conn, thread_id, run_id, base)
+
+
+def _delete_run(
+    conn: aiosqlite.Connection, thread_id: str, run_id: str, base: Head | None
+) -> list[str]:
+    """On the connection's thread: `delete_run_checkpoints` as one transaction."""
+    db = conn._conn
+    params: list[object] = [thread_id, run_id]
+    where = f"thread_id = ? AND ({_RUN_ID} = ?"
+    if base is not None and base.checkpoint_id is not None:
+        where += " OR checkpoint_id > ?"
+        params.append(base.checkpoint_id)
+    elif base is not None:
+        where += " OR 1"
+    where += ")"
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        doomed = [
+            (ns, cid)
+            for ns, cid in db.execute(
+                f"SELECT checkpoint_ns, checkpoint_id FROM checkpoints WHERE {where}", params
+            ).fetchall()
+        ]
+        db.executemany(
+            "DELETE FROM writes WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
+            [(thread_id, ns, cid) for ns, cid in doomed],
+        )
+        db.executemany(
+            "DELETE FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ?"
+            " AND checkpoint_id = ?",
+            [(thread_id, ns, cid) for ns, cid in doomed],
+        )
         if base is not None and base.checkpoint_id is not None:
-            where += " OR checkpoint_id > ?"
-            params.append(base.checkpoint_id)
-        elif base is not None:
-            where += " OR 1"
-        where += ")"
-        async with conn.execute(
-            f"SELECT checkpoint_ns, checkpoint_id FROM checkpoints WHERE {where}", params
-        ) as cursor:
-            doomed = [(ns, cid) for ns, cid in await cursor.fetchall()]
-        await conn.execute("BEGIN IMMEDIATE")
-        try:
-            await conn.executemany(
-                "DELETE FROM writes WHERE thread_id = ? AND checkpoint_ns = ? "
-                "AND checkpoint_id = ?",
-                [(thread_id, ns, cid) for ns, cid in doomed],
+            found = db.execute(
+                "SELECT task_id, idx FROM writes WHERE thread_id = ? AND checkpoint_ns = ''"
+                " AND checkpoint_id = ?",
+                (thread_id, base.checkpoint_id),
+            ).fetchall()
+            extra = [k for k in found if tuple(k) not in base.write_keys]
+            db.executemany(
+                "DELETE FROM writes WHERE thread_id = ? AND checkpoint_ns = ''"
+                " AND checkpoint_id = ? AND task_id = ? AND idx = ?",
+                [(thread_id, base.checkpoint_id, task, idx) for task, idx in extra],
             )
-            await conn.executemany(
-                "DELETE FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ? "
-                "AND checkpoint_id = ?",
-                [(thread_id, ns, cid) for ns, cid in doomed],
-            )
-            if base is not None and base.checkpoint_id is not None:
-                async with conn.execute(
-                    "SELECT task_id, idx FROM writes WHERE thread_id = ? AND checkpoint_ns = '' "
-                    "AND checkpoint_id = ?",
-                    (thread_id, base.checkpoint_id),
-                ) as cursor:
-                    extra = [k for k in await cursor.fetchall() if tuple(k) not in base.write_keys]
-                await conn.executemany(
-                    "DELETE FROM writes WHERE thread_id = ? AND checkpoint_ns = '' "
-                    "AND checkpoint_id = ? AND task_id = ? AND idx = ?",
-                    [(thread_id, base.checkpoint_id, task, idx) for task, idx in extra],
-                )
-            await conn.execute("COMMIT")
-        except BaseException:
-            await conn.execute("ROLLBACK")
-            raise
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
     return [cid for ns, cid in doomed if ns == ""]
 
 

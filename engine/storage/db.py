@@ -280,10 +280,11 @@ def _statements(script: str) -> Iterable[str]:
 
 
 async def fetch_all(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> list:
-    async with conn.execute(sql, tuple(params)) as cursor:
-        return list(await cursor.fetchall())
+    """All rows in one trip to the database thread (a cursor costs three: run, fetch, close)."""
+    return list(await conn.execute_fetchall(sql, tuple(params)))
 
 
 async def fetch_one(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()):
-    async with conn.execute(sql, tuple(params)) as cursor:
-        return await cursor.fetchone()
+    """The first row (None if none), in one trip: for queries of one row (a key or LIMIT 1)."""
+    rows = await conn.execute_fetchall(sql, tuple(params))
+    return next(iter(rows), None)

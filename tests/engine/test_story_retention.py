@@ -1,4 +1,4 @@
-"""The story is bounded: each thread keeps its newest `story_retention` events, numbering goes on."""
+"""The story is bounded: a thread keeps its newest `story_retention` events; numbering goes on."""
 
 from __future__ import annotations
 

@@ -1,0 +1,119 @@
+"""Count SQLite round trips: how many calls one run queues on each database connection.
+
+``python -m bench.trips`` opens the engine in-process on a temporary data dir (``--pace 0``
+graphs of ``langgraph.json``), then counts the calls aiosqlite hands to its connection threads
+(each one a thread hand-off and a wake-up of the event loop) for one ``noop`` run on a new thread
+(create + join) and for one preempting create (``slow`` running; ``noop`` with ``interrupt`` and
+with ``rollback``, create + join). Counts, not times: they do not move between machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bench.server import CONFIG
+from engine.config import Settings
+from engine.core import Engine
+
+COUNTS: Counter[int] = Counter()
+_original = aiosqlite.Connection._execute
+
+
+async def _counting(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    COUNTS[id(self)] += 1
+    return await _original(self, fn, *args, **kwargs)
+
+
+def _human(text: str) -> dict[str, Any]:
+    return {"messages": [{"type": "human", "content": text}]}
+
+
+async def _wait_running(engine: Engine, thread_id: str, run_id: str) -> None:
+    deadline = time.monotonic() + 30
+    while (await engine.get_run(thread_id, run_id))["status"] != "running":
+        if time.monotonic() > deadline:
+            raise RuntimeError("slow run never started")
+        await asyncio.sleep(0.002)
+
+
+async def _one_run(engine: Engine) -> Callable[[], Awaitable[None]]:
+    thread_id = (await engine.create_thread())["thread_id"]
+
+    async def counted() -> None:
+        run = await engine.create_run(thread_id, assistant_id="noop", input=_human("hi"))
+        await engine.join_run(thread_id, run["run_id"])
+
+    return counted
+
+
+async def _preempt(engine: Engine, strategy: str) -> Callable[[], Awaitable[None]]:
+    thread_id = (await engine.create_thread())["thread_id"]
+    first = await engine.create_run(thread_id, assistant_id="slow", input=_human("first"))
+    await _wait_running(engine, thread_id, first["run_id"])
+
+    async def counted() -> None:
+        run = await engine.create_run(
+            thread_id, assistant_id="noop", input=_human("second"), multitask_strategy=strategy
+        )
+        await engine.join_run(thread_id, run["run_id"])
+
+    return counted
+
+
+async def _count(engine: Engine, names: dict[int, str], setup: Any, *args: Any) -> dict[str, int]:
+    counted = await setup(engine, *args)
+    COUNTS.clear()
+    await counted()
+    await asyncio.sleep(0.05)  # let the run's last writes (after join answered) land
+    out = {name: COUNTS.get(conn_id, 0) for conn_id, name in names.items()}
+    out["total"] = sum(COUNTS.values())
+    return out
+
+
+async def measure() -> dict[str, dict[str, int]]:
+    aiosqlite.Connection._execute = _counting  # type: ignore[method-assign]
+    try:
+        with tempfile.TemporaryDirectory(prefix="doubletext-trips-") as tmp:
+            settings = Settings(data_dir=Path(tmp) / "data", config_path=CONFIG, pace=0)
+            engine = await Engine.open(settings)
+            try:
+                names = {
+                    id(engine.records.conn): "engine.db",
+                    id(engine.services.saver.conn): "checkpoints.db",
+                    id(engine.store.inner.conn): "store.db",
+                }
+                await (await _one_run(engine))()  # warm-up
+                return {
+                    "noop run": await _count(engine, names, _one_run),
+                    "preempt interrupt": await _count(engine, names, _preempt, "interrupt"),
+                    "preempt rollback": await _count(engine, names, _preempt, "rollback"),
+                }
+            finally:
+                await engine.close()
+    finally:
+        aiosqlite.Connection._execute = _original  # type: ignore[method-assign]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.trips", description=__doc__)
+    parser.add_argument("--json", dest="json_path", help="write the counts as JSON here")
+    args = parser.parse_args()
+    counts = asyncio.run(measure())
+    text = json.dumps(counts, indent=2)
+    print(text)
+    if args.json_path:
+        Path(args.json_path).write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
