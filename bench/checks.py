@@ -208,8 +208,46 @@ async def _thread_books(
         elif tstatus == "error" and (last is None or last["status"] != "error"):
             problems.append(f"thread error but last run is {last and last['status']}")
     del latest
+    problems += await _story_problems(client, tid, runs, sent)
     label = f"t{sent[0].thread_index}" if sent else tid
     return [f"thread {label} ({tid}): {p}" for p in problems], tally
+
+
+async def _story_problems(
+    client: LangGraphClient, tid: str, runs: list[dict[str, Any]], sent: list[Sent]
+) -> list[str]:
+    """Where the server keeps the thread's story (ours): it agrees with the runs. Every listed
+    run was accepted once and, if it ended, ended once with its status; no rolled-back run is
+    listed; every 409 the storm got is told with its text; events are numbered 1, 2, …"""
+    try:
+        events = await client.http.get(f"/threads/{tid}/story", params={"limit": 10_000})
+    except httpx.HTTPStatusError:  # a server without the story (the reference): nothing to check
+        return []
+    problems: list[str] = []
+    if [e["seq"] for e in events] != list(range(1, len(events) + 1)):
+        problems.append("story events are not numbered 1, 2, …")
+    kinds: dict[str, list[dict[str, Any]]] = {}
+    for event in events:
+        kinds.setdefault(event["kind"], []).append(event)
+
+    def told(kind: str, run_id: str) -> list[dict[str, Any]]:
+        return [e for e in kinds.get(kind, []) if e["run_id"] == run_id]
+
+    for run in runs:
+        if len(told("run_accepted", run["run_id"])) != 1:
+            problems.append(f"run {run['run_id']} is not told accepted once")
+        ended = told("run_ended", run["run_id"])
+        if run["status"] in TERMINAL and [e["status"] for e in ended] != [run["status"]]:
+            problems.append(f"run {run['run_id']} {run['status']}; story ends: {ended}")
+    listed = {r["run_id"] for r in runs}
+    for event in kinds.get("run_rolled_back", []):
+        if event["run_id"] in listed:
+            problems.append(f"run {event['run_id']} is told rolled back but still listed")
+    bounced = Counter(e["text"] for e in kinds.get("rejected", []))
+    for msg in sent:
+        if msg.outcome == "rejected" and bounced[msg.text] < 1:
+            problems.append(f"the 409 for {msg.text!r} is not in the story")
+    return problems
 
 
 async def check_books(client: LangGraphClient, books: Books) -> dict[str, Any]:
