@@ -195,6 +195,8 @@ class PolicySender:
         assert isinstance(event, StepFinished)
         if isinstance(step, Create) and not event.result.endswith(" created"):
             self._release()  # refused or failed: no run to bind
+            if event.result.startswith("409"):
+                s.log.refused(key)
         if isinstance(step, Cancel):
             if event.result.endswith((": interrupted", ": rolled back")):  # "run 1a2b…: …"
                 changed = self.know_cause(step.run_id, Cause("replaced"))
