@@ -79,11 +79,27 @@ class PolicySender:
 
     def known_cause(self, entry: Entry) -> bool:
         """Give a finished entry the cause known for its run; True if that changed it."""
-        cause = self.causes.get(entry.run_id or "")
+        cause = self.causes.get(entry.run_id or "") or self._taken(entry)
         if cause is None or entry.fate not in FINAL or entry.cause == cause:
             return False
         entry.cause = cause
         return True
+
+    def _taken(self, entry: Entry) -> Cause | None:
+        """A steer run cut by a cancel this app did not send: the steer graph cancels the runs
+        whose messages it takes in, so the run working took it in (the marks in the messages
+        confirm which, once a turn settles: `steered`)."""
+        s, run_id = self.session, entry.run_id or ""
+        cut_by_other = entry.cause is None or entry.cause.kind not in ("cancel", "unknown")
+        if run_id not in self.steer_runs or entry.fate is not Fate.INTERRUPTED or cut_by_other:
+            return None
+        if run_id in s.log.cancels:
+            return None  # Esc: this app cancelled it
+        working = [r for r in s.log.active_run_ids() if r != run_id]
+        taker = s.log.run(working[0]) if working else None
+        if taker is None or taker.fate is not Fate.RUNNING:
+            return None
+        return Cause("taken", run_id=taker.run_id)
 
     def steered(self, messages: Sequence[Mapping[str, Any]], by: str | None = None) -> list[Entry]:
         """Read the steer marks in the thread's messages: each queued run taken in shows which

@@ -347,11 +347,14 @@ class ThreadSession:
         self._announce(self.log.apply_runs(runs, self.clock(), since=started))
 
     def _on_story(self, event: Mapping[str, Any]) -> None:
-        self.post(msg.StoryEvent(self.thread_id, event))  # the timeline needs no run bound yet
-        if self._creating and self.story.unknown_run(event):
-            self._deferred.append(event)  # maybe our own run, whose create has not returned
+        if self._creating and (self._deferred or self.story.unknown_run(event)):
+            # maybe our own run, whose create has not returned; later events wait behind it
+            self._deferred.append(event)
             return
+        # the fates first: the screen knows who cut a run (a client policy, a key) before the
+        # timeline shows the cut and says why
         self._announce(self.story.apply(event))
+        self.post(msg.StoryEvent(self.thread_id, event))
         if event.get("kind") in ("store_write", "run_ended", "run_rolled_back"):
             self._todo_wake.set()
 
