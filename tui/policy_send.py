@@ -31,6 +31,7 @@ from tui.policies.runner import (
 )
 from tui.policies.situation import ActiveRun, Situation, Thresholds
 from tui.runstate import FINAL, Cause, Entry, Fate
+from tui.text import short_id
 
 if TYPE_CHECKING:
     from tui.session import ThreadSession
@@ -39,10 +40,6 @@ if TYPE_CHECKING:
 class Withdrawn(Exception):
     """The user called the plan off before a run existed (Esc in the ask dialog, or the retry
     countdown cancelled)."""
-
-
-def default_label(run_id: str) -> str:
-    return f"run {run_id[:8]}"
 
 
 class PolicySender:
@@ -58,7 +55,7 @@ class PolicySender:
     ) -> None:
         self.session = session
         self.ask = ask
-        self.label = label or default_label
+        self.label = label or (lambda run_id: f"run {self.short(run_id)}")
         self.thresholds = thresholds or Thresholds()
         self.runner: PlanRunner | None = None
         self.waiting = False
@@ -67,6 +64,10 @@ class PolicySender:
         self.causes: dict[str, Cause] = {}
         """Run id → why it ended, where this client knows better than the server says."""
         self._holds = False
+
+    def short(self, run_id: str) -> str:
+        """A run id as the app shows it: unique among the thread's runs (`short_id`)."""
+        return short_id(run_id, self.session.log.run_ids())
 
     # -- fates a policy explains ------------------------------------------------------------
 
@@ -152,7 +153,9 @@ class PolicySender:
             with backend.calls.scope() as observed:
                 situation = await self.situation(entry)
             plan = plan_for(entry.policy, situation)
-            s.post(msg.PolicyDecided(tid, entry.key, entry.policy, plan.why, plan.describe()))
+            s.post(
+                msg.PolicyDecided(tid, entry.key, entry.policy, plan.why, plan.describe(self.short))
+            )
             self.runner = PlanRunner(
                 backend.client,
                 tid,
@@ -161,6 +164,7 @@ class PolicySender:
                 run_kwargs=backend.run_kwargs(s.user_id, configurable),
                 ask=self.ask,
                 on_event=partial(self._on_event, entry.key),
+                short=self.short,
             )
             try:
                 outcome = await self.runner.run(plan, human_id=entry.human_id)
@@ -206,7 +210,7 @@ class PolicySender:
                 self._hold()
             if isinstance(step, Cancel):  # known before the thread shows the run ended
                 self.causes[step.run_id] = Cause("replaced")
-            s.post(msg.PolicyStep(tid, key, step.describe()))
+            s.post(msg.PolicyStep(tid, key, step.describe(self.short)))
             return
         assert isinstance(event, StepFinished)
         if isinstance(step, Create) and not event.result.endswith(" created"):
@@ -220,7 +224,7 @@ class PolicySender:
                     s.post(msg.FateChanged(tid, changed.snapshot()))
             else:  # it had started (left alone) or was gone: not replaced by this one
                 self.causes.pop(step.run_id, None)
-        s.post(msg.PolicyStep(tid, key, step.describe(), event.result))
+        s.post(msg.PolicyStep(tid, key, step.describe(self.short), event.result))
 
     def _stop_waiting(self, key: str) -> None:
         if self.waiting:

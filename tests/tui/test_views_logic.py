@@ -84,6 +84,19 @@ def test_short_ids_tell_uuid7_runs_apart() -> None:
     assert ids(c) == "019b2f3c"
 
 
+def test_learning_a_run_says_when_ids_shown_before_grew() -> None:
+    """A later run can lengthen an earlier one's short id: whatever showed it must redraw."""
+    a = "019b2f3c-7d10-7aaa-8000-000000000001"
+    b = "019b2f3c-7d2e-7bbb-8000-000000000002"
+    c = "019b2f3c-7d2f-7ccc-8000-000000000003"
+    ids = ShortIds()
+    assert ids.learn([a]) is False
+    assert ids.learn([b]) is True and ids(a) == "019b2f3c-7d1"
+    assert ids.learn([b, "12345678-0000"]) is False  # known, or shares too little to matter
+    assert ids.learn([c]) is True and ids(b) == "019b2f3c-7d2e"
+    assert ShortIds(stable=True).learn([a, b]) is False
+
+
 def test_parse_streamed_chunks_and_tool_calls() -> None:
     chunk = {"type": "AIMessageChunk", "id": "m1", "content": [{"type": "text", "text": "Hi"}]}
     update = parse_message([chunk, {}])
