@@ -50,8 +50,10 @@ class Call:
     """The run it concerns, from the path or the answer, when there is one."""
 
     def line(self, short: Callable[[str], str] = short_id) -> str:
-        """One line for a log view: ids shortened (`tui.text.short_id`), the body excerpt last."""
-        path = _UUID_RE.sub(lambda m: short(m.group(0)), self.path)
+        """One line for a log view: ids shortened (run ids by `short`, the thread's by
+        `tui.text.short_id`), the body excerpt last."""
+        path = _RUN_IN_PATH_RE.sub(lambda m: f"/runs/{short(m.group(1))}", self.path)
+        path = _UUID_RE.sub(lambda m: short_id(m.group(0)), path)
         status = str(self.status) if self.status is not None else "ERR"
         body = f"  {self.response}" if self.response else ""
         return f"{self.method} {path} → {status} in {self.duration_ms:.1f} ms{body}"
