@@ -131,12 +131,12 @@ class PolicySender:
     def _hold(self) -> None:
         if not self._holds:
             self._holds = True
-            self.session._creating += 1
+            self.session.creating(True)
 
     def _release(self) -> None:
         if self._holds:
             self._holds = False
-            self.session._creating -= 1
+            self.session.creating(False)
 
     # -- sending --------------------------------------------------------------------------------
 

@@ -346,6 +346,16 @@ class ThreadSession:
             return
         self._announce(self.log.apply_runs(runs, self.clock(), since=started))
 
+    def creating(self, begins: bool) -> None:
+        """A create call begins or ends: while any is in flight, story events about runs not
+        bound yet (maybe its own) wait, and every event after them; the last one to end folds
+        them in, in order."""
+        self._creating += 1 if begins else -1
+        if not self._creating and self._deferred:
+            deferred, self._deferred = self._deferred, []
+            for event in deferred:
+                self._on_story(event)
+
     def _on_story(self, event: Mapping[str, Any]) -> None:
         if self._creating and (self._deferred or self.story.unknown_run(event)):
             # maybe our own run, whose create has not returned; later events wait behind it
@@ -420,7 +430,7 @@ class ThreadSession:
                     await self._reconnect()
                 except EngineError:
                     return
-            self._creating += 1
+            self.creating(True)
             sent_at = self.clock()
             try:
                 if entry.policy:
@@ -467,11 +477,7 @@ class ThreadSession:
                 self._wake.set()
                 return
             finally:
-                self._creating -= 1
-                if not self._creating and self._deferred:
-                    deferred, self._deferred = self._deferred, []
-                    for event in deferred:
-                        self._on_story(event)
+                self.creating(False)
 
     async def _cancel(self, thread_id: str, run_id: str, action: str) -> None:
         at = self.clock()
