@@ -292,11 +292,8 @@ class ThreadSession:
         """Back online: catch up on what happened meanwhile, re-open streams of active runs."""
         tid = self.thread_id or ""
         if self.source == "story":
-            changed = []
             for event in await self.backend.story(tid, self.story.seq):
-                self.post(msg.StoryEvent(tid, event))
-                changed += self.story.apply(event)
-            self._announce(changed)
+                self._on_story(event)
         else:
             await self._poll()
         for entry in self.log.ordered():
