@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import httpx
 from langgraph_sdk.client import LangGraphClient
 
+from tui.text import short_id
+
 EXCERPT = 240
 _UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _RUN_IN_PATH_RE = re.compile(rf"/runs/({_UUID_RE.pattern})")
@@ -47,9 +49,11 @@ class Call:
     run_id: str | None = None
     """The run it concerns, from the path or the answer, when there is one."""
 
-    def line(self) -> str:
-        """One line for a log view: ids shortened to 8 characters, the body excerpt last."""
-        path = _UUID_RE.sub(lambda m: m.group(0)[:8], self.path)
+    def line(self, short: Callable[[str], str] = short_id) -> str:
+        """One line for a log view: ids shortened (run ids by `short`, the thread's by
+        `tui.text.short_id`), the body excerpt last."""
+        path = _RUN_IN_PATH_RE.sub(lambda m: f"/runs/{short(m.group(1))}", self.path)
+        path = _UUID_RE.sub(lambda m: short_id(m.group(0)), path)
         status = str(self.status) if self.status is not None else "ERR"
         body = f"  {self.response}" if self.response else ""
         return f"{self.method} {path} → {status} in {self.duration_ms:.1f} ms{body}"

@@ -31,6 +31,7 @@ from tui.policies.runner import (
 )
 from tui.policies.situation import ActiveRun, Situation, Thresholds
 from tui.runstate import FINAL, Cause, Entry, Fate
+from tui.text import short_id
 
 if TYPE_CHECKING:
     from tui.session import ThreadSession
@@ -39,10 +40,6 @@ if TYPE_CHECKING:
 class Withdrawn(Exception):
     """The user called the plan off before a run existed (Esc in the ask dialog, or the retry
     countdown cancelled)."""
-
-
-def default_label(run_id: str) -> str:
-    return f"run {run_id[:8]}"
 
 
 class PolicySender:
@@ -58,7 +55,7 @@ class PolicySender:
     ) -> None:
         self.session = session
         self.ask = ask
-        self.label = label or default_label
+        self.label = label or (lambda run_id: f"run {self.short(run_id)}")
         self.thresholds = thresholds or Thresholds()
         self.runner: PlanRunner | None = None
         self.waiting = False
@@ -67,6 +64,10 @@ class PolicySender:
         self.causes: dict[str, Cause] = {}
         """Run id → why it ended, where this client knows better than the server says."""
         self._holds = False
+
+    def short(self, run_id: str) -> str:
+        """A run id as the app shows it: unique among the thread's runs (`short_id`)."""
+        return short_id(run_id, self.session.log.run_ids())
 
     # -- fates a policy explains ------------------------------------------------------------
 
@@ -79,11 +80,27 @@ class PolicySender:
 
     def known_cause(self, entry: Entry) -> bool:
         """Give a finished entry the cause known for its run; True if that changed it."""
-        cause = self.causes.get(entry.run_id or "")
+        cause = self.causes.get(entry.run_id or "") or self._taken(entry)
         if cause is None or entry.fate not in FINAL or entry.cause == cause:
             return False
         entry.cause = cause
         return True
+
+    def _taken(self, entry: Entry) -> Cause | None:
+        """A steer run cut by a cancel this app did not send: the steer graph cancels the runs
+        whose messages it takes in, so the run working took it in (the marks in the messages
+        confirm which, once a turn settles: `steered`)."""
+        s, run_id = self.session, entry.run_id or ""
+        cut_by_other = entry.cause is None or entry.cause.kind not in ("cancel", "unknown")
+        if run_id not in self.steer_runs or entry.fate is not Fate.INTERRUPTED or cut_by_other:
+            return None
+        if run_id in s.log.cancels:
+            return None  # Esc: this app cancelled it
+        working = [r for r in s.log.active_run_ids() if r != run_id]
+        taker = s.log.run(working[0]) if working else None
+        if taker is None or taker.fate is not Fate.RUNNING:
+            return None
+        return Cause("taken", run_id=taker.run_id)
 
     def steered(self, messages: Sequence[Mapping[str, Any]], by: str | None = None) -> list[Entry]:
         """Read the steer marks in the thread's messages: each queued run taken in shows which
@@ -114,12 +131,12 @@ class PolicySender:
     def _hold(self) -> None:
         if not self._holds:
             self._holds = True
-            self.session._creating += 1
+            self.session.creating(True)
 
     def _release(self) -> None:
         if self._holds:
             self._holds = False
-            self.session._creating -= 1
+            self.session.creating(False)
 
     # -- sending --------------------------------------------------------------------------------
 
@@ -136,7 +153,9 @@ class PolicySender:
             with backend.calls.scope() as observed:
                 situation = await self.situation(entry)
             plan = plan_for(entry.policy, situation)
-            s.post(msg.PolicyDecided(tid, entry.key, entry.policy, plan.why, plan.describe()))
+            s.post(
+                msg.PolicyDecided(tid, entry.key, entry.policy, plan.why, plan.describe(self.short))
+            )
             self.runner = PlanRunner(
                 backend.client,
                 tid,
@@ -145,6 +164,7 @@ class PolicySender:
                 run_kwargs=backend.run_kwargs(s.user_id, configurable),
                 ask=self.ask,
                 on_event=partial(self._on_event, entry.key),
+                short=self.short,
             )
             try:
                 outcome = await self.runner.run(plan, human_id=entry.human_id)
@@ -190,11 +210,13 @@ class PolicySender:
                 self._hold()
             if isinstance(step, Cancel):  # known before the thread shows the run ended
                 self.causes[step.run_id] = Cause("replaced")
-            s.post(msg.PolicyStep(tid, key, step.describe()))
+            s.post(msg.PolicyStep(tid, key, step.describe(self.short)))
             return
         assert isinstance(event, StepFinished)
         if isinstance(step, Create) and not event.result.endswith(" created"):
             self._release()  # refused or failed: no run to bind
+            if event.result.startswith("409"):
+                s.log.refused(key)
         if isinstance(step, Cancel):
             if event.result.endswith((": interrupted", ": rolled back")):  # "run 1a2b…: …"
                 changed = self.know_cause(step.run_id, Cause("replaced"))
@@ -202,7 +224,7 @@ class PolicySender:
                     s.post(msg.FateChanged(tid, changed.snapshot()))
             else:  # it had started (left alone) or was gone: not replaced by this one
                 self.causes.pop(step.run_id, None)
-        s.post(msg.PolicyStep(tid, key, step.describe(), event.result))
+        s.post(msg.PolicyStep(tid, key, step.describe(self.short), event.result))
 
     def _stop_waiting(self, key: str) -> None:
         if self.waiting:

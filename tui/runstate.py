@@ -190,7 +190,9 @@ class Entry:
     mine: bool = False
     policy: str = ""  # the client policy that sent it (run metadata `policy`), if any
     order: float = 0.0  # when the log first heard of it: the thread's acceptance order
-    story_seq: int | None = None  # the story's `rejected` event this entry matched
+    story_seq: int | None = None  # the last story `rejected` event this entry matched
+    refused: int = 0  # 409 answers this client got for it (a retrying policy gets several)
+    told: int = 0  # story `rejected` events matched to it
 
     def snapshot(self) -> Entry:
         return replace(self)
@@ -271,9 +273,15 @@ class ThreadLog:
             entry.started = now
         return [entry, *self._renumber()]
 
+    def refused(self, key: str) -> None:
+        """The server answered a create for this entry with 409 (the story tells it too)."""
+        self.entries[key].refused += 1
+
     def rejected_local(self, key: str) -> Entry:
         busy = tuple(self.active_run_ids())
-        return self.set_fate(key, Fate.REJECTED, Cause("busy", busy=busy))
+        entry = self.set_fate(key, Fate.REJECTED, Cause("busy", busy=busy))
+        entry.refused = max(entry.refused, 1)  # a retrying policy counted each 409 already
+        return entry
 
     def adopt(self, run_id: str, text: str, strategy: str) -> Entry:
         """A run this app did not send (another client, or a previous session)."""

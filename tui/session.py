@@ -292,11 +292,8 @@ class ThreadSession:
         """Back online: catch up on what happened meanwhile, re-open streams of active runs."""
         tid = self.thread_id or ""
         if self.source == "story":
-            changed = []
             for event in await self.backend.story(tid, self.story.seq):
-                self.post(msg.StoryEvent(tid, event))
-                changed += self.story.apply(event)
-            self._announce(changed)
+                self._on_story(event)
         else:
             await self._poll()
         for entry in self.log.ordered():
@@ -346,12 +343,25 @@ class ThreadSession:
             return
         self._announce(self.log.apply_runs(runs, self.clock(), since=started))
 
+    def creating(self, begins: bool) -> None:
+        """A create call begins or ends: while any is in flight, story events about runs not
+        bound yet (maybe its own) wait, and every event after them; the last one to end folds
+        them in, in order."""
+        self._creating += 1 if begins else -1
+        if not self._creating and self._deferred:
+            deferred, self._deferred = self._deferred, []
+            for event in deferred:
+                self._on_story(event)
+
     def _on_story(self, event: Mapping[str, Any]) -> None:
-        self.post(msg.StoryEvent(self.thread_id, event))  # the timeline needs no run bound yet
-        if self._creating and self.story.unknown_run(event):
-            self._deferred.append(event)  # maybe our own run, whose create has not returned
+        if self._creating and (self._deferred or self.story.unknown_run(event)):
+            # maybe our own run, whose create has not returned; later events wait behind it
+            self._deferred.append(event)
             return
+        # the fates first: the screen knows who cut a run (a client policy, a key) before the
+        # timeline shows the cut and says why
         self._announce(self.story.apply(event))
+        self.post(msg.StoryEvent(self.thread_id, event))
         if event.get("kind") in ("store_write", "run_ended", "run_rolled_back"):
             self._todo_wake.set()
 
@@ -417,7 +427,7 @@ class ThreadSession:
                     await self._reconnect()
                 except EngineError:
                     return
-            self._creating += 1
+            self.creating(True)
             sent_at = self.clock()
             try:
                 if entry.policy:
@@ -464,11 +474,7 @@ class ThreadSession:
                 self._wake.set()
                 return
             finally:
-                self._creating -= 1
-                if not self._creating and self._deferred:
-                    deferred, self._deferred = self._deferred, []
-                    for event in deferred:
-                        self._on_story(event)
+                self.creating(False)
 
     async def _cancel(self, thread_id: str, run_id: str, action: str) -> None:
         at = self.clock()

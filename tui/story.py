@@ -92,22 +92,28 @@ class StoryReducer:
         return [entry]
 
     def _on_rejected(self, event: Mapping[str, Any]) -> list[Entry]:
+        """One refused create. Ours when a message of this session with the same text got a
+        409 the story has not told yet, or has a create in flight (the event may come before
+        the answer): it is not another attempt, and a retrying policy's 409s are not entries."""
         text = str(event.get("text") or "")
         cause = Cause("busy", busy=tuple(str(r) for r in event.get("busy_run_ids") or ()))
         seq = int(event.get("seq") or 0)
-        mine = next(
-            (
-                e
-                for e in self.log.ordered()
-                if e.mine and e.fate is Fate.REJECTED and e.story_seq is None and e.text == text
-            ),
-            None,
-        )
+        mine = next((e for e in self.log.ordered() if _awaits_rejection(e, text)), None)
         entry = mine or self.log.add_rejection(f"rejected:{seq}", text, str(event.get("strategy")))
-        entry.story_seq, entry.cause = seq, cause
+        entry.story_seq = seq
+        entry.told += 1
         entry.created = entry.created or parse_ts(event.get("at"))
+        if entry.fate is not Fate.REJECTED:
+            return []  # still sending (a retry may follow), withdrawn, or sent after all
+        entry.cause = cause
         return [entry]
 
     def _on_store_write(self, event: Mapping[str, Any]) -> list[Entry]:
         self.ledger.record(event.get("namespace") or (), str(event.get("key")), event.get("run_id"))
         return []
+
+
+def _awaits_rejection(entry: Entry, text: str) -> bool:
+    if not entry.mine or entry.text != text:
+        return False
+    return entry.told < entry.refused or (entry.fate is Fate.SENDING and entry.run_id is None)

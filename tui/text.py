@@ -52,6 +52,16 @@ def distinct_labels(texts: Sequence[str], width: int) -> list[str]:
 SHORT_ID_MIN = 8
 
 
+def _shared(a: str, b: str) -> int:
+    """Length of the common prefix."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
 def short_id(run_id: str, among: Iterable[str] = ()) -> str:
     """A run id as people read it: its shortest prefix of at least 8 characters that no other
     run of the thread shares (git-style), so it can still be searched for in logs.
@@ -62,14 +72,8 @@ def short_id(run_id: str, among: Iterable[str] = ()) -> str:
     `-`."""
     length = SHORT_ID_MIN
     for other in among:
-        if other == run_id:
-            continue
-        shared = 0
-        for a, b in zip(run_id, other, strict=False):
-            if a != b:
-                break
-            shared += 1
-        length = max(length, shared + 1)
+        if other != run_id:
+            length = max(length, _shared(run_id, other) + 1)
     while length < len(run_id) and run_id[length - 1] == "-":
         length += 1
     return run_id[: min(length, len(run_id))]
@@ -85,9 +89,17 @@ class ShortIds:
         self.names: dict[str, str] = {}
         self.known: set[str] = set()
 
-    def learn(self, run_ids: Iterable[str | None]) -> None:
-        """Runs of the shown thread: a short id must tell each of them apart."""
-        self.known.update(r for r in run_ids if r)
+    def learn(self, run_ids: Iterable[str | None]) -> bool:
+        """Runs of the shown thread: a short id must tell each of them apart. True when a new
+        one lengthens the short id of a run already known (what shows it must show it anew)."""
+        new = {r for r in run_ids if r and r not in self.known}
+        if self.stable or not new:
+            self.known.update(new)
+            return False
+        near = {k for k in self.known for r in new if _shared(k, r) >= SHORT_ID_MIN}
+        before = {k: short_id(k, self.known) for k in near}
+        self.known.update(new)
+        return any(short_id(k, self.known) != shown for k, shown in before.items())
 
     def forget(self) -> None:
         """Another thread is shown: its runs are the ones to tell apart."""

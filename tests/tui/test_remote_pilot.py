@@ -14,8 +14,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from engine.api.embedded import QuietServer, bind_socket, url_of, uvicorn_config
@@ -34,15 +35,22 @@ def gateway(upstream: str) -> Starlette:
         if request.url.path.startswith("/store"):
             return JSONResponse({"detail": "Forbidden by custom auth"}, status_code=403)
         skip = {"host", "content-length", "authorization", "x-tenant-id"}
-        answer = await client.request(
+        upstream_request = client.build_request(
             request.method,
             request.url.path,
             params=request.query_params,
             content=await request.body(),
             headers={k: v for k, v in request.headers.items() if k.lower() not in skip},
         )
+        # Streamed through, as a deployment's proxy does: the thread's story stays open.
+        answer = await client.send(upstream_request, stream=True)
         kind = answer.headers.get("content-type", "application/json")
-        return Response(answer.content, answer.status_code, media_type=kind)
+        return StreamingResponse(
+            answer.aiter_raw(),
+            answer.status_code,
+            media_type=kind,
+            background=BackgroundTask(answer.aclose),
+        )
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
     return Starlette(routes=[Route("/{path:path}", forward, methods=methods)])

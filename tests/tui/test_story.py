@@ -90,3 +90,24 @@ def test_events_about_runs_the_story_no_longer_keeps_still_count() -> None:
     r1 = reducer.log.run(R1)
     assert r1 is not None and r1.fate is Fate.DONE
     assert reducer.log.run(R6) is None
+
+
+def refusal(seq: int, text: str) -> dict[str, object]:
+    return {**STORY[3], "seq": seq, "text": text, "busy_run_ids": [R1]}
+
+
+def test_a_retrying_policys_409s_are_its_own_message_not_new_rejections() -> None:
+    log = ThreadLog()
+    reducer = StoryReducer(log)
+    log.add_local("local-1", "Add a ToDo to buy milk", "enqueue", 0.0, "h1")
+    log.accepted("local-1", {"run_id": R1, "status": "running"}, 1.0)
+    retrying = log.add_local("local-2", "What is due tomorrow?", "retry", 2.0, "h2")
+    first, second, third = (refusal(seq, "What is due tomorrow?") for seq in (3, 4, 5))
+    assert reducer.apply(first) == []  # told before the 409 answer: the create is in flight
+    log.refused("local-2")
+    log.refused("local-2")  # the retry's 409, answered before the story tells it
+    assert reducer.apply(second) == []
+    assert [e.key for e in log.ordered()] == ["local-1", "local-2"]
+    assert (retrying.fate, retrying.told) == (Fate.SENDING, 2)
+    log.set_fate("local-2", Fate.WITHDRAWN)  # the countdown cancelled: no attempt is left
+    assert [e.key for e in reducer.apply(third)] == ["rejected:5"]  # so: another client's

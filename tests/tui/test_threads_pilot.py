@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from textual.widgets import OptionList
 
 from doubletext.engine_thread import EngineThread
@@ -157,10 +156,11 @@ async def _double_texts(pilot) -> None:
     await wait_until(pilot, lambda: idle(app) and fate_of(app, "third") is Fate.INTERRUPTED, 20)
 
 
-@pytest.mark.requires_story
 async def test_the_story_keeps_rejections_rollbacks_and_cancels_across_a_restart(
     tmp_path: Path,
 ) -> None:
+    """On its own embedded engine, which serves the story (so no `requires_story`: that marker
+    probes the session's engine, maybe a remote one this test does not use)."""
     data = tmp_path / "data"
     with EngineThread(data_dir=data, pace=0.02) as engine:
         app = app_on(engine, tmp_path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tui.calllog import Call
 from tui.export import ExportTurn, to_markdown
 from tui.history import compose, kept_after
 from tui.message_chunks import AIDelta, ToolCallState, ToolResult, parse_message, text_of
@@ -82,6 +83,28 @@ def test_short_ids_tell_uuid7_runs_apart() -> None:
     assert (ids(a), ids(b)) == ("019b2f3c-7d1", "019b2f3c-7d2")
     ids.forget()
     assert ids(c) == "019b2f3c"
+
+
+def test_learning_a_run_says_when_ids_shown_before_grew() -> None:
+    """A later run can lengthen an earlier one's short id: whatever showed it must redraw."""
+    a = "019b2f3c-7d10-7aaa-8000-000000000001"
+    b = "019b2f3c-7d2e-7bbb-8000-000000000002"
+    c = "019b2f3c-7d2f-7ccc-8000-000000000003"
+    ids = ShortIds()
+    assert ids.learn([a]) is False
+    assert ids.learn([b]) is True and ids(a) == "019b2f3c-7d1"
+    assert ids.learn([b, "12345678-0000"]) is False  # known, or shares too little to matter
+    assert ids.learn([c]) is True and ids(b) == "019b2f3c-7d2e"
+    assert ShortIds(stable=True).learn([a, b]) is False
+
+
+def test_a_call_line_shortens_run_ids_by_the_apps_rule_and_learns_no_thread_id() -> None:
+    thread, run = "019b2f3c-7000-7000-8000-000000000000", "019b2f3c-7d10-7aaa-8000-000000000001"
+    ids = ShortIds()
+    ids.learn([run, "019b2f3c-7d2e-7bbb-8000-000000000002"])
+    call = Call("POST", f"/threads/{thread}/runs/{run}/cancel", 202, 1.0, "", "", 0.0, run)
+    assert call.line(ids) == "POST /threads/019b2f3c/runs/019b2f3c-7d1/cancel → 202 in 1.0 ms"
+    assert thread not in ids.known
 
 
 def test_parse_streamed_chunks_and_tool_calls() -> None:

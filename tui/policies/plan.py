@@ -6,9 +6,14 @@ them, and `runner.PlanRunner` is the only place that turns them into calls.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
+
+from tui.text import short_id
+
+Short = Callable[[str], str]
+"""How run ids are shown (`tui.text.short_id` among the thread's runs)."""
 
 Strategy = Literal["enqueue", "interrupt", "rollback", "reject"]
 STRATEGIES: tuple[Strategy, ...] = ("enqueue", "interrupt", "rollback", "reject")
@@ -28,7 +33,7 @@ class Create:
     text: str
     metadata: Mapping[str, object] = field(default_factory=dict)
 
-    def describe(self) -> str:
+    def describe(self, short: Short = short_id) -> str:
         shown = self.strategy or "server default"
         return f"POST /threads/{{thread}}/runs  multitask_strategy={shown}"
 
@@ -42,9 +47,9 @@ class Cancel:
     action: Literal["interrupt", "rollback"] = "interrupt"
     only_if: Literal["pending", "active"] = "active"
 
-    def describe(self) -> str:
+    def describe(self, short: Short = short_id) -> str:
         guard = " (if still pending)" if self.only_if == "pending" else ""
-        run = self.run_id[:8]
+        run = short(self.run_id)
         return f"POST /threads/{{thread}}/runs/{run}/cancel  action={self.action}{guard}"
 
 
@@ -54,7 +59,7 @@ class RetryOn409:
 
     delays: tuple[float, ...] = (1.0, 2.0, 4.0)
 
-    def describe(self) -> str:
+    def describe(self, short: Short = short_id) -> str:
         waits = ", ".join(f"{d:g}" for d in self.delays)
         return f"on 409: retry after {waits} s (at most {len(self.delays)})"
 
@@ -76,7 +81,7 @@ class Ask:
     question: str
     choices: tuple[Choice, ...]
 
-    def describe(self) -> str:
+    def describe(self, short: Short = short_id) -> str:
         return f"ask: {self.question} ({'/'.join(c.key for c in self.choices)})"
 
 
@@ -107,6 +112,6 @@ class Plan:
     def ask(self) -> Ask | None:
         return next((s for s in self.steps if isinstance(s, Ask)), None)
 
-    def describe(self) -> list[str]:
+    def describe(self, short: Short = short_id) -> list[str]:
         """The steps as the call log will show them, numbered."""
-        return [f"{i}. {step.describe()}" for i, step in enumerate(self.steps, 1)]
+        return [f"{i}. {step.describe(short)}" for i, step in enumerate(self.steps, 1)]

@@ -22,8 +22,9 @@ from langgraph_sdk.errors import ConflictError, NotFoundError
 from tui.calllog import Call, CallLog
 from tui.policies.catalog import plan_for
 from tui.policies.observe import read_situation, takes_steer
-from tui.policies.plan import Ask, Cancel, Choice, Create, Plan, RetryOn409, Step
+from tui.policies.plan import Ask, Cancel, Choice, Create, Plan, RetryOn409, Short, Step
 from tui.policies.situation import Situation, Thresholds
+from tui.text import short_id
 
 Status = Literal["created", "rejected", "cancelled", "failed"]
 
@@ -91,6 +92,7 @@ class PlanRunner:
         run_kwargs: Mapping[str, Any] | None = None,
         ask: AskFn | None = None,
         on_event: Callable[[RunnerEvent], None] | None = None,
+        short: Short = short_id,
     ) -> None:
         self.client = client
         self.thread_id = thread_id
@@ -100,6 +102,7 @@ class PlanRunner:
         self.run_kwargs = dict(run_kwargs or {})
         self.ask = ask
         self.on_event = on_event or (lambda _event: None)
+        self.short = short  # run ids in the results' words, as the app shows them
         self._stop = asyncio.Event()
         self._steer: bool | None = None
 
@@ -227,7 +230,7 @@ class PlanRunner:
                 self.on_event(StepFinished(step, f"failed: {type(exc).__name__}"))
                 return
             outcome.status, outcome.run, outcome.error = "created", dict(run), None
-            self.on_event(StepFinished(step, f"run {run['run_id'][:8]} created"))
+            self.on_event(StepFinished(step, f"run {self.short(run['run_id'])} created"))
             return
 
     async def _countdown(self, attempt: int, of: int, delay: float) -> bool:
@@ -244,7 +247,7 @@ class PlanRunner:
         self.on_event(StepStarted(step))
         result = await self._cancel_result(step)
         outcome.cancelled[step.run_id] = result
-        self.on_event(StepFinished(step, f"run {step.run_id[:8]}: {result}"))
+        self.on_event(StepFinished(step, f"run {self.short(step.run_id)}: {result}"))
 
     async def _cancel_result(self, step: Cancel) -> str:
         started = time.perf_counter()

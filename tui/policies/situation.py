@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from tui.text import short_id
+
 ACTIVE = ("pending", "running")
 
 
@@ -28,7 +30,7 @@ class ActiveRun:
     text: str | None = None
     """The human text it answers, when known."""
     label: str = ""
-    """How the app names it ("run 1"); empty → the first 8 characters of the id."""
+    """How the app names it ("run 1"); empty → its short id (`tui.text.short_id`)."""
     saved: int | None = None
     """Store writes (todos, in this app) it made so far; None when the client cannot know."""
     steer: bool = False
@@ -36,7 +38,7 @@ class ActiveRun:
 
     @property
     def name(self) -> str:
-        return self.label or f"run {self.run_id[:8]}"
+        return self.label or f"run {short_id(self.run_id)}"
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ def situation_from_runs(
     (all the public API tells; the tutorial measures the same way)."""
     active = [r for r in runs if r.get("status") in ACTIVE]
     active.sort(key=lambda r: (r["status"] != "running", str(r.get("created_at") or "")))
+    ids = [str(r["run_id"]) for r in runs]
     found = []
     for position, run in enumerate(active):
         created = run.get("created_at")
@@ -125,7 +128,8 @@ def situation_from_runs(
                 age_s=max(age, 0.0),
                 position=position,
                 text=human_text(run),
-                label=(labels or {}).get(str(run["run_id"]), ""),
+                label=(labels or {}).get(str(run["run_id"]))
+                or f"run {short_id(str(run['run_id']), ids)}",
                 steer=bool((run.get("metadata") or {}).get("steer")),
             )
         )

@@ -176,11 +176,17 @@ class ChatScreen(Screen[None]):
         return turn
 
     def _runs_put(self, entry: Entry) -> None:
-        self.short.learn([entry.run_id])
+        relabel = self.short.learn([entry.run_id])
         runs = self.query_one(RunPanel)
         runs.put(entry)
         runs.redraw(time.time())
         self._detail()
+        if relabel:  # a run id shown before needs more characters now: show it so everywhere
+            transcript = self.query_one(Transcript)
+            for shown in runs.ordered():
+                turn = transcript.turn(shown.key)
+                if turn is not None and shown.key != entry.key:
+                    turn.show(shown, self.short)
 
     @on(msg.ThreadLoaded)
     async def _on_thread_loaded(self, message: msg.ThreadLoaded) -> None:

@@ -21,13 +21,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui.calllog import Call
+from tui.text import short_id
 from tui.timeline.inspect import bounce_report, call_rows, run_report
 from tui.timeline.model import Bounce, Timeline
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-def calls_table(calls: Iterable[Call], short: Callable[[str], str] = lambda i: i[:8]) -> Table:
+def calls_table(calls: Iterable[Call], short: Callable[[str], str] = short_id) -> Table:
     """One row per call; ids in paths shortened (`short`) so the status and body fit beside."""
     table = Table(expand=True, show_edge=False, pad_edge=False)
     table.add_column("call", overflow="fold", ratio=2)

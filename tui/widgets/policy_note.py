@@ -6,13 +6,13 @@ The calls come from the app's one `CallLog` (tui/calllog.py), scoped to this pla
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from textual.widgets import Collapsible, Static
 
 from tui.calllog import Call
 from tui.policies.catalog import BY_NAME
-from tui.text import clip
+from tui.text import clip, short_id
 
 CALL_WIDTH = 110
 """A call per line here (its body excerpt cut); the whole call is in the app's CallLog."""
@@ -24,7 +24,7 @@ def policy_title(name: str) -> str:
 
 
 class PolicyNote(Collapsible):
-    def __init__(self, policy: str) -> None:
+    def __init__(self, policy: str, short: Callable[[str], str] = short_id) -> None:
         self.body = Static("", classes="policy-detail", markup=False)
         super().__init__(self.body, title="", collapsed=True, classes="policy-note")
         self.policy = policy
@@ -34,6 +34,7 @@ class PolicyNote(Collapsible):
         self.chose = ""
         self.status = ""
         self.calls: list[Call] = []
+        self.short = short  # ids in the calls, as the app shows them
 
     def decided(self, why: str, steps: Sequence[str]) -> None:
         self.why, self.steps, self.done = why, list(steps), []
@@ -61,7 +62,7 @@ class PolicyNote(Collapsible):
         if self.done:
             lines += ["did:", *(f"  {d}" for d in self.done)]
         if self.status:
-            calls = (f"  {clip(c.line(), CALL_WIDTH)}" for c in self.calls)
+            calls = (f"  {clip(c.line(self.short), CALL_WIDTH)}" for c in self.calls)
             lines += [f"SDK calls ({self.status}):", *calls]
         return "\n".join(lines)
 

@@ -15,7 +15,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from tui.runstate import Entry, Fate, badge, elapsed
-from tui.text import distinct_labels
+from tui.text import distinct_labels, short_id
 
 FATE_STYLE: dict[Fate, str] = {
     Fate.WAITING: "dim italic",
@@ -50,7 +50,7 @@ class RunPanel(DataTable):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
         self.entries: dict[str, Entry] = {}
-        self.short: Callable[[str], str] = lambda rid: rid[:8]
+        self.short: Callable[[str], str] = short_id
         self.stable = False
         self._message_width = 0
         self._run_width = 8

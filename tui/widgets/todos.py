@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from tui.ledger import TodoRow
-from tui.text import clip
+from tui.text import clip, short_id
 
 FIXED = (("", 1), ("deadline", 10), ("status", 11))
 RUN_MIN = 8
@@ -21,7 +21,7 @@ class TodoPanel(DataTable):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
         self.rows_shown: list[TodoRow] = []
-        self.short: Callable[[str], str] = lambda rid: rid[:8]
+        self.short: Callable[[str], str] = short_id
         self._task_width = 0
 
     def run_width(self) -> int:

@@ -19,7 +19,7 @@ from textual.widgets import Collapsible, Static
 from tui.history import TurnSpec
 from tui.message_chunks import ToolCallState, text_of
 from tui.runstate import FINAL, Entry, Fate, badge
-from tui.text import first_line
+from tui.text import first_line, short_id
 from tui.widgets.policy_note import PolicyNote, policy_title
 from tui.widgets.reply import Reply
 
@@ -80,6 +80,7 @@ class Turn(Vertical):
         self.cause_text = ""
         self._badge = ""
         self._replies: dict[str, Reply] = {}
+        self.short: Callable[[str], str] = short_id
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="user-row"):
@@ -93,6 +94,7 @@ class Turn(Vertical):
             self.remove_class(fate_class(self.fate))
         self.fate, self.strategy = entry.fate, entry.strategy
         self.add_class(fate_class(entry.fate))
+        self.short = short
         words = badge(entry, short)
         final_with_cause = entry.fate in FINAL and entry.cause is not None
         taken = entry.cause is not None and entry.cause.kind == "taken"  # steer
@@ -115,7 +117,7 @@ class Turn(Vertical):
         """The note saying why the policy chose what it did (mounted under the cause line)."""
         note = next(iter(self.query(PolicyNote)), None)
         if note is None:
-            note = PolicyNote(policy)
+            note = PolicyNote(policy, self.short)
             self.mount(note, after=self.query_one(".cause"))
         return note
 
