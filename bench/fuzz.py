@@ -381,12 +381,32 @@ async def _plan(fz: Fuzz, rng: random.Random, random_count: int, quick: bool) ->
         plan.append(("GET", f"/threads/{tid}/side_effects", {"params": params}, "bad query"))
     bad_header = {"headers": {"Last-Event-ID": ("💥" * 100).encode()}}
     plan.append(("GET", f"/threads/{tid}/runs/{rid}/stream", bad_header, "bad Last-Event-ID"))
+    plan += _thread_stream_probes(tid)
     plan.append(("GET", "/" + "a" * 8000, {}, "long path"))
     plan.append(("PUT", "/threads", {"json": {}}, "wrong method"))
     for i in range(random_count):
         method, path = rng.choice(body_paths)
         plan.append((method, path, {"json": _random_json(rng)}, f"random#{i}"))
     return plan
+
+
+def _thread_stream_probes(tid: str) -> list[Probe]:
+    """The thread's story and stream (ours, and the reference's join): bad ids, modes, ids and
+    queries must be a 4xx before any stream opens (a good one would stay open)."""
+    probes: list[Probe] = []
+    for bad in BAD_IDS:
+        for suffix in ("/story", "/stream"):
+            probes.append(("GET", f"/threads/{bad}{suffix}", {}, "bad id"))
+    stream = f"/threads/{tid}/stream"
+    for mode in ("bogus", "[1,2", '["story", 3]', "[]x", "story\x00", "💥" * 500, "a" * 10_000):
+        for key in ("stream_mode", "stream_modes"):
+            probes.append(("GET", stream, {"params": {key: mode}}, "bad thread stream mode"))
+    for last in (b"abc", b"-", b"1-x", "💥".encode() * 100, b"9" * 5000 + b"x"):
+        headers = {"headers": {"Last-Event-ID": last}, "params": {"stream_mode": "story"}}
+        probes.append(("GET", stream, headers, "bad thread Last-Event-ID"))
+    for params in [*BAD_QUERIES[:5], {"after": "-1"}, {"after": "x"}, {"after": "1e99"}]:
+        probes.append(("GET", f"/threads/{tid}/story", {"params": params}, "bad query"))
+    return probes
 
 
 async def run_fuzz(
