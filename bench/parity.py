@@ -459,6 +459,7 @@ UNLISTED_ROUTES = {"GET /openapi.json"}
 OUR_ROUTES = {
     "GET /threads/{thread_id}/side_effects",
     "GET /threads/{thread_id}/runs/{run_id}/side_effects",
+    "GET /threads/{thread_id}/story",
 }
 
 
