@@ -453,7 +453,9 @@ class Lifecycle:
         return pending
 
     async def _recover_story(self) -> None:
-        """Checkpoints a crash kept from the story (they are told after they are saved)."""
+        """Threads with runs but no story get one from their rows; checkpoints a crash kept
+        from the story are told (they are told after they are saved)."""
+        await self.records.backfill_stories()
         rows = [
             *await self.records.runs_with_status("running"),
             *await self.records.unfinalized_runs(),

@@ -15,8 +15,9 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from engine.serde import loads
 from engine.storage.db import fetch_one
-from engine.storage.story import Pending, Story, read_events, stamp
+from engine.storage.story import Pending, Story, first_human_text, read_events, stamp
 
 log = logging.getLogger("doubletext.engine")
 T = TypeVar("T")
@@ -101,3 +102,74 @@ class StoryRecords:
         self, thread_id: str, after: int = 0, limit: int = 1000
     ) -> list[dict[str, Any]]:
         return await read_events(self.conn, thread_id, after, limit)
+
+    async def backfill_stories(self) -> int:
+        """Tell, from their rows, the runs of threads that have runs but no story (a data dir
+        from before the story, or one served with `--no-story`). What the rows keep is told:
+        accepted, started, store writes, ended with reason and cause; rejections, rolled-back
+        runs and checkpoints were never kept, so they are not. Returns how many threads."""
+        if not self.story.enabled:
+            return 0
+        return await self.atomic(self._backfill)
+
+    def _backfill(self, db: sqlite3.Connection) -> int:
+        threads = [
+            r[0]
+            for r in db.execute(
+                "SELECT DISTINCT thread_id FROM runs WHERE thread_id NOT IN"
+                " (SELECT DISTINCT thread_id FROM story)"
+            )
+        ]
+        for thread_id in threads:
+            runs = db.execute(
+                "SELECT run_id, assistant_id, graph_id, status, multitask_strategy, created_at,"
+                " updated_at, kwargs, attempt, error, cancel_reason, cancel_cause, finalized"
+                " FROM runs WHERE thread_id = ? ORDER BY seq",
+                (thread_id,),
+            ).fetchall()
+            for run in runs:
+                self._backfill_run(db, thread_id, run)
+        return len(threads)
+
+    def _backfill_run(self, db: sqlite3.Connection, thread_id: str, run: Any) -> None:
+        (run_id, assistant_id, graph_id, status, strategy, created_at, updated_at, kwargs) = run[:8]
+        attempt, error, reason, cause, finalized = run[8:]
+        add = self.story.add
+        add(
+            db,
+            thread_id,
+            "run_accepted",
+            run_id,
+            at=created_at,
+            strategy=strategy,
+            queue_position=None,  # not kept by the row
+            text=first_human_text((loads(kwargs) or {}).get("input")),
+            assistant_id=assistant_id,
+            graph_id=graph_id,
+            supersedes=[],
+        )
+        if attempt:
+            add(db, thread_id, "run_started", run_id, at=created_at, attempt=int(attempt))
+        writes = db.execute(
+            "SELECT namespace, key, current, at FROM store_journal WHERE run_id = ?"
+            " AND applied = 1 ORDER BY id",
+            (run_id,),
+        ).fetchall()
+        for namespace, key, current, at in writes:
+            value = loads(current)
+            op = "delete" if value is None else "put"
+            add(db, thread_id, "store_write", run_id, at=at, namespace=loads(namespace), key=key,
+                op=op, value=value)  # fmt: skip
+        if finalized and status not in ("pending", "running"):
+            add(
+                db,
+                thread_id,
+                "run_ended",
+                run_id,
+                at=updated_at,
+                status=status,
+                reason=reason,
+                cause=loads(cause),
+                error=loads(error),
+                duration_s=None,
+            )

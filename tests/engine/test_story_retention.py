@@ -5,6 +5,8 @@ from __future__ import annotations
 from engine.config import Settings
 from engine.core import Engine
 from engine.storage.story import TRIM_EVERY
+from tests.engine.conftest import human, wait_until
+from tests.engine.gated_graphs import gates
 
 
 async def test_a_thread_keeps_its_newest_events_and_numbers_on(settings: Settings) -> None:
@@ -32,3 +34,38 @@ async def test_without_the_story_nothing_is_recorded(settings: Settings) -> None
         run = await engine.create_run(thread_id, assistant_id="two_step", input={})
         await engine.join_run(thread_id, run["run_id"])
         assert await engine.thread_story(thread_id) == []
+
+
+async def test_runs_from_before_the_story_are_told_from_their_rows(settings: Settings) -> None:
+    """A data dir from before the story (or served with it off) gets one on its next start:
+    what the rows keep (accepted, started, store writes, ended with reason and cause)."""
+    settings.story = False
+    async with await Engine.open(settings) as engine:
+        thread_id = (await engine.create_thread())["thread_id"]
+        first = await engine.create_run(thread_id, assistant_id="notes", input=human("hold:b"))
+        await wait_until(lambda: gates.reached("b"), what="run 1 to hold")
+        second = await engine.create_run(
+            thread_id, assistant_id="notes", input=human("later"), multitask_strategy="interrupt"
+        )
+        gates.open("b")
+        await engine.join_run(thread_id, second["run_id"])
+    settings.story = True
+    async with await Engine.open(settings) as engine:
+        events = await engine.thread_story(thread_id)
+    told = [(e["kind"], e["run_id"]) for e in events]
+    assert told == [
+        ("run_accepted", first["run_id"]),
+        ("run_started", first["run_id"]),
+        ("store_write", first["run_id"]),  # `notes` saves the text before it holds
+        ("run_ended", first["run_id"]),
+        ("run_accepted", second["run_id"]),
+        ("run_started", second["run_id"]),
+        ("store_write", second["run_id"]),
+        ("run_ended", second["run_id"]),
+    ]
+    assert events[0]["text"] == "hold:b"
+    assert events[3]["status"] == "interrupted"
+    assert (
+        events[3]["reason"]
+        == f"superseded by run {second['run_id']} (multitask_strategy=interrupt)"
+    )
