@@ -197,6 +197,7 @@ class ChatScreen(Screen[None]):
         self.query_one(TimelinePane).reset(message.thread_id)
         await self.query_one(Transcript).remove_children(WhyLine)
         await self.query_one(Transcript).load(message.turns, by_key, self.short)
+        self.query_one(Transcript).relayout()
         self.query_one(RunPanel).reset(list(message.entries))
         self.shown_thread = message.thread_id
 
@@ -239,6 +240,7 @@ class ChatScreen(Screen[None]):
         turn = None if self.stale(message) else self.query_one(Transcript).turn(message.key)
         if turn is not None:
             await turn.settle(message.kept)
+            self.query_one(Transcript).relayout()
 
     # -- client policies: why, steps, calls, the retry countdown ------------------------------
 
@@ -335,6 +337,8 @@ class ChatScreen(Screen[None]):
         transcript = self.query_one(Transcript)
         for key, line in whys:
             await place_why(transcript, WhyLine(key, line), self._why_anchor(key))
+        if whys:
+            transcript.relayout()
 
     def _why_anchor(self, key: str) -> Turn | None:
         """The turn a why goes after: the newcomer's, the cut run's, or the rejected one's."""

@@ -14,7 +14,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import AwaitMount
-from textual.widgets import Collapsible, Static
+from textual.widgets import Collapsible, Markdown, Static
 
 from tui.history import TurnSpec
 from tui.message_chunks import ToolCallState, text_of
@@ -224,6 +224,21 @@ class Transcript(VerticalScroll):
 
     def on_mount(self) -> None:
         self.anchor()
+
+    def relayout(self) -> None:
+        """Arrange the transcript again, now.
+
+        Textual caches a container's arrangement; a turn that grew after its thread was loaded
+        (a reply's Markdown builds its blocks after it is mounted, a why line lands, a turn
+        settles) could leave this anchored transcript at its old bottom-aligned offset, the
+        new rows hidden until the next resize (seen reopening a thread with the story as
+        source). Re-arranging after each such change keeps the screen exact; it is cheap.
+        """
+        self._clear_arrangement_cache()  # no public call for this in Textual 8
+        self.refresh(layout=True)
+
+    def on_markdown_table_of_contents_updated(self, event: Markdown.TableOfContentsUpdated) -> None:
+        self.relayout()  # a Markdown finished (re)building its blocks: its height changed
 
     def turns(self) -> list[Turn]:
         return list(self.query(Turn))
