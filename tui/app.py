@@ -338,12 +338,20 @@ class DoubletextApp(App[None]):
         self.push_screen(PolicyHelp(tab=tab), callback=self._chosen)
 
     def action_hold(self) -> None:
-        """Ctrl+L: park the composer's text as the next message (F5 fires it); again: take
-        it back."""
+        """Ctrl+L outside the composer: park its text as the next message (F5 fires it);
+        again: take it back. In the composer the key is handled in key order (Composer.Hold)."""
         composer = self.chat.query_one(Composer)
-        text = composer.value.strip()
+        text, composer.value = composer.value.strip(), ""
+        self._hold(text)
+
+    @on(Composer.Hold)
+    def _on_hold(self, message: Composer.Hold) -> None:
+        self._hold(message.text)
+
+    def _hold(self, text: str) -> None:
+        composer = self.chat.query_one(Composer)
         if text:
-            self.held, composer.value = text, ""
+            self.held = text
         elif self.held:
             composer.put_back(self.held)
             self.held = ""

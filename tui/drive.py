@@ -99,11 +99,11 @@ async def say(pilot: Pilot, text: str) -> None:
 
 def burst(app: DoubletextApp, text: str) -> None:
     """Deliver `text` as a terminal delivers type-ahead: every key in one batch, nothing
-    handled in between (`\\n` is Enter)."""
+    handled in between (`\\n` is Enter, `\\x0c` is Ctrl+L)."""
     driver = app._driver
     assert driver is not None
     for char in text:
-        key = {"\n": "enter", " ": "space"}.get(char, char)
+        key = {"\n": "enter", " ": "space", "\x0c": "ctrl+l"}.get(char, char)
         event = events.Key(key, "\r" if char == "\n" else char)
         event.set_sender(app)
         driver.send_message(event)

@@ -91,6 +91,18 @@ async def test_a_held_message_fires_with_one_key_while_message_one_runs(make_app
         assert strategies == {"first": "interrupt", "second": "interrupt"}
 
 
+async def test_a_message_held_in_a_burst_stays_apart_from_the_next(make_app) -> None:
+    """Ctrl+L typed between two messages in one batch (type-ahead) holds exactly the text
+    before it; the text after it is the next message (they used to be glued)."""
+    app = make_app("noop")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        burst(app, "second\x0cfirst\n")
+        await wait_until(pilot, lambda: idle(app) and len(turns(app)) == 1, 20, "message 1")
+        assert [t.text for t in turns(app)] == ["first"]
+        assert app.held == "second" and app.query_one(Composer).value == ""
+
+
 async def test_slow_motion_multiplies_the_pace_runs_are_created_with(make_app) -> None:
     app = make_app("noop", base_pace=0.5)
     async with app.run_test(size=SIZE) as pilot:

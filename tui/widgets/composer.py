@@ -4,9 +4,9 @@ remembers what was sent (Up/Down).
 Keys typed faster than the app handles them (type-ahead, a paste without bracketed paste) reach
 the composer as one batch. An Input inserts printable keys as they come, but Enter is a binding:
 it bubbles up to the app and runs later, after the next message's keys are already in the value,
-so messages glue together ("onetwothree" three times). Here Enter is handled as a key, in the
-composer's own ordered key handling: the text is taken and the value cleared in one step, so
-each Enter is exactly one message.
+so messages glue together ("onetwothree" three times). Here Enter (and Ctrl+L, which holds the
+text as the next message) is handled as a key, in the composer's own ordered key handling: the
+text is taken and the value cleared in one step, so each Enter is exactly one message.
 A multi-line paste (bracketed) is not cut to its first line: the app is asked what to do.
 """
 
@@ -46,11 +46,24 @@ class Composer(Input):
         self.history: list[str] = []
         self._cursor = 0
 
+    @dataclass
+    class Hold(Message):
+        """Ctrl+L: park `text` as the next message (empty: take the parked one back)."""
+
+        text: str
+
     async def _on_key(self, event: events.Key) -> None:
-        if event.key == "enter":  # here, in key order; not as a binding, which runs later
+        # Enter and Ctrl+L here, in key order; not as bindings, which run later (after the next
+        # message's keys are in the value: "twoone" held, or sent, as one message).
+        if event.key == "enter":
             event.stop()
             event.prevent_default()
             await self.action_submit()
+        elif event.key == "ctrl+l":
+            event.stop()
+            event.prevent_default()
+            text, self.value = self.value.strip(), ""
+            self.post_message(self.Hold(text))
 
     async def action_submit(self) -> None:
         text, self.value = self.value.strip(), ""
