@@ -8,6 +8,7 @@ from engine.config import Settings
 from engine.core import Engine
 from tests.engine.conftest import wait_until, write_config
 from tests.engine.crashes import audit, crash
+from tests.engine.gated_graphs import gates
 
 
 async def test_sigkill_mid_run_then_restart(tmp_path: Path) -> None:
@@ -39,10 +40,10 @@ async def test_run_that_keeps_crashing_ends_in_error(tmp_path: Path) -> None:
             tid, assistant_id="gated", input={"messages": [("human", "hold:never")]}
         )
 
-        async def running() -> bool:
-            return (await engine.get_run(tid, run["run_id"]))["status"] == "running"
-
-        await wait_until(running, what="run to start")
+        # Held at its gate: its step's checkpoint is saved, so the attempt counts (`running`
+        # alone does not say so: a run is claimed before its first checkpoint).
+        await wait_until(lambda: gates.reached("never"), what="run to hold at its gate")
+        assert (await engine.get_run(tid, run["run_id"]))["status"] == "running"
     # Closing the engine mid-run leaves the run `running`, exactly as a crash would.
     async with await Engine.open(settings) as engine:
         found = await engine.get_run(tid, run["run_id"])
