@@ -21,7 +21,7 @@ from engine.graphs.registry import GraphEntry, GraphRegistry
 from engine.runs import reasons
 from engine.serde import to_jsonable
 from engine.storage.assistants import AssistantRecords
-from engine.storage.records import now_iso
+from engine.storage.thread_rows import now_iso
 
 if TYPE_CHECKING:
     from engine.runs.lifecycle import Lifecycle

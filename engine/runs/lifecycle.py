@@ -51,8 +51,8 @@ from engine.storage.checkpoints import (
     run_progressed,
     thread_head,
 )
-from engine.storage.records import now_iso
 from engine.storage.story import first_human_text
+from engine.storage.thread_rows import now_iso
 
 log = logging.getLogger("doubletext.engine")
 

@@ -16,7 +16,8 @@ from engine.runs.events import ChannelRegistry
 from engine.serde import to_jsonable
 from engine.state import interrupts_json
 from engine.storage.journal import JournalingStore
-from engine.storage.records import Head, Records
+from engine.storage.records import Records
+from engine.storage.thread_rows import Head
 
 log = logging.getLogger("doubletext.engine")
 

@@ -1,4 +1,4 @@
-"""Thread and run rows: the durable record of what the engine accepted.
+"""Run rows: the durable record of what the engine accepted (thread rows: `thread_rows.py`).
 
 Rows come back as plain dicts shaped like the LangGraph API's Thread and Run objects, so the API
 layer only has to serialise them.
@@ -15,45 +15,22 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import aiosqlite
 
 from engine.runs.reasons import Intent
-from engine.runs.status import sources, thread_status
+from engine.runs.status import sources
 from engine.serde import dumps_str, loads
 from engine.storage.db import fetch_all, fetch_one
 from engine.storage.story import Pending, Story, first_human_text
 from engine.storage.story_records import StoryRecords
+from engine.storage.thread_rows import Head, ThreadRows, now_iso, settle_thread
 
 log = logging.getLogger("doubletext.engine")
 
 T = TypeVar("T")
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat()
-
-
-def _thread_dict(row: aiosqlite.Row) -> dict[str, Any]:
-    thread = {
-        "thread_id": row["thread_id"],
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-        "state_updated_at": row["state_updated_at"],
-        "metadata": loads(row["metadata"]),
-        "status": row["status"],
-        "config": loads(row["config"]),
-        "values": loads(row["state_values"]),
-    }
-    error = loads(row["error"])
-    if thread["values"] is not None or error is not None:
-        # Like the reference, `error` and `interrupts` appear once a run has settled the thread.
-        thread["error"] = error
-        thread["interrupts"] = loads(row["interrupts"])
-    return thread
 
 
 def run_dict(row: aiosqlite.Row | sqlite3.Row) -> dict[str, Any]:
@@ -74,15 +51,6 @@ def run_dict(row: aiosqlite.Row | sqlite3.Row) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class Head:
-    """What a thread's head checkpoint says, read before a transaction that settles the thread."""
-
-    values: Any
-    has_next: bool
-    interrupts: dict[str, Any]
-
-
 def _marks(values: Sequence[Any]) -> str:
     return ", ".join("?" * len(values))
 
@@ -90,44 +58,6 @@ def _marks(values: Sequence[Any]) -> str:
 def _in_status(new: str) -> str:
     """`status IN ('a', 'b')`: the statuses from which moving to `new` is legal."""
     return "status IN (" + ", ".join(f"'{s}'" for s in sources(new)) + ")"
-
-
-def _settle(db: sqlite3.Connection, thread_id: str, head: Head | None, error: Any) -> str | None:
-    """Recompute a thread's status from its runs (and head): busy > error > interrupted > idle.
-
-    Runs inside the caller's transaction, so a run's end and its thread's status are one write.
-    Returns the status written, or None when the thread no longer exists.
-    """
-    rows = db.execute(
-        "SELECT has_next, (SELECT COUNT(*) FROM runs WHERE thread_id = ?1 AND status IN"
-        " ('pending', 'running')), (SELECT status FROM runs WHERE thread_id = ?1 AND status"
-        " NOT IN ('pending', 'running') ORDER BY seq DESC LIMIT 1)"
-        " FROM threads WHERE thread_id = ?1",
-        (thread_id,),
-    ).fetchall()
-    if not rows:
-        return None
-    row = rows[0]
-    stored_next, active, last_status = bool(row[0]), int(row[1]), row[2]
-    columns: dict[str, Any] = {"updated_at": now_iso()}
-    if head is not None:
-        columns.update(
-            state_values=dumps_str(head.values) if head.values is not None else None,
-            state_updated_at=columns["updated_at"],
-            has_next=int(head.has_next),
-            interrupts=dumps_str(head.interrupts),
-        )
-    has_next = head.has_next if head is not None else stored_next
-    if error is not None:
-        columns["error"] = dumps_str(error)
-    elif last_status not in ("error", "timeout") and not active:
-        columns["error"] = None
-    columns["status"] = thread_status(active, last_status, has_next)
-    assignments = ", ".join(f"{name} = ?" for name in columns)
-    db.execute(
-        f"UPDATE threads SET {assignments} WHERE thread_id = ?", (*columns.values(), thread_id)
-    )
-    return columns["status"]
 
 
 def _transaction(
@@ -153,7 +83,7 @@ def _transaction(
     return result, story.touched()
 
 
-class Records(StoryRecords):
+class Records(ThreadRows, StoryRecords):
     def __init__(self, conn: aiosqlite.Connection, story: Story | None = None) -> None:
         self.conn = conn
         self.story = story or Story()
@@ -181,98 +111,6 @@ class Records(StoryRecords):
             raise
         self.story.wake(touched)
         return result
-
-    # -- threads ---------------------------------------------------------------------------
-
-    async def insert_thread(self, thread_id: str, metadata: dict[str, Any]) -> dict[str, Any]:
-        now = now_iso()
-        await self.conn.execute(
-            "INSERT INTO threads (thread_id, created_at, updated_at, state_updated_at, metadata)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (thread_id, now, now, now, dumps_str(metadata)),
-        )
-        thread = await self.thread(thread_id)
-        assert thread is not None
-        return thread
-
-    async def thread(self, thread_id: str) -> dict[str, Any] | None:
-        row = await fetch_one(self.conn, "SELECT * FROM threads WHERE thread_id = ?", (thread_id,))
-        return None if row is None else _thread_dict(row)
-
-    async def update_thread(self, thread_id: str, **fields: Any) -> None:
-        """Columns by name; dict/list values are stored as JSON."""
-        columns = {"updated_at": now_iso()}
-        for name, value in fields.items():
-            column = "state_values" if name == "values" else name
-            columns[column] = dumps_str(value) if isinstance(value, dict | list) else value
-        if "state_values" in columns:
-            columns["state_updated_at"] = columns["updated_at"]
-        assignments = ", ".join(f"{name} = ?" for name in columns)
-        await self.conn.execute(
-            f"UPDATE threads SET {assignments} WHERE thread_id = ?",
-            (*columns.values(), thread_id),
-        )
-
-    async def settle(self, thread_id: str, head: Head | None = None, error: Any = None) -> None:
-        await self.atomic(lambda db: _settle(db, thread_id, head, error))
-
-    async def search_threads(
-        self,
-        metadata: dict[str, Any] | None,
-        status: str | None,
-        limit: int | None,
-        offset: int,
-    ) -> list[dict[str, Any]]:
-        where, params = ["1"], []
-        for key, value in (metadata or {}).items():
-            where.append("json_extract(metadata, ?) = json_extract(?, '$')")
-            params += [f'$."{key}"', dumps_str(value)]
-        if status:
-            where.append("status = ?")
-            params.append(status)
-        sql = f"SELECT * FROM threads WHERE {' AND '.join(where)} ORDER BY created_at DESC"
-        if limit is not None:
-            sql += " LIMIT ? OFFSET ?"
-            params += [limit, offset]
-        return [_thread_dict(r) for r in await fetch_all(self.conn, sql, params)]
-
-    async def busy_thread_ids(self) -> list[str]:
-        rows = await fetch_all(self.conn, "SELECT thread_id FROM threads WHERE status = 'busy'")
-        return [r[0] for r in rows]
-
-    # -- deleting a thread (two steps, so a crash between them is finished on restart) -----
-
-    async def begin_thread_deletion(self, thread_id: str) -> list[str]:
-        """Forget the thread, its runs and journal; remember that its checkpoints must go.
-
-        Returns the ids of the runs that were still active (to be stopped).
-        """
-
-        def work(db: sqlite3.Connection) -> list[str]:
-            active = [
-                r[0]
-                for r in db.execute(
-                    "SELECT run_id FROM runs WHERE thread_id = ? AND status IN"
-                    " ('pending', 'running')",
-                    (thread_id,),
-                )
-            ]
-            db.execute(
-                "INSERT OR REPLACE INTO thread_deletions (thread_id, at) VALUES (?, ?)",
-                (thread_id, now_iso()),
-            )
-            for table in ("runs", "store_journal", "threads"):
-                db.execute(f"DELETE FROM {table} WHERE thread_id = ?", (thread_id,))
-            self.story.forget(db, thread_id)
-            return active
-
-        return await self.atomic(work)
-
-    async def end_thread_deletion(self, thread_id: str) -> None:
-        await self.conn.execute("DELETE FROM thread_deletions WHERE thread_id = ?", (thread_id,))
-
-    async def unfinished_thread_deletions(self) -> list[str]:
-        return [r[0] for r in await fetch_all(self.conn, "SELECT thread_id FROM thread_deletions")]
 
     # -- accepting runs --------------------------------------------------------------------
 
@@ -361,7 +199,7 @@ class Records(StoryRecords):
                     marked,
                 ).fetchall()
                 for (thread_id,) in threads:
-                    _settle(db, thread_id, None, None)
+                    settle_thread(db, thread_id, None, None)
             return marked
 
         return await self.atomic(work)
@@ -460,7 +298,7 @@ class Records(StoryRecords):
                 return None
             final, action, cancel_reason, cause, stored_error, created_at = found[0]
             if action != "rollback":
-                _settle(db, thread_id, head, error if final == status else None)
+                settle_thread(db, thread_id, head, error if final == status else None)
                 if was_final == [False]:  # this call sealed it: the run's end, told once
                     self.story.add(
                         db,
@@ -495,7 +333,7 @@ class Records(StoryRecords):
                 "DELETE FROM runs WHERE run_id = ? RETURNING cancel_reason, cancel_cause",
                 (run_id,),
             ).fetchall()
-            _settle(db, thread_id, head, None)
+            settle_thread(db, thread_id, head, None)
             if gone:
                 self.story.add(
                     db,
@@ -533,7 +371,7 @@ class Records(StoryRecords):
                     side_effects=[],
                 )
             for thread_id in dict.fromkeys(r[1] for r in rows):
-                _settle(db, thread_id, None, None)
+                settle_thread(db, thread_id, None, None)
             return [(r[0], r[1]) for r in rows]
 
         return await self.atomic(work)
