@@ -96,6 +96,25 @@ def test_our_engines_cancel_reason_makes_the_cause_known() -> None:
     assert timeline.knowledge.causes
 
 
+def test_a_rolled_back_run_ends_when_it_was_cut_even_if_a_poll_missed_it_first() -> None:
+    """The create that cut it answered after a poll already lacked the run (the server
+    answers once the cancel is on disk and rolls back in the background): the ghost still
+    ends at the cut, the rollback's send, not at that earlier poll."""
+    view = ClientView(
+        thread_id=THREAD,
+        sent=[Sent(epoch(0), "first", "enqueue", R1), Sent(epoch(0.6), "again", "rollback", R2)],
+        snapshots=[
+            Snapshot(epoch(0.1), (run(R1, "running", 0, 0.05),)),
+            # a poll sent at 0.55 and answered after the rollback: run 2 pending, run 1 gone
+            Snapshot(epoch(0.55), (run(R2, "pending", 0.6, 0.6, "rollback"),)),
+            Snapshot(epoch(2), (run(R2, "success", 0.6, 1.5, "rollback"),)),
+        ],
+    )
+    ghost = build(view).lane(R1)
+    assert ghost is not None and ghost.ghost
+    assert ghost.ended_at == epoch(0.6)
+
+
 def test_a_run_that_vanished_is_a_ghost_and_a_409_is_a_bounce() -> None:
     view = ClientView(
         thread_id=THREAD,

@@ -276,8 +276,11 @@ def _causes(view: ClientView, runs: dict[str, _Run]) -> None:
 
 
 def _earliest(run: _Run, cut_at: float) -> float:
-    """A gone run ended when it was cut, which the client may have learned only later."""
-    if run.ended_at is None or (run.gone and cut_at < run.ended_at):
+    """A gone run ended when it was cut. The client may have learned it only later, or —
+    its polls and its own sends timed by different awaits — seemingly a little earlier (a
+    poll already missing the run before the create that cut it had returned): either way the
+    cut is the moment."""
+    if run.ended_at is None or run.gone:
         return max(cut_at, run.sent_at)
     return run.ended_at
 
