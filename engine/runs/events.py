@@ -33,7 +33,7 @@ class Event:
 
     __slots__ = ("event", "id", "json")
 
-    def __init__(self, id: int, event: str, json: bytes) -> None:
+    def __init__(self, id: int | str, event: str, json: bytes) -> None:
         self.id = id
         self.event = event
         self.json = json

@@ -116,7 +116,7 @@ async def follow_thread(
         channel = channels.get(run_id)
         if channel is not None:
             async for event in channel.follow(after_id):
-                await queue.put(Event(event_id, event.event, event.json))  # type: ignore[arg-type]
+                await queue.put(Event(event_id, event.event, event.json))
 
     def start_forwarding(run_id: str, event_id: str, after_id: int | None) -> None:
         task = asyncio.ensure_future(forward(run_id, event_id, after_id))
@@ -135,7 +135,7 @@ async def follow_thread(
             for event in page:
                 seq = int(event["seq"])
                 for event_id, name, data in views(event, modes):
-                    await queue.put(Event(event_id, name, serde.dumps(data)))  # type: ignore[arg-type]
+                    await queue.put(Event(event_id, name, serde.dumps(data)))
                 live = seq > live_from
                 if "run_modes" in modes and live and event["kind"] == "run_started":
                     start_forwarding(str(event["run_id"]), str(seq), 0)

@@ -281,8 +281,8 @@ class Records(ThreadRows, StoryRecords):
         encoded = None if error is None else dumps_str(error)
 
         def work(db: sqlite3.Connection) -> tuple[str, str | None] | None:
-            before = db.execute("SELECT finalized FROM runs WHERE run_id = ?", (run_id,))
-            was_final = [bool(r[0]) for r in before]
+            row = db.execute("SELECT finalized FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+            sealing = row is not None and not row[0]  # this call seals it: its end, told once
             db.execute(
                 "UPDATE runs SET status = ?, error = ?, updated_at = ? WHERE run_id = ?"
                 f" AND {_in_status(status)} AND cancel_action IS NOT 'rollback'",
@@ -299,7 +299,7 @@ class Records(ThreadRows, StoryRecords):
             final, action, cancel_reason, cause, stored_error, created_at = found[0]
             if action != "rollback":
                 settle_thread(db, thread_id, head, error if final == status else None)
-                if was_final == [False]:  # this call sealed it: the run's end, told once
+                if sealing:
                     self.story.add(
                         db,
                         thread_id,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,7 +37,7 @@ KINDS = (
     "rejected",
     "state_updated",
 )
-# Trimming costs a statement; do it once per this many events of a thread's runs ending.
+# Trimming costs a statement; do it once per this many of a thread's runs ending.
 TRIM_EVERY = 64
 
 
@@ -64,7 +65,7 @@ class Story:
     _buffer: list[Pending] = field(default_factory=list)
     _tx_threads: list[str] = field(default_factory=list)  # threads the open transaction touched
     _changes: dict[str, asyncio.Event] = field(default_factory=dict)
-    _ended: int = 0
+    _ended: Counter[str] = field(default_factory=Counter)  # run ends told, per thread
 
     # -- writing (on the database thread, inside a transaction) ------------------------------
 
@@ -90,8 +91,8 @@ class Story:
         )
         self._tx_threads.append(thread_id)
         if kind in ("run_ended", "run_rolled_back"):
-            self._ended += 1
-            if self._ended % TRIM_EVERY == 0:
+            self._ended[thread_id] += 1
+            if self._ended[thread_id] % TRIM_EVERY == 0:
                 self.trim(db, thread_id)
 
     def trim(self, db: sqlite3.Connection, thread_id: str) -> None:
@@ -103,6 +104,7 @@ class Story:
 
     def forget(self, db: sqlite3.Connection, thread_id: str) -> None:
         db.execute("DELETE FROM story WHERE thread_id = ?", (thread_id,))
+        self._ended.pop(thread_id, None)
         self._tx_threads.append(thread_id)
 
     def begin(self) -> None:

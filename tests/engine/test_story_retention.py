@@ -27,6 +27,22 @@ async def test_a_thread_keeps_its_newest_events_and_numbers_on(settings: Setting
     assert events[-1]["kind"] == "run_ended"
 
 
+async def test_each_thread_is_trimmed_by_its_own_run_ends(settings: Settings) -> None:
+    """A run ending on another thread does not shift when this thread is trimmed."""
+    settings.story_retention = 10
+    async with await Engine.open(settings) as engine:
+        other = (await engine.create_thread())["thread_id"]
+        run = await engine.create_run(other, assistant_id="two_step", input={})
+        await engine.join_run(other, run["run_id"])
+        thread_id = (await engine.create_thread())["thread_id"]
+        for _ in range(TRIM_EVERY):
+            run = await engine.create_run(thread_id, assistant_id="two_step", input={})
+            await engine.join_run(thread_id, run["run_id"])
+        events = await engine.thread_story(thread_id)
+    assert len(events) == settings.story_retention
+    assert events[-1]["kind"] == "run_ended"
+
+
 async def test_without_the_story_nothing_is_recorded(settings: Settings) -> None:
     settings.story = False
     async with await Engine.open(settings) as engine:
