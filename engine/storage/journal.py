@@ -212,18 +212,18 @@ class JournalingStore(BaseStore):
         if not rows:
             return 0
         found = await self.inner.abatch([GetOp(tuple(loads(r[1])), r[2]) for r in rows])
-        happened = [
-            row
+        in_store = [
+            (item.value if item else None) == loads(row[3])
             for row, item in zip(rows, found, strict=True)
-            if (item.value if item else None) == loads(row[3])
         ]
-        missed = [row[0] for row in rows if row not in happened]
-        for row in happened:
-            scope = RunScope(row[4], row[5])
-            write = (loads(row[1]), row[2], loads(row[3]))
-            await self.records.atomic(lambda db: self._applied(db, [row[0]], scope, [write]))  # noqa: B023
-        if missed:
-            await self.journal.execute(
-                f"DELETE FROM store_journal WHERE id IN ({', '.join('?' * len(missed))})", missed
-            )
+
+        def settle(db: sqlite3.Connection) -> None:  # one transaction for them all
+            for row, happened in zip(rows, in_store, strict=True):
+                if happened:
+                    write = (loads(row[1]), row[2], loads(row[3]))
+                    self._applied(db, [row[0]], RunScope(row[4], row[5]), [write])
+                else:
+                    db.execute("DELETE FROM store_journal WHERE id = ?", (row[0],))
+
+        await self.records.atomic(settle)
         return len(rows)
