@@ -17,6 +17,7 @@ from tests.tui.helpers import (
     turn,
     wait_until,
 )
+from tui.drive import burst
 from tui.runstate import Fate
 from tui.text import short_id
 from tui.widgets.todos import TodoPanel
@@ -30,7 +31,7 @@ async def send_two(pilot, strategy_key: str) -> None:
     await say(pilot, "first")
     await wait_until(pilot, lambda: fate_of(app, "first") is Fate.RUNNING, 20, "run 1 running")
     await pilot.press(strategy_key)
-    await say(pilot, "second")
+    burst(app, "second\n")  # typed ahead: `say` waits ~0.1 s a key under load, run 1 lasts 2 s
 
 
 async def test_enqueue_answers_both(make_app) -> None:

@@ -22,6 +22,7 @@ from tests.tui.helpers import (
     turns,
     wait_until,
 )
+from tui.drive import burst
 from tui.runstate import Fate
 from tui.text import short_id
 from tui.widgets.dialogs import ConfirmDialog, ThreadPicker
@@ -121,7 +122,7 @@ async def test_fates_and_causes_survive_a_restart(tmp_path: Path) -> None:
             await say(pilot, "first")
             await wait_until(pilot, lambda: fate_of(app, "first") is Fate.RUNNING, 20)
             await pilot.press("f2")
-            await say(pilot, "second")
+            burst(app, "second\n")  # typed ahead: within run 1's 2 s even on a loaded machine
             await wait_until(pilot, lambda: idle(app) and replies(app, "second"), 30)
             thread, cause = app.thread_id, turn(app, "first").cause_text
             runs = app.session.log.run_ids()
@@ -139,16 +140,21 @@ async def test_fates_and_causes_survive_a_restart(tmp_path: Path) -> None:
 
 
 async def _double_texts(pilot) -> None:
-    """reject, rollback and an Esc on one thread (the `slow` graph: 2 s per run)."""
+    """reject, rollback and an Esc on one thread (the `slow` graph: 2 s per run).
+
+    The reject and the rollback must both land within run 1's 2 s, so they are typed ahead
+    (`burst`), as a quick typist would: `say` waits for the screen after every key, about
+    0.1 s a key on a loaded machine, and run 1 could end before the rollback was sent (nothing
+    left to roll back: `first` then ends done, with no cause)."""
     app = pilot.app
     await say(pilot, "first")
     await wait_until(pilot, lambda: fate_of(app, "first") is Fate.RUNNING, 20)
     await pilot.press("f4")
-    await say(pilot, "refused")
+    burst(app, "refused\n")
     await wait_until(pilot, lambda: fate_of(app, "refused") is Fate.REJECTED, 10)
     app.query_one("#composer").value = ""
     await pilot.press("f3")
-    await say(pilot, "second")
+    burst(app, "second\n")
     await wait_until(pilot, lambda: idle(app) and replies(app, "second"), 30)
     await say(pilot, "third")
     await wait_until(pilot, lambda: fate_of(app, "third") is Fate.RUNNING, 20)
@@ -170,18 +176,18 @@ async def test_the_story_keeps_rejections_rollbacks_and_cancels_across_a_restart
             await _double_texts(pilot)
             runs = app.session.log.run_ids()
             first_run, second_run = (short_id(r, runs) for r in runs[:2])
-            before = [(t.text, t.cause_text) for t in turns(app)]
+            before = [(t.text, t.fate, t.cause_text) for t in turns(app)]
     assert before == [
-        ("first", f"↳ rolled back by run {second_run} (F3 rollback)"),
-        ("refused", f"↳ rejected: busy with {first_run}"),
-        ("second", ""),
-        ("third", "↳ interrupted by Esc (runs.cancel)"),
+        ("first", Fate.ROLLED_BACK, f"↳ rolled back by run {second_run} (F3 rollback)"),
+        ("refused", Fate.REJECTED, f"↳ rejected: busy with {first_run}"),
+        ("second", Fate.DONE, ""),
+        ("third", Fate.INTERRUPTED, "↳ interrupted by Esc (runs.cancel)"),
     ]
     with EngineThread(data_dir=data, pace=0.02) as engine:
         app = app_on(engine, tmp_path)
         async with app.run_test(size=SIZE) as pilot:
             await ready(pilot)
-            assert [(t.text, t.cause_text) for t in turns(app)] == before
+            assert [(t.text, t.fate, t.cause_text) for t in turns(app)] == before
             assert replies(app, "second") == ["reply to: second"]
             assert "story" in app.query_one(InfoBar).plain
 
