@@ -105,15 +105,12 @@ class Lifecycle:
             await self.records.insert_thread(thread_id, {})
         async with self.lock(thread_id):
             await self.settled(thread_id)  # an earlier create's cancels come first
-            # Both reads queued at once: the database thread runs them back to back.
-            thread, active = await asyncio.gather(
-                self.records.thread(thread_id), self.records.active_run_ids(thread_id)
-            )
-            if thread is None:
+            metadata, active = await self.records.thread_queue(thread_id)
+            if metadata is None:
                 if temporary or request.if_not_exists != "create":
                     raise ThreadNotFound(thread_id)
-                thread = await self.records.insert_thread(thread_id, {})
-            run = _new_run(thread, request, assistant, entry, temporary, started_ms)
+                metadata = (await self.records.insert_thread(thread_id, {}))["metadata"]
+            run = _new_run(thread_id, metadata, request, assistant, entry, temporary, started_ms)
             decision = decide(request.multitask_strategy, active)
             if not decision.accept:
                 text = first_human_text(request.input)
@@ -504,7 +501,8 @@ def _thread_graph(assistant: dict[str, Any], entry: GraphEntry) -> dict[str, Any
 
 
 def _new_run(
-    thread: dict[str, Any],
+    thread_id: str,
+    thread_metadata: dict[str, Any],
     request: RunRequest,
     assistant: dict[str, Any],
     entry: GraphEntry,
@@ -513,11 +511,11 @@ def _new_run(
 ) -> dict[str, Any]:
     """The run object as the API returns it on creation (status `pending`), its config and
     metadata merged from the assistant, the thread and the request as the reference does."""
-    thread_id, run_id = thread["thread_id"], str(uuid7())
+    run_id = str(uuid7())
     config = request.config
     metadata = merged_metadata(
         assistant,
-        {**thread["metadata"], **_thread_graph(assistant, entry)},
+        {**thread_metadata, **_thread_graph(assistant, entry)},
         config.get("metadata") or {},
         request.metadata,
     )

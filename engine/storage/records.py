@@ -218,6 +218,20 @@ class Records(ThreadRows, StoryRecords):
             self.conn, f"SELECT * FROM runs WHERE run_id IN ({_marks(run_ids)})", list(run_ids)
         )
 
+    async def thread_queue(self, thread_id: str) -> tuple[dict[str, Any] | None, list[str]]:
+        """What accepting a run needs, in one trip: the thread's metadata (None: no thread) and
+        its active runs in acceptance order. (Not the thread's values: they can be large.)"""
+        row = await fetch_one(
+            self.conn,
+            "SELECT metadata, (SELECT json_group_array(run_id) FROM (SELECT run_id FROM runs"
+            " WHERE thread_id = ?1 AND status IN ('pending', 'running') ORDER BY seq))"
+            " FROM threads WHERE thread_id = ?1",
+            (thread_id,),
+        )
+        if row is None:
+            return None, await self.active_run_ids(thread_id)
+        return loads(row[0]), list(loads(row[1]))
+
     async def active_run_ids(self, thread_id: str) -> list[str]:
         rows = await fetch_all(
             self.conn,
