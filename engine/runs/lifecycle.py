@@ -36,6 +36,7 @@ from engine.faults import crashpoint
 from engine.graphs.registry import GraphEntry
 from engine.runs import reasons
 from engine.runs.executor import Execution, Outcome, close_dangling_tool_calls
+from engine.runs.next_run import NextRuns
 from engine.runs.request import RunRequest
 from engine.runs.run_config import merged_metadata, run_config, run_context
 from engine.runs.services import Services
@@ -73,6 +74,7 @@ class Lifecycle:
         self.closing = False
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._settling = Settling()  # per thread: accepted cancels still being carried out
+        self._next = NextRuns()  # per thread: its next pending run, as a transaction just saw
 
     def lock(self, thread_id: str) -> asyncio.Lock:
         """Serialises what changes a thread's set of runs: accept, delete run, delete thread."""
@@ -131,6 +133,7 @@ class Lifecycle:
                 decision.cancel,
                 intent,
                 self._stoppable(decision.cancel),
+                peek=self._next.peeker(thread_id, adds=True),
             )
             if not accepted:
                 raise ThreadNotFound(thread_id)
@@ -220,6 +223,14 @@ class Lifecycle:
 
     # -- start and finish --------------------------------------------------------------------
 
+    async def next_pending(self, thread_id: str) -> Any:
+        """The thread's oldest pending run no cancel waits for (None: none): as the last
+        transaction on its queue saw it when nothing was queued since, else read."""
+        known, row = self._next.take(thread_id)
+        if known:
+            return row
+        return await self.records.next_pending(thread_id)
+
     async def start(self, row: Any) -> Execution | None:
         """Claim a pending run (pending -> running). None if it was cancelled, deleted or could
         not start (then it ended `error`). Raises only if even that could not be recorded."""
@@ -294,7 +305,9 @@ class Lifecycle:
                 state = await close_dangling_tool_calls(graph, thread_id, run_id)
         head = await self.services.head(graph, thread_id, state)
         error = outcome.error
-        ended = await self.records.end_run(run_id, thread_id, outcome.status, error, head)
+        ended = await self.records.end_run(
+            run_id, thread_id, outcome.status, error, head, peek=self._next.peeker(thread_id)
+        )
         crashpoint("run_ended")
         if ended is None:  # deleted meanwhile
             self.channels.discard(run_id)
@@ -403,6 +416,7 @@ class Lifecycle:
                 await self._finish_thread_deletion(thread_id)
 
     async def _finish_thread_deletion(self, thread_id: str) -> None:
+        self._next.changed(thread_id)
         await delete_thread_checkpoints(self.services.saver, thread_id)
         await self.records.end_thread_deletion(thread_id)
 
@@ -479,6 +493,7 @@ class Lifecycle:
                 row["run_id"], row["thread_id"], "error", error, None, reasons.CRASH_RECOVERY
             )
         else:
+            self._next.changed(row["thread_id"])
             await self.records.requeue(row["run_id"], count_attempt=progressed)
 
 

@@ -83,6 +83,13 @@ def _transaction(
     return result, story.touched()
 
 
+_NEXT_PENDING = (
+    "SELECT * FROM runs WHERE thread_id = ? AND status = 'pending' AND cancel_action IS NULL"
+    " ORDER BY seq LIMIT 1"
+)
+Peek = Callable[[Any], None]
+
+
 class Records(ThreadRows, StoryRecords):
     def __init__(self, conn: aiosqlite.Connection, story: Story | None = None) -> None:
         self.conn = conn
@@ -112,6 +119,21 @@ class Records(ThreadRows, StoryRecords):
         self.story.wake(touched)
         return result
 
+    async def _atomic_peek(
+        self, work: Callable[[sqlite3.Connection], T], thread_id: str, peek: Peek | None
+    ) -> T:
+        """`atomic(work)`; with `peek`, also hand it the thread's next pending run as this
+        transaction leaves it (the driver's next read, in the same trip)."""
+        if peek is None:
+            return await self.atomic(work)
+
+        def both(db: sqlite3.Connection) -> tuple[T, Any]:
+            return work(db), db.execute(_NEXT_PENDING, (thread_id,)).fetchone()
+
+        result, row = await self.atomic(both)
+        peek(row)
+        return result
+
     # -- accepting runs --------------------------------------------------------------------
 
     async def accept_run(
@@ -123,11 +145,13 @@ class Records(ThreadRows, StoryRecords):
         cancels: Sequence[str] = (),
         intent: Intent | None = None,
         stop_now: Sequence[str] = (),
+        peek: Peek | None = None,
     ) -> bool:
         """Insert a pending run and record the cancels its strategy decided, in one transaction.
 
         `stop_now` are the targets an interrupt marks `interrupted` at once (pending runs, and
         running ones whose graph has not finished). Returns False if the thread is gone.
+        `peek` gets the thread's next pending run afterwards (see `_atomic_peek`).
         """
         kwargs = dumps_str(run["kwargs"])  # serialize first: too-deep input is a 422 here
         metadata = dumps_str(run["metadata"])
@@ -181,7 +205,7 @@ class Records(ThreadRows, StoryRecords):
                 _record_intent(db, self.story, cancels, intent, stop_now)
             return True
 
-        return await self.atomic(work)
+        return await self._atomic_peek(work, run["thread_id"], peek)
 
     async def record_cancel(
         self, run_ids: Sequence[str], intent: Intent, stop_now: Sequence[str]
@@ -243,12 +267,7 @@ class Records(ThreadRows, StoryRecords):
 
     async def next_pending(self, thread_id: str) -> aiosqlite.Row | None:
         """The oldest pending run of the thread no cancel is waiting for (FIFO by acceptance)."""
-        return await fetch_one(
-            self.conn,
-            "SELECT * FROM runs WHERE thread_id = ? AND status = 'pending'"
-            " AND cancel_action IS NULL ORDER BY seq LIMIT 1",
-            (thread_id,),
-        )
+        return await fetch_one(self.conn, _NEXT_PENDING, (thread_id,))
 
     async def claim(self, run_id: str, head_id: str | None, head_writes: Any) -> bool:
         """pending -> running, only if nobody cancelled it meanwhile.
@@ -285,12 +304,13 @@ class Records(ThreadRows, StoryRecords):
         error: Any,
         head: Head | None,
         reason: str | None = None,
+        peek: Peek | None = None,
     ) -> tuple[str, str | None] | None:
         """Move the run to its final status (if legal), seal it and settle its thread at once.
 
         A run a rollback was accepted for is left alone (the caller must roll it back). Returns
         the run's (status, cancel_action) afterwards, which may show another end that won the
-        race, or None if the run no longer exists.
+        race, or None if the run no longer exists. `peek`: as in `accept_run`.
         """
         encoded = None if error is None else dumps_str(error)
 
@@ -327,7 +347,7 @@ class Records(ThreadRows, StoryRecords):
                     )
             return final, action
 
-        return await self.atomic(work)
+        return await self._atomic_peek(work, thread_id, peek)
 
     async def remove_run(
         self,
