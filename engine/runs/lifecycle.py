@@ -52,6 +52,7 @@ from engine.storage.checkpoints import (
     run_progressed,
     thread_head,
 )
+from engine.storage.records import Acceptance, Rejection
 from engine.storage.story import first_human_text
 from engine.storage.thread_rows import now_iso
 
@@ -107,41 +108,53 @@ class Lifecycle:
             await self.records.insert_thread(thread_id, {})
         async with self.lock(thread_id):
             await self.settled(thread_id)  # an earlier create's cancels come first
-            metadata, active = await self.records.thread_queue(thread_id)
-            if metadata is None:
-                if temporary or request.if_not_exists != "create":
-                    raise ThreadNotFound(thread_id)
-                metadata = (await self.records.insert_thread(thread_id, {}))["metadata"]
-            run = _new_run(thread_id, metadata, request, assistant, entry, temporary, started_ms)
-            decision = decide(request.multitask_strategy, active)
-            if not decision.accept:
-                text = first_human_text(request.input)
-                await self.records.record_rejection(
-                    thread_id, text, request.multitask_strategy, active
+
+            def plan(metadata: dict[str, Any], active: list[str]) -> Acceptance | Rejection:
+                """On the database thread, inside the accepting transaction: no I/O."""
+                assert thread_id is not None
+                run = _new_run(
+                    thread_id, metadata, request, assistant, entry, temporary, started_ms
                 )
-                raise ThreadBusy()
-            intent = None
-            if decision.cancel:
+                decision = decide(request.multitask_strategy, active)
+                if not decision.accept:
+                    return Rejection(active)
+                if not decision.cancel:
+                    return Acceptance(run)
                 assert decision.action is not None
                 intent = reasons.superseded(run["run_id"], decision.action)
+                return Acceptance(run, decision.cancel, intent, self._stoppable(decision.cancel))
+
             not_before = datetime.now(UTC).timestamp() + request.after_seconds
-            accepted = await self.records.accept_run(
-                run,
-                entry.graph_id,
-                not_before,
-                _thread_graph(assistant, entry),
-                decision.cancel,
-                intent,
-                self._stoppable(decision.cancel),
-                peek=self._next.peeker(thread_id, adds=True),
-            )
-            if not accepted:
+            defaults = _thread_graph(assistant, entry)
+
+            async def attempt() -> Acceptance | Rejection | None:
+                return await self.records.accept_run(
+                    thread_id,
+                    entry.graph_id,
+                    not_before,
+                    defaults,
+                    plan,
+                    peek=self._next.peeker(thread_id, adds=True),
+                )
+
+            decided = await attempt()
+            if decided is None and not temporary and request.if_not_exists == "create":
+                await self.records.insert_thread(thread_id, {})
+                decided = await attempt()
+            if decided is None:
                 raise ThreadNotFound(thread_id)
+            if isinstance(decided, Rejection):
+                text = first_human_text(request.input)
+                await self.records.record_rejection(
+                    thread_id, text, request.multitask_strategy, decided.active
+                )
+                raise ThreadBusy()
+            run, intent = decided.run, decided.intent
             crashpoint("run_accepted")
             self.channels.open(run["run_id"])
             if intent is not None:
-                self._signal(decision.cancel, intent.action)
-                self._settling.start(thread_id, self._carry_out(decision.cancel, intent.action))
+                self._signal(decided.cancels, intent.action)
+                self._settling.start(thread_id, self._carry_out(decided.cancels, intent.action))
         return run
 
     async def settled(self, thread_id: str) -> None:
@@ -155,7 +168,12 @@ class Lifecycle:
 
     def _stoppable(self, run_ids: Sequence[str]) -> list[str]:
         """The runs an interrupt stops now: all but those whose graph already finished."""
-        return [r for r in run_ids if not (r in self.executions and self.executions[r].graph_done)]
+        stoppable = []
+        for run_id in run_ids:
+            execution = self.executions.get(run_id)  # one read: may run on the database thread
+            if execution is None or not execution.graph_done:
+                stoppable.append(run_id)
+        return stoppable
 
     # -- cancel ------------------------------------------------------------------------------
 

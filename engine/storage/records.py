@@ -15,6 +15,7 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -83,6 +84,24 @@ def _transaction(
     return result, story.touched()
 
 
+@dataclass(frozen=True)
+class Acceptance:
+    """What a strategy decided for a run it accepts: the run, the runs it cancels (and why),
+    and those of them an interrupt marks `interrupted` at once."""
+
+    run: dict[str, Any]
+    cancels: Sequence[str] = ()
+    intent: Intent | None = None
+    stop_now: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A strategy refused the run (`reject` with runs active): the active runs it saw."""
+
+    active: list[str]
+
+
 _NEXT_PENDING = (
     "SELECT * FROM runs WHERE thread_id = ? AND status = 'pending' AND cancel_action IS NULL"
     " ORDER BY seq LIMIT 1"
@@ -138,33 +157,55 @@ class Records(ThreadRows, StoryRecords):
 
     async def accept_run(
         self,
-        run: dict[str, Any],
+        thread_id: str,
         graph_id: str,
         not_before: float,
         thread_defaults: dict[str, Any],
-        cancels: Sequence[str] = (),
-        intent: Intent | None = None,
-        stop_now: Sequence[str] = (),
+        plan: Callable[[dict[str, Any], list[str]], Acceptance | Rejection],
         peek: Peek | None = None,
-    ) -> bool:
-        """Insert a pending run and record the cancels its strategy decided, in one transaction.
+    ) -> Acceptance | Rejection | None:
+        """Read the thread's queue, let `plan` decide, and insert the pending run and record the
+        cancels it decided, all in one transaction (one trip).
 
-        `stop_now` are the targets an interrupt marks `interrupted` at once (pending runs, and
-        running ones whose graph has not finished). Returns False if the thread is gone.
-        `peek` gets the thread's next pending run afterwards (see `_atomic_peek`).
+        `plan(thread metadata, active run ids in acceptance order)` runs on the database thread
+        inside the transaction (pure: build the run, apply the strategy). Its `stop_now` are the
+        targets an interrupt marks `interrupted` at once (pending runs, and running ones whose
+        graph has not finished). Returns what it decided (a rejection writes nothing), or None
+        if the thread does not exist. `peek` gets the thread's next pending run afterwards (see
+        `_atomic_peek`).
         """
-        kwargs = dumps_str(run["kwargs"])  # serialize first: too-deep input is a 422 here
-        metadata = dumps_str(run["metadata"])
         defaults = dumps_str(thread_defaults)
 
-        def work(db: sqlite3.Connection) -> bool:
-            cursor = db.execute(
+        def work(db: sqlite3.Connection) -> Acceptance | Rejection | None:
+            found = db.execute(
+                "SELECT metadata FROM threads WHERE thread_id = ?", (thread_id,)
+            ).fetchone()
+            if found is None:
+                return None
+            active = [
+                r[0]
+                for r in db.execute(
+                    "SELECT run_id FROM runs WHERE thread_id = ? AND status IN ('pending',"
+                    " 'running') ORDER BY seq",
+                    (thread_id,),
+                )
+            ]
+            decided = plan(loads(found[0]), active)
+            if isinstance(decided, Rejection):
+                return decided
+            run, cancels, intent, stop_now = (
+                decided.run,
+                decided.cancels,
+                decided.intent,
+                decided.stop_now,
+            )
+            kwargs = dumps_str(run["kwargs"])  # too-deep input is a 422 here (nothing written)
+            metadata = dumps_str(run["metadata"])
+            db.execute(
                 "UPDATE threads SET status = 'busy', updated_at = ?, graph_id = ?,"
                 " metadata = json_patch(metadata, ?) WHERE thread_id = ?",
                 (run["created_at"], graph_id, defaults, run["thread_id"]),
             )
-            if cursor.rowcount != 1:
-                return False
             db.execute(
                 "INSERT INTO runs (run_id, thread_id, assistant_id, graph_id, status,"
                 " multitask_strategy, created_at, updated_at, not_before, metadata, kwargs,"
@@ -203,9 +244,9 @@ class Records(ThreadRows, StoryRecords):
             if superseding:
                 assert intent is not None
                 _record_intent(db, self.story, cancels, intent, stop_now)
-            return True
+            return decided
 
-        return await self._atomic_peek(work, run["thread_id"], peek)
+        return await self._atomic_peek(work, thread_id, peek)
 
     async def record_cancel(
         self, run_ids: Sequence[str], intent: Intent, stop_now: Sequence[str]
@@ -241,20 +282,6 @@ class Records(ThreadRows, StoryRecords):
         return await fetch_all(
             self.conn, f"SELECT * FROM runs WHERE run_id IN ({_marks(run_ids)})", list(run_ids)
         )
-
-    async def thread_queue(self, thread_id: str) -> tuple[dict[str, Any] | None, list[str]]:
-        """What accepting a run needs, in one trip: the thread's metadata (None: no thread) and
-        its active runs in acceptance order. (Not the thread's values: they can be large.)"""
-        row = await fetch_one(
-            self.conn,
-            "SELECT metadata, (SELECT json_group_array(run_id) FROM (SELECT run_id FROM runs"
-            " WHERE thread_id = ?1 AND status IN ('pending', 'running') ORDER BY seq))"
-            " FROM threads WHERE thread_id = ?1",
-            (thread_id,),
-        )
-        if row is None:
-            return None, await self.active_run_ids(thread_id)
-        return loads(row[0]), list(loads(row[1]))
 
     async def active_run_ids(self, thread_id: str) -> list[str]:
         rows = await fetch_all(
