@@ -316,11 +316,13 @@ class Lifecycle:
             await self._roll_back(await self.records.run_row(run_id))
             return
         graph = self.services.graph(row["graph_id"])
-        state = None  # the head, when closing tool calls read it and left it unchanged
+        # The head, when the run's own last checkpoint still is it (no read back), or when
+        # closing tool calls read it and left it unchanged.
+        state = await self.services.written_state(graph, thread_id, run_id)
         if outcome.status == "interrupted":
             crashpoint("interrupt_before_repair")
             if graph is not None:
-                state = await close_dangling_tool_calls(graph, thread_id, run_id)
+                state = await close_dangling_tool_calls(graph, thread_id, run_id, state)
         head = await self.services.head(graph, thread_id, state)
         error = outcome.error
         ended = await self.records.end_run(

@@ -146,7 +146,18 @@ async def run_checkpoints(
     ]
 
 
+def _forget(saver: AsyncSqliteSaver, thread_id: str) -> None:
+    """A change to the thread's checkpoints the saver did not make: it must read its head."""
+    if isinstance(saver, OneTripSaver):
+        saver.forget(thread_id)
+
+
 async def thread_head(saver: AsyncSqliteSaver, thread_id: str) -> Head:
+    """The thread's root head and the writes on it: without a read when this saver wrote that
+    head last and nothing has written on it since."""
+    known = saver.known_head(thread_id) if isinstance(saver, OneTripSaver) else None
+    if known is not None:
+        return Head(known, frozenset())
     rows = await _fetch_all(
         saver,
         "SELECT head.checkpoint_id, w.task_id, w.idx FROM"
@@ -200,6 +211,7 @@ async def _delete_run_checkpoints(
     saver: AsyncSqliteSaver, thread_id: str, run_id: str, base: Head | None
 ) -> list[str]:
     async with saver.lock:  # one trip: the whole transaction runs on the connection's thread
+        _forget(saver, thread_id)
         return await saver.conn._execute(_delete_run, saver.conn, thread_id, run_id, base)
 
 
@@ -264,6 +276,7 @@ async def copy_thread_checkpoints(saver: AsyncSqliteSaver, source: str, target: 
     """Copy every checkpoint and write of `source` (all namespaces) to thread `target`, in one
     transaction; returns how many checkpoints were copied. `POST /threads/{id}/copy`."""
     async with saver.lock:
+        _forget(saver, target)
         conn = saver.conn
         await conn.execute("BEGIN IMMEDIATE")
         try:

@@ -6,11 +6,18 @@ hand-off and a wake-up of the event loop. Here each runs whole on the connection
 cancelled caller cannot stop it half way, and its writes are one transaction that it commits or
 rolls back itself: the autocommit guarantee of `checkpoints.py` holds (no transaction is ever
 left open). Everything else (listing, deleting, the delta channel history) is the library's.
+
+The saver also knows, without a read, what a head read would return right after its own writes:
+each root `aput` checks in its trip whether the checkpoint is now its thread's head with no
+writes on it, and the answer is kept (in the order the database saw the writes) until a write,
+a deletion or a copy touches the thread. The lifecycle uses it to skip reading back a head it
+has just written (`known_head`, `take_written`).
 """
 
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -62,6 +69,29 @@ def _write(conn: aiosqlite.Connection, sql: str, rows: Rows) -> None:
         raise
 
 
+_HEAD_ID = (
+    "SELECT checkpoint_id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ''"
+    " ORDER BY checkpoint_id DESC LIMIT 1"
+)
+_HAS_WRITES = (
+    "SELECT 1 FROM writes WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id = ? LIMIT 1"
+)
+KNOWN_HEADS, KEPT_CHECKPOINTS = 4096, 16
+
+
+def _put_root(conn: aiosqlite.Connection, row: tuple[Any, ...]) -> bool:
+    """On the connection's thread: `_write` one root checkpoint; is it now its thread's head,
+    with no writes on it? (Two indexed reads in the same trip: the answer a head read would
+    give right after.)"""
+    _write(conn, _PUT_CHECKPOINT, [row])
+    db = conn._conn
+    thread_id, checkpoint_id = row[0], row[2]
+    head = db.execute(_HEAD_ID, (thread_id,)).fetchone()
+    if head is None or head[0] != checkpoint_id:
+        return False
+    return db.execute(_HAS_WRITES, (thread_id, checkpoint_id)).fetchone() is None
+
+
 def _read(
     conn: aiosqlite.Connection, sql: str, params: tuple[Any, ...], writes_sql: str
 ) -> tuple[tuple[Any, ...], Rows] | None:
@@ -78,13 +108,76 @@ def _read(
 class OneTripSaver(AsyncSqliteSaver):
     """`AsyncSqliteSaver` whose writes and head reads are one trip each (see the module doc)."""
 
-    async def _trip(self, fn: Any, *args: Any) -> Any:
+    def __init__(self, conn: aiosqlite.Connection, **kwargs: Any) -> None:
+        super().__init__(conn, **kwargs)
+        # thread -> its root head's id while that head has no writes (bounded, least recent out)
+        self._heads: OrderedDict[str, str] = OrderedDict()
+        # thread -> that head as a read would return it, when a run wrote it (few: values)
+        self._kept: OrderedDict[str, CheckpointTuple] = OrderedDict()
+
+    async def _trip(
+        self, fn: Any, *args: Any, thread_id: str | None = None, after: Any = None
+    ) -> Any:
+        """Run `fn` on the connection's thread. With `thread_id` (a write to its root
+        checkpoints): what is known of its head is forgotten first, and `after(result)` may say
+        it again once the write is done; both under the lock, so in the order the database
+        sees the writes (a caller cancelled meanwhile leaves it forgotten)."""
         if not self.is_setup:
             await self.setup()
         async with self.lock:
+            if thread_id is not None:
+                self.forget(thread_id)
             # aiosqlite's queueing primitive (no public call runs a function on its thread);
             # the same one `Records.atomic` relies on, pinned by our version range.
-            return await self.conn._execute(fn, self.conn, *args)
+            result = await self.conn._execute(fn, self.conn, *args)
+            if after is not None:
+                after(result)
+            return result
+
+    def forget(self, thread_id: str) -> None:
+        """Something other than a put changed the thread's checkpoints: read its head again.
+        Callers hold `self.lock` or run before anything else can write the thread."""
+        self._heads.pop(thread_id, None)
+        self._kept.pop(thread_id, None)
+
+    def known_head(self, thread_id: str) -> str | None:
+        """The thread's root head id, when this saver wrote it last and no write is on it."""
+        return self._heads.get(thread_id)
+
+    def take_written(self, thread_id: str, run_id: str) -> CheckpointTuple | None:
+        """The thread's head as `aget_tuple` would return it, if it is still the checkpoint run
+        `run_id` put last and no write is on it; forgotten either way (it holds values)."""
+        kept = self._kept.pop(thread_id, None)
+        if kept is None or kept.metadata.get("run_id") != run_id:
+            return None
+        if self._heads.get(thread_id) != kept.config["configurable"]["checkpoint_id"]:
+            return None
+        return kept
+
+    def _note_put(
+        self,
+        thread_id: str,
+        saved: RunnableConfig,
+        parent: RunnableConfig | None,
+        checkpoint: Checkpoint,
+        metadata: dict[str, Any],
+        is_bare_head: bool,
+    ) -> None:
+        if not is_bare_head:
+            return
+        self._heads[thread_id] = checkpoint["id"]
+        self._heads.move_to_end(thread_id)
+        while len(self._heads) > KNOWN_HEADS:
+            self._heads.popitem(last=False)
+        if metadata.get("run_id"):
+            self._kept[thread_id] = CheckpointTuple(saved, checkpoint, metadata, parent, [])
+            while len(self._kept) > KEPT_CHECKPOINTS:
+                self._kept.popitem(last=False)
+
+    async def adelete_thread(self, thread_id: str) -> None:
+        self.forget(str(thread_id))  # nothing writes it again before its deletion is done
+        await super().adelete_thread(thread_id)
+        self.forget(str(thread_id))
 
     async def aput(
         self,
@@ -96,7 +189,8 @@ class OneTripSaver(AsyncSqliteSaver):
         configurable = config["configurable"]
         thread_id, checkpoint_ns = str(configurable["thread_id"]), configurable["checkpoint_ns"]
         type_, blob = self.serde.dumps_typed(checkpoint)
-        meta = json.dumps(get_checkpoint_metadata(config, metadata), ensure_ascii=False)
+        stored_meta = get_checkpoint_metadata(config, metadata)
+        meta = json.dumps(stored_meta, ensure_ascii=False)
         row = (
             thread_id,
             checkpoint_ns,
@@ -106,14 +200,34 @@ class OneTripSaver(AsyncSqliteSaver):
             blob,
             meta.encode("utf-8", "ignore"),
         )
-        await self._trip(_write, _PUT_CHECKPOINT, [row])
-        return {
+        saved: RunnableConfig = {
             "configurable": {
                 "thread_id": configurable["thread_id"],
                 "checkpoint_ns": checkpoint_ns,
                 "checkpoint_id": checkpoint["id"],
             }
         }
+        if checkpoint_ns:
+            await self._trip(_write, _PUT_CHECKPOINT, [row])
+            return saved
+        parent = None
+        if row[3]:
+            parent = {
+                "configurable": {
+                    "thread_id": thread_id,
+                    "checkpoint_ns": "",
+                    "checkpoint_id": row[3],
+                }
+            }
+        tuple_config: RunnableConfig = {
+            "configurable": {"thread_id": thread_id, "checkpoint_ns": "", "checkpoint_id": row[2]}
+        }
+
+        def note(is_bare_head: bool) -> None:
+            self._note_put(thread_id, tuple_config, parent, checkpoint, stored_meta, is_bare_head)
+
+        await self._trip(_put_root, row, thread_id=thread_id, after=note)
+        return saved
 
     async def aput_writes(
         self,
@@ -145,8 +259,12 @@ class OneTripSaver(AsyncSqliteSaver):
             )
             for idx, (channel, value) in enumerate(writes)
         ]
-        if rows:
+        if not rows:
+            return
+        if key[1]:
             await self._trip(_write, verb + _PUT_WRITES, rows)
+        else:
+            await self._trip(_write, verb + _PUT_WRITES, rows, thread_id=key[0])
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         configurable = config["configurable"]
