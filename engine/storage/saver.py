@@ -69,14 +69,21 @@ def _write(conn: aiosqlite.Connection, sql: str, rows: Rows) -> None:
         raise
 
 
+HEAD_ROW = (
+    "SELECT thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint,"
+    " metadata FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ''"
+    " ORDER BY checkpoint_id DESC LIMIT 1"
+)
 _HEAD_ID = (
     "SELECT checkpoint_id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ''"
     " ORDER BY checkpoint_id DESC LIMIT 1"
 )
-_HAS_WRITES = (
+HAS_WRITES = (
     "SELECT 1 FROM writes WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id = ? LIMIT 1"
 )
 KNOWN_HEADS, KEPT_CHECKPOINTS = 4096, 16
+EMPTY = ""  # a known head that is none: the thread has no root checkpoint
+KEPT_ROWS, KEPT_ROW_BYTES = 64, 16 * 1024 * 1024
 
 
 def _put_root(conn: aiosqlite.Connection, row: tuple[Any, ...]) -> bool:
@@ -89,7 +96,7 @@ def _put_root(conn: aiosqlite.Connection, row: tuple[Any, ...]) -> bool:
     head = db.execute(_HEAD_ID, (thread_id,)).fetchone()
     if head is None or head[0] != checkpoint_id:
         return False
-    return db.execute(_HAS_WRITES, (thread_id, checkpoint_id)).fetchone() is None
+    return db.execute(HAS_WRITES, (thread_id, checkpoint_id)).fetchone() is None
 
 
 def _read(
@@ -114,6 +121,9 @@ class OneTripSaver(AsyncSqliteSaver):
         self._heads: OrderedDict[str, str] = OrderedDict()
         # thread -> that head as a read would return it, when a run wrote it (few: values)
         self._kept: OrderedDict[str, CheckpointTuple] = OrderedDict()
+        # thread -> that head's row as stored (a head read is then its deserialisation alone)
+        self._rows: OrderedDict[str, tuple[Any, ...]] = OrderedDict()
+        self._row_bytes = 0
 
     async def _trip(
         self, fn: Any, *args: Any, thread_id: str | None = None, after: Any = None
@@ -139,9 +149,22 @@ class OneTripSaver(AsyncSqliteSaver):
         Callers hold `self.lock` or run before anything else can write the thread."""
         self._heads.pop(thread_id, None)
         self._kept.pop(thread_id, None)
+        self._drop_row(thread_id)
+
+    def _drop_row(self, thread_id: str) -> None:
+        row = self._rows.pop(thread_id, None)
+        if row is not None:
+            self._row_bytes -= len(row[5]) + len(row[6])
+
+    def _head_row(self, thread_id: str) -> tuple[Any, ...] | None:
+        row = self._rows.get(thread_id)
+        if row is None or self._heads.get(thread_id) != row[2]:
+            return None
+        return row
 
     def known_head(self, thread_id: str) -> str | None:
-        """The thread's root head id, when this saver wrote it last and no write is on it."""
+        """The thread's root head id, when this saver wrote it last and no write is on it
+        (`EMPTY`: it knows the thread has none); None when it does not know."""
         return self._heads.get(thread_id)
 
     def take_written(self, thread_id: str, run_id: str) -> CheckpointTuple | None:
@@ -154,9 +177,26 @@ class OneTripSaver(AsyncSqliteSaver):
             return None
         return kept
 
+    def note_bare_head(self, thread_id: str, row: tuple[Any, ...] | None) -> None:
+        """A write under `self.lock` left this checkpoint row (as stored: thread, namespace,
+        id, parent, type, blob, metadata) its thread's root head with no writes on it; None:
+        left the thread without root checkpoints."""
+        self._drop_row(thread_id)
+        self._heads[thread_id] = EMPTY if row is None else row[2]
+        self._heads.move_to_end(thread_id)
+        while len(self._heads) > KNOWN_HEADS:
+            self._heads.popitem(last=False)
+        if row is None:
+            return
+        self._rows[thread_id] = row
+        self._row_bytes += len(row[5]) + len(row[6])
+        while self._rows and (len(self._rows) > KEPT_ROWS or self._row_bytes > KEPT_ROW_BYTES):
+            self._drop_row(next(iter(self._rows)))
+
     def _note_put(
         self,
         thread_id: str,
+        row: tuple[Any, ...],
         saved: RunnableConfig,
         parent: RunnableConfig | None,
         checkpoint: Checkpoint,
@@ -165,10 +205,7 @@ class OneTripSaver(AsyncSqliteSaver):
     ) -> None:
         if not is_bare_head:
             return
-        self._heads[thread_id] = checkpoint["id"]
-        self._heads.move_to_end(thread_id)
-        while len(self._heads) > KNOWN_HEADS:
-            self._heads.popitem(last=False)
+        self.note_bare_head(thread_id, row)
         if metadata.get("run_id"):
             self._kept[thread_id] = CheckpointTuple(saved, checkpoint, metadata, parent, [])
             while len(self._kept) > KEPT_CHECKPOINTS:
@@ -224,7 +261,9 @@ class OneTripSaver(AsyncSqliteSaver):
         }
 
         def note(is_bare_head: bool) -> None:
-            self._note_put(thread_id, tuple_config, parent, checkpoint, stored_meta, is_bare_head)
+            self._note_put(
+                thread_id, row, tuple_config, parent, checkpoint, stored_meta, is_bare_head
+            )
 
         await self._trip(_put_root, row, thread_id=thread_id, after=note)
         return saved
@@ -276,7 +315,14 @@ class OneTripSaver(AsyncSqliteSaver):
             params += (wanted,)
         else:
             sql = _SELECT_CHECKPOINT + " ORDER BY checkpoint_id DESC LIMIT 1"
-        found = await self._trip(_read, sql, params, pending_writes_sql(self._has_task_path))
+        latest = not wanted and not checkpoint_ns
+        known = self._head_row(params[0]) if latest else None
+        if known is not None:  # this saver wrote the head, and nothing has written on it
+            found = ((known[0], known[2], known[3], known[4], known[5], known[6]), [])
+        elif latest and self._heads.get(params[0]) == EMPTY:
+            return None
+        else:
+            found = await self._trip(_read, sql, params, pending_writes_sql(self._has_task_path))
         if found is None:
             return None
         (thread_id, checkpoint_id, parent_id, type_, blob, meta), writes = found
