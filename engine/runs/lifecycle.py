@@ -48,6 +48,7 @@ from engine.storage.checkpoints import Head as CheckpointHead
 from engine.storage.checkpoints import (
     delete_run_checkpoints,
     delete_thread_checkpoints,
+    known_empty,
     run_checkpoints,
     run_progressed,
     thread_head,
@@ -106,6 +107,7 @@ class Lifecycle:
         if thread_id is None:
             thread_id = str(uuid7())
             await self.records.insert_thread(thread_id, {})
+            known_empty(self.services.saver, thread_id)
         async with self.lock(thread_id):
             await self.settled(thread_id)  # an earlier create's cancels come first
 

@@ -152,6 +152,12 @@ def _forget(saver: AsyncSqliteSaver, thread_id: str) -> None:
         saver.forget(thread_id)
 
 
+def known_empty(saver: AsyncSqliteSaver, thread_id: str) -> None:
+    """A thread the caller knows has no checkpoints (its id was just made): no head read."""
+    if isinstance(saver, OneTripSaver):
+        saver.note_bare_head(thread_id, None)
+
+
 async def thread_head(saver: AsyncSqliteSaver, thread_id: str) -> Head:
     """The thread's root head and the writes on it: without a read when this saver wrote that
     head last and nothing has written on it since."""
