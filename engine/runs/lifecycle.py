@@ -42,7 +42,7 @@ from engine.runs.run_config import merged_metadata, run_config, run_context
 from engine.runs.services import Services
 from engine.runs.settling import Settling
 from engine.runs.status import ACTIVE
-from engine.runs.strategy import decide
+from engine.runs.strategy import Acceptance, Rejection, decide
 from engine.serde import loads
 from engine.storage.checkpoints import Head as CheckpointHead
 from engine.storage.checkpoints import (
@@ -52,7 +52,6 @@ from engine.storage.checkpoints import (
     run_progressed,
     thread_head,
 )
-from engine.storage.records import Acceptance, Rejection
 from engine.storage.story import first_human_text
 from engine.storage.thread_rows import now_iso
 

@@ -15,7 +15,6 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -23,6 +22,7 @@ import aiosqlite
 
 from engine.runs.reasons import Intent
 from engine.runs.status import sources
+from engine.runs.strategy import Acceptance, Rejection
 from engine.serde import dumps_str, loads
 from engine.storage.db import fetch_all, fetch_one
 from engine.storage.story import Pending, Story, first_human_text
@@ -82,24 +82,6 @@ def _transaction(
             db.execute("ROLLBACK")
         raise
     return result, story.touched()
-
-
-@dataclass(frozen=True)
-class Acceptance:
-    """What a strategy decided for a run it accepts: the run, the runs it cancels (and why),
-    and those of them an interrupt marks `interrupted` at once."""
-
-    run: dict[str, Any]
-    cancels: Sequence[str] = ()
-    intent: Intent | None = None
-    stop_now: Sequence[str] = ()
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """A strategy refused the run (`reject` with runs active): the active runs it saw."""
-
-    active: list[str]
 
 
 _NEXT_PENDING = (
