@@ -28,6 +28,8 @@ from langgraph.checkpoint.base import (
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.checkpoint.sqlite.utils import load_pending_writes, pending_writes_sql
 
+from engine.storage.shielded import run_to_completion
+
 _PUT_CHECKPOINT = (
     "INSERT OR REPLACE INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id,"
     " parent_checkpoint_id, type, checkpoint, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -86,6 +88,19 @@ class OneTripSaver(AsyncSqliteSaver):
             # the same one `Records.atomic` relies on, pinned by our version range.
             return await self.conn._execute(fn, self.conn, *args)
 
+    async def _save(self, sql: str, rows: Rows) -> None:
+        """Write rows; once begun, to the end even if the caller is cancelled.
+
+        LangGraph saves a finished step's checkpoint (and a finished task's writes) in a task of
+        its own and, with durability "sync", awaits it before the next step, so cancelling the
+        run cancels the save. Under load the save may still be waiting for this connection long
+        after the step's writes were saved and a client saw its output in the thread's state;
+        cut there, the head stayed the step's parent and the interrupting run's input discarded
+        what the step had done (tests/engine/test_interrupted_save.py). Shielded, the save lands
+        before LangGraph's exit (which waits for its save tasks) and so before the run's end.
+        """
+        await run_to_completion(self._trip(_write, sql, rows))
+
     async def aput(
         self,
         config: RunnableConfig,
@@ -106,7 +121,9 @@ class OneTripSaver(AsyncSqliteSaver):
             blob,
             meta.encode("utf-8", "ignore"),
         )
-        await self._trip(_write, _PUT_CHECKPOINT, [row])
+        # A save LangGraph has begun completes even if its run is cancelled meanwhile (see
+        # `_save`): the step it saves has finished, and a client may already have seen it.
+        await self._save(_PUT_CHECKPOINT, [row])
         return {
             "configurable": {
                 "thread_id": configurable["thread_id"],
@@ -146,7 +163,7 @@ class OneTripSaver(AsyncSqliteSaver):
             for idx, (channel, value) in enumerate(writes)
         ]
         if rows:
-            await self._trip(_write, verb + _PUT_WRITES, rows)
+            await self._save(verb + _PUT_WRITES, rows)
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         configurable = config["configurable"]
