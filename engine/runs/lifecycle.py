@@ -48,6 +48,7 @@ from engine.storage.checkpoints import Head as CheckpointHead
 from engine.storage.checkpoints import (
     delete_run_checkpoints,
     delete_thread_checkpoints,
+    known_empty,
     run_checkpoints,
     run_progressed,
     thread_head,
@@ -105,6 +106,7 @@ class Lifecycle:
         if thread_id is None:
             thread_id = str(uuid7())
             await self.records.insert_thread(thread_id, {})
+            known_empty(self.services.saver, thread_id)
         async with self.lock(thread_id):
             await self.settled(thread_id)  # an earlier create's cancels come first
 
@@ -315,11 +317,13 @@ class Lifecycle:
             await self._roll_back(await self.records.run_row(run_id))
             return
         graph = self.services.graph(row["graph_id"])
-        state = None  # the head, when closing tool calls read it and left it unchanged
+        # The head, when the run's own last checkpoint still is it (no read back), or when
+        # closing tool calls read it and left it unchanged.
+        state = await self.services.written_state(graph, thread_id, run_id)
         if outcome.status == "interrupted":
             crashpoint("interrupt_before_repair")
             if graph is not None:
-                state = await close_dangling_tool_calls(graph, thread_id, run_id)
+                state = await close_dangling_tool_calls(graph, thread_id, run_id, state)
         head = await self.services.head(graph, thread_id, state)
         error = outcome.error
         ended = await self.records.end_run(
