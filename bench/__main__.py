@@ -25,6 +25,10 @@ API parity (re-record the reference's answers into tests/parity/fixture.json)::
 
     python -m bench record-parity [--url URL] [--only assistants,batch]
 
+Does an interrupt ever lose the interrupted run's input (the scenario of issue 16's revert)::
+
+    python -m bench lost-input [--tries 200 --hogs 2 --wait running|input|mixed]
+
 The offline model's rules (no server)::
 
     python -m bench rules [--repeats 20]
@@ -223,6 +227,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench import parity
 
         return parity.main(argv[1:])
+    if argv[:1] == ["lost-input"]:
+        from bench import lost_input
+
+        return lost_input.main(argv[1:])
     if argv[:1] == ["story"]:
         from bench import story_cost
 

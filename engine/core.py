@@ -249,6 +249,12 @@ class Engine(AssistantOps, ThreadOps):
             row = await self.records.run_row(row["run_id"])
             if row is None:
                 raise RunNotFound(thread_id, run_id)
+        else:
+            # What its end answered its joiners, while its channel is kept: no checkpoint read.
+            kept = self.services.channels.get(row["run_id"])
+            result = kept.result if kept is not None and kept.closed else None
+            if result is not None:
+                return result
         return await self._run_output(row)
 
     async def _run_output(self, row: Any) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from engine.errors import BadRequest, Conflict, InvalidInput, ThreadNotFound
 from engine.runs.events import Event
 from engine.runs.thread_stream import follow_thread
 from engine.state import empty_state, snapshot_to_dict
-from engine.storage.checkpoints import copy_thread_checkpoints
+from engine.storage.checkpoints import copy_thread_checkpoints, known_empty
 
 if TYPE_CHECKING:
     from engine.runs.lifecycle import Lifecycle
@@ -64,13 +64,17 @@ class ThreadOps:
             raise InvalidInput("if_exists must be 'raise' or 'do_nothing'")
         if metadata is not None and not isinstance(metadata, dict):
             raise InvalidInput("metadata must be an object")
+        generated = thread_id is None
         thread_id = check_uuid(thread_id) if thread_id is not None else str(uuid7())
         existing = await self.records.thread(thread_id)
         if existing is not None:
             if if_exists == "do_nothing":
                 return existing
             raise Conflict(f"Thread with ID {thread_id} already exists")
-        return await self.records.insert_thread(thread_id, metadata or {})
+        thread = await self.records.insert_thread(thread_id, metadata or {})
+        if generated:  # an id never used before: no checkpoint can have it
+            known_empty(self.services.saver, thread_id)
+        return thread
 
     async def get_thread(self, thread_id: str) -> dict[str, Any]:
         return await self._thread_row(thread_id)

@@ -196,14 +196,17 @@ async def _await_exit_tasks(exc: asyncio.CancelledError) -> None:
                 await asyncio.sleep(0)
 
 
-async def close_dangling_tool_calls(graph: Any, thread_id: str, run_id: str) -> Any:
+async def close_dangling_tool_calls(
+    graph: Any, thread_id: str, run_id: str, state: Any = None
+) -> Any:
     """Answer tool calls the interrupted run left open, tagged with its run id.
 
-    Returns the head state it read when it left it as it was (the caller's head then needs no
-    second read), else None. Storage errors propagate (the lifecycle retries); anything else is
-    logged and skipped."""
+    `state`: the thread's head state when the caller knows it without a read. Returns the head
+    state when it left it as it was (the caller's head then needs no second read), else None.
+    Storage errors propagate (the lifecycle retries); anything else is logged and skipped."""
     try:
-        state = await graph.aget_state({"configurable": {"thread_id": thread_id}})
+        if state is None:
+            state = await graph.aget_state({"configurable": {"thread_id": thread_id}})
         values = state.values if isinstance(state.values, dict) else {}
         answers = dangling_tool_calls(values.get("messages") or [])
         if not answers:

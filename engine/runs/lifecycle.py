@@ -36,17 +36,19 @@ from engine.faults import crashpoint
 from engine.graphs.registry import GraphEntry
 from engine.runs import reasons
 from engine.runs.executor import Execution, Outcome, close_dangling_tool_calls
+from engine.runs.next_run import NextRuns
 from engine.runs.request import RunRequest
 from engine.runs.run_config import merged_metadata, run_config, run_context
 from engine.runs.services import Services
 from engine.runs.settling import Settling
 from engine.runs.status import ACTIVE
-from engine.runs.strategy import decide
+from engine.runs.strategy import Acceptance, Rejection, decide
 from engine.serde import loads
 from engine.storage.checkpoints import Head as CheckpointHead
 from engine.storage.checkpoints import (
     delete_run_checkpoints,
     delete_thread_checkpoints,
+    known_empty,
     run_checkpoints,
     run_progressed,
     thread_head,
@@ -73,6 +75,7 @@ class Lifecycle:
         self.closing = False
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._settling = Settling()  # per thread: accepted cancels still being carried out
+        self._next = NextRuns()  # per thread: its next pending run, as a transaction just saw
 
     def lock(self, thread_id: str) -> asyncio.Lock:
         """Serialises what changes a thread's set of runs: accept, delete run, delete thread."""
@@ -103,45 +106,56 @@ class Lifecycle:
         if thread_id is None:
             thread_id = str(uuid7())
             await self.records.insert_thread(thread_id, {})
+            known_empty(self.services.saver, thread_id)
         async with self.lock(thread_id):
             await self.settled(thread_id)  # an earlier create's cancels come first
-            # Both reads queued at once: the database thread runs them back to back.
-            thread, active = await asyncio.gather(
-                self.records.thread(thread_id), self.records.active_run_ids(thread_id)
-            )
-            if thread is None:
-                if temporary or request.if_not_exists != "create":
-                    raise ThreadNotFound(thread_id)
-                thread = await self.records.insert_thread(thread_id, {})
-            run = _new_run(thread, request, assistant, entry, temporary, started_ms)
-            decision = decide(request.multitask_strategy, active)
-            if not decision.accept:
-                text = first_human_text(request.input)
-                await self.records.record_rejection(
-                    thread_id, text, request.multitask_strategy, active
+
+            def plan(metadata: dict[str, Any], active: list[str]) -> Acceptance | Rejection:
+                """On the database thread, inside the accepting transaction: no I/O."""
+                assert thread_id is not None
+                run = _new_run(
+                    thread_id, metadata, request, assistant, entry, temporary, started_ms
                 )
-                raise ThreadBusy()
-            intent = None
-            if decision.cancel:
+                decision = decide(request.multitask_strategy, active)
+                if not decision.accept:
+                    return Rejection(active)
+                if not decision.cancel:
+                    return Acceptance(run)
                 assert decision.action is not None
                 intent = reasons.superseded(run["run_id"], decision.action)
+                return Acceptance(run, decision.cancel, intent, self._stoppable(decision.cancel))
+
             not_before = datetime.now(UTC).timestamp() + request.after_seconds
-            accepted = await self.records.accept_run(
-                run,
-                entry.graph_id,
-                not_before,
-                _thread_graph(assistant, entry),
-                decision.cancel,
-                intent,
-                self._stoppable(decision.cancel),
-            )
-            if not accepted:
+            defaults = _thread_graph(assistant, entry)
+
+            async def attempt() -> Acceptance | Rejection | None:
+                return await self.records.accept_run(
+                    thread_id,
+                    entry.graph_id,
+                    not_before,
+                    defaults,
+                    plan,
+                    peek=self._next.peeker(thread_id, adds=True),
+                )
+
+            decided = await attempt()
+            if decided is None and not temporary and request.if_not_exists == "create":
+                await self.records.insert_thread(thread_id, {})
+                decided = await attempt()
+            if decided is None:
                 raise ThreadNotFound(thread_id)
+            if isinstance(decided, Rejection):
+                text = first_human_text(request.input)
+                await self.records.record_rejection(
+                    thread_id, text, request.multitask_strategy, decided.active
+                )
+                raise ThreadBusy()
+            run, intent = decided.run, decided.intent
             crashpoint("run_accepted")
             self.channels.open(run["run_id"])
             if intent is not None:
-                self._signal(decision.cancel, intent.action)
-                self._settling.start(thread_id, self._carry_out(decision.cancel, intent.action))
+                self._signal(decided.cancels, intent.action)
+                self._settling.start(thread_id, self._carry_out(decided.cancels, intent.action))
         return run
 
     async def settled(self, thread_id: str) -> None:
@@ -155,7 +169,12 @@ class Lifecycle:
 
     def _stoppable(self, run_ids: Sequence[str]) -> list[str]:
         """The runs an interrupt stops now: all but those whose graph already finished."""
-        return [r for r in run_ids if not (r in self.executions and self.executions[r].graph_done)]
+        stoppable = []
+        for run_id in run_ids:
+            execution = self.executions.get(run_id)  # one read: may run on the database thread
+            if execution is None or not execution.graph_done:
+                stoppable.append(run_id)
+        return stoppable
 
     # -- cancel ------------------------------------------------------------------------------
 
@@ -222,6 +241,14 @@ class Lifecycle:
                 self.channels.close(run_id)
 
     # -- start and finish --------------------------------------------------------------------
+
+    async def next_pending(self, thread_id: str) -> Any:
+        """The thread's oldest pending run no cancel waits for (None: none): as the last
+        transaction on its queue saw it when nothing was queued since, else read."""
+        known, row = self._next.take(thread_id)
+        if known:
+            return row
+        return await self.records.next_pending(thread_id)
 
     async def start(self, row: Any) -> Execution | None:
         """Claim a pending run (pending -> running). None if it was cancelled, deleted or could
@@ -290,14 +317,18 @@ class Lifecycle:
             await self._roll_back(await self.records.run_row(run_id))
             return
         graph = self.services.graph(row["graph_id"])
-        state = None  # the head, when closing tool calls read it and left it unchanged
+        # The head, when the run's own last checkpoint still is it (no read back), or when
+        # closing tool calls read it and left it unchanged.
+        state = await self.services.written_state(graph, thread_id, run_id)
         if outcome.status == "interrupted":
             crashpoint("interrupt_before_repair")
             if graph is not None:
-                state = await close_dangling_tool_calls(graph, thread_id, run_id)
+                state = await close_dangling_tool_calls(graph, thread_id, run_id, state)
         head = await self.services.head(graph, thread_id, state)
         error = outcome.error
-        ended = await self.records.end_run(run_id, thread_id, outcome.status, error, head)
+        ended = await self.records.end_run(
+            run_id, thread_id, outcome.status, error, head, peek=self._next.peeker(thread_id)
+        )
         crashpoint("run_ended")
         if ended is None:  # deleted meanwhile
             self.channels.discard(run_id)
@@ -406,6 +437,7 @@ class Lifecycle:
                 await self._finish_thread_deletion(thread_id)
 
     async def _finish_thread_deletion(self, thread_id: str) -> None:
+        self._next.changed(thread_id)
         await delete_thread_checkpoints(self.services.saver, thread_id)
         await self.records.end_thread_deletion(thread_id)
 
@@ -482,6 +514,7 @@ class Lifecycle:
                 row["run_id"], row["thread_id"], "error", error, None, reasons.CRASH_RECOVERY
             )
         else:
+            self._next.changed(row["thread_id"])
             await self.records.requeue(row["run_id"], count_attempt=progressed)
 
 
@@ -504,7 +537,8 @@ def _thread_graph(assistant: dict[str, Any], entry: GraphEntry) -> dict[str, Any
 
 
 def _new_run(
-    thread: dict[str, Any],
+    thread_id: str,
+    thread_metadata: dict[str, Any],
     request: RunRequest,
     assistant: dict[str, Any],
     entry: GraphEntry,
@@ -513,11 +547,11 @@ def _new_run(
 ) -> dict[str, Any]:
     """The run object as the API returns it on creation (status `pending`), its config and
     metadata merged from the assistant, the thread and the request as the reference does."""
-    thread_id, run_id = thread["thread_id"], str(uuid7())
+    run_id = str(uuid7())
     config = request.config
     metadata = merged_metadata(
         assistant,
-        {**thread["metadata"], **_thread_graph(assistant, entry)},
+        {**thread_metadata, **_thread_graph(assistant, entry)},
         config.get("metadata") or {},
         request.metadata,
     )

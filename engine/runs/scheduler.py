@@ -41,14 +41,13 @@ class Scheduler:
 
     async def _drive(self, thread_id: str) -> None:
         wake = self._wake[thread_id]
-        records = self.services.records
         delay = RETRY_FIRST_S
         try:
             while not self._closing:
                 wake.clear()
                 try:
                     await self.lifecycle.settled(thread_id)  # a stopped run is sealed first
-                    row = await records.next_pending(thread_id)
+                    row = await self.lifecycle.next_pending(thread_id)
                     if row is None:
                         if wake.is_set():
                             continue

@@ -17,6 +17,7 @@ from engine.serde import to_jsonable
 from engine.state import interrupts_json
 from engine.storage.journal import JournalingStore
 from engine.storage.records import Records
+from engine.storage.saver import OneTripSaver
 from engine.storage.thread_rows import Head
 
 log = logging.getLogger("doubletext.engine")
@@ -57,6 +58,23 @@ class Services:
                 interrupts[task.id] = interrupts_json(task.interrupts)
         values = to_jsonable(state.values) if state.created_at else None
         return Head(values, bool(state.next), interrupts)
+
+    async def written_state(
+        self, graph: Pregel | None, thread_id: str, run_id: str
+    ) -> StateSnapshot | None:
+        """The thread's head state as `aget_state` would read it, built from the checkpoint run
+        `run_id` has just put, when the saver knows that is still the head with no writes on it
+        (the same checkpoint tuple a read would give, so the same snapshot): no read back, no
+        deserialisation. None otherwise; the caller then reads."""
+        saver = self.saver
+        kept = saver.take_written(thread_id, run_id) if isinstance(saver, OneTripSaver) else None
+        if kept is None or graph is None:
+            return None
+        try:
+            return await graph._aprepare_state_snapshot(kept.config, kept, saver=saver, live=True)
+        except Exception:
+            log.exception("head state of thread %s from its last checkpoint failed", thread_id)
+            return None
 
     @staticmethod
     def run_output(head: Head | None, error: Any) -> dict[str, Any] | None:

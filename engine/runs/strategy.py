@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
+
+from engine.runs.reasons import Intent
 
 Strategy = Literal["reject", "enqueue", "interrupt", "rollback"]
 STRATEGIES: tuple[str, ...] = get_args(Strategy)
@@ -31,3 +34,21 @@ def decide(strategy: Strategy, inflight: list[str] | tuple[str, ...]) -> Decisio
     if strategy == "enqueue":
         return Decision(accept=True)
     return Decision(accept=True, cancel=tuple(inflight), action=strategy)
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """What a strategy decided for a run it accepts: the run, the runs it cancels (and why),
+    and those of them an interrupt marks `interrupted` at once."""
+
+    run: dict[str, Any]
+    cancels: Sequence[str] = ()
+    intent: Intent | None = None
+    stop_now: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A strategy refused the run (`reject` with runs active): the active runs it saw."""
+
+    active: list[str]

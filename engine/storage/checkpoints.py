@@ -20,7 +20,7 @@ from langgraph.checkpoint.base import ChannelVersions, Checkpoint, CheckpointMet
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from engine.storage.db import open_sqlite
-from engine.storage.saver import OneTripSaver
+from engine.storage.saver import HAS_WRITES, HEAD_ROW, OneTripSaver
 from engine.storage.shielded import run_to_completion
 
 _RUN_ID = "json_extract(CAST(metadata AS TEXT), '$.run_id')"
@@ -146,7 +146,24 @@ async def run_checkpoints(
     ]
 
 
+def _forget(saver: AsyncSqliteSaver, thread_id: str) -> None:
+    """A change to the thread's checkpoints the saver did not make: it must read its head."""
+    if isinstance(saver, OneTripSaver):
+        saver.forget(thread_id)
+
+
+def known_empty(saver: AsyncSqliteSaver, thread_id: str) -> None:
+    """A thread the caller knows has no checkpoints (its id was just made): no head read."""
+    if isinstance(saver, OneTripSaver):
+        saver.note_bare_head(thread_id, None)
+
+
 async def thread_head(saver: AsyncSqliteSaver, thread_id: str) -> Head:
+    """The thread's root head and the writes on it: without a read when this saver wrote that
+    head last and nothing has written on it since."""
+    known = saver.known_head(thread_id) if isinstance(saver, OneTripSaver) else None
+    if known is not None:
+        return Head(known or None, frozenset())  # EMPTY: no root checkpoint
     rows = await _fetch_all(
         saver,
         "SELECT head.checkpoint_id, w.task_id, w.idx FROM"
@@ -200,13 +217,21 @@ async def _delete_run_checkpoints(
     saver: AsyncSqliteSaver, thread_id: str, run_id: str, base: Head | None
 ) -> list[str]:
     async with saver.lock:  # one trip: the whole transaction runs on the connection's thread
-        return await saver.conn._execute(_delete_run, saver.conn, thread_id, run_id, base)
+        _forget(saver, thread_id)
+        removed, bare, head = await saver.conn._execute(
+            _delete_run, saver.conn, thread_id, run_id, base
+        )
+        if bare and isinstance(saver, OneTripSaver):
+            saver.note_bare_head(thread_id, head)  # what is left: reading it needs no trip
+        return removed
 
 
 def _delete_run(
     conn: aiosqlite.Connection, thread_id: str, run_id: str, base: Head | None
-) -> list[str]:
-    """On the connection's thread: `delete_run_checkpoints` as one transaction."""
+) -> tuple[list[str], bool, tuple[Any, ...] | None]:
+    """On the connection's thread: `delete_run_checkpoints` as one transaction. Also returns
+    whether the thread's root head afterwards has no writes on it, and that head's row (None:
+    the thread has no root checkpoint)."""
     db = conn._conn
     params: list[object] = [thread_id, run_id]
     where = f"thread_id = ? AND ({_RUN_ID} = ?"
@@ -245,12 +270,14 @@ def _delete_run(
                 " AND checkpoint_id = ? AND task_id = ? AND idx = ?",
                 [(thread_id, base.checkpoint_id, task, idx) for task, idx in extra],
             )
+        head = db.execute(HEAD_ROW, (thread_id,)).fetchone()
+        bare = head is None or not db.execute(HAS_WRITES, (thread_id, head[2])).fetchone()
         db.execute("COMMIT")
     except BaseException:
         if db.in_transaction:
             db.execute("ROLLBACK")
         raise
-    return [cid for ns, cid in doomed if ns == ""]
+    return [cid for ns, cid in doomed if ns == ""], bare, None if head is None else tuple(head)
 
 
 async def commit_if_stranded(saver: AsyncSqliteSaver) -> None:
@@ -264,6 +291,7 @@ async def copy_thread_checkpoints(saver: AsyncSqliteSaver, source: str, target: 
     """Copy every checkpoint and write of `source` (all namespaces) to thread `target`, in one
     transaction; returns how many checkpoints were copied. `POST /threads/{id}/copy`."""
     async with saver.lock:
+        _forget(saver, target)
         conn = saver.conn
         await conn.execute("BEGIN IMMEDIATE")
         try:

@@ -22,6 +22,7 @@ import aiosqlite
 
 from engine.runs.reasons import Intent
 from engine.runs.status import sources
+from engine.runs.strategy import Acceptance, Rejection
 from engine.serde import dumps_str, loads
 from engine.storage.db import fetch_all, fetch_one
 from engine.storage.story import Pending, Story, first_human_text
@@ -83,6 +84,13 @@ def _transaction(
     return result, story.touched()
 
 
+_NEXT_PENDING = (
+    "SELECT * FROM runs WHERE thread_id = ? AND status = 'pending' AND cancel_action IS NULL"
+    " ORDER BY seq LIMIT 1"
+)
+Peek = Callable[[Any], None]
+
+
 class Records(ThreadRows, StoryRecords):
     def __init__(self, conn: aiosqlite.Connection, story: Story | None = None) -> None:
         self.conn = conn
@@ -112,35 +120,74 @@ class Records(ThreadRows, StoryRecords):
         self.story.wake(touched)
         return result
 
+    async def _atomic_peek(
+        self, work: Callable[[sqlite3.Connection], T], thread_id: str, peek: Peek | None
+    ) -> T:
+        """`atomic(work)`; with `peek`, also hand it the thread's next pending run as this
+        transaction leaves it (the driver's next read, in the same trip)."""
+        if peek is None:
+            return await self.atomic(work)
+
+        def both(db: sqlite3.Connection) -> tuple[T, Any]:
+            return work(db), db.execute(_NEXT_PENDING, (thread_id,)).fetchone()
+
+        result, row = await self.atomic(both)
+        peek(row)
+        return result
+
     # -- accepting runs --------------------------------------------------------------------
 
     async def accept_run(
         self,
-        run: dict[str, Any],
+        thread_id: str,
         graph_id: str,
         not_before: float,
         thread_defaults: dict[str, Any],
-        cancels: Sequence[str] = (),
-        intent: Intent | None = None,
-        stop_now: Sequence[str] = (),
-    ) -> bool:
-        """Insert a pending run and record the cancels its strategy decided, in one transaction.
+        plan: Callable[[dict[str, Any], list[str]], Acceptance | Rejection],
+        peek: Peek | None = None,
+    ) -> Acceptance | Rejection | None:
+        """Read the thread's queue, let `plan` decide, and insert the pending run and record the
+        cancels it decided, all in one transaction (one trip).
 
-        `stop_now` are the targets an interrupt marks `interrupted` at once (pending runs, and
-        running ones whose graph has not finished). Returns False if the thread is gone.
+        `plan(thread metadata, active run ids in acceptance order)` runs on the database thread
+        inside the transaction (pure: build the run, apply the strategy). Its `stop_now` are the
+        targets an interrupt marks `interrupted` at once (pending runs, and running ones whose
+        graph has not finished). Returns what it decided (a rejection writes nothing), or None
+        if the thread does not exist. `peek` gets the thread's next pending run afterwards (see
+        `_atomic_peek`).
         """
-        kwargs = dumps_str(run["kwargs"])  # serialize first: too-deep input is a 422 here
-        metadata = dumps_str(run["metadata"])
         defaults = dumps_str(thread_defaults)
 
-        def work(db: sqlite3.Connection) -> bool:
-            cursor = db.execute(
+        def work(db: sqlite3.Connection) -> Acceptance | Rejection | None:
+            found = db.execute(
+                "SELECT metadata FROM threads WHERE thread_id = ?", (thread_id,)
+            ).fetchone()
+            if found is None:
+                return None
+            active = [
+                r[0]
+                for r in db.execute(
+                    "SELECT run_id FROM runs WHERE thread_id = ? AND status IN ('pending',"
+                    " 'running') ORDER BY seq",
+                    (thread_id,),
+                )
+            ]
+            decided = plan(loads(found[0]), active)
+            if isinstance(decided, Rejection):
+                return decided
+            run, cancels, intent, stop_now = (
+                decided.run,
+                decided.cancels,
+                decided.intent,
+                decided.stop_now,
+            )
+            kwargs = dumps_str(run["kwargs"])  # too-deep input is a 422 here (nothing written)
+            metadata = dumps_str(run["metadata"])
+            db.execute(
                 "UPDATE threads SET status = 'busy', updated_at = ?, graph_id = ?,"
                 " metadata = json_patch(metadata, ?) WHERE thread_id = ?",
                 (run["created_at"], graph_id, defaults, run["thread_id"]),
             )
-            if cursor.rowcount != 1:
-                return False
             db.execute(
                 "INSERT INTO runs (run_id, thread_id, assistant_id, graph_id, status,"
                 " multitask_strategy, created_at, updated_at, not_before, metadata, kwargs,"
@@ -179,9 +226,9 @@ class Records(ThreadRows, StoryRecords):
             if superseding:
                 assert intent is not None
                 _record_intent(db, self.story, cancels, intent, stop_now)
-            return True
+            return decided
 
-        return await self.atomic(work)
+        return await self._atomic_peek(work, thread_id, peek)
 
     async def record_cancel(
         self, run_ids: Sequence[str], intent: Intent, stop_now: Sequence[str]
@@ -229,12 +276,7 @@ class Records(ThreadRows, StoryRecords):
 
     async def next_pending(self, thread_id: str) -> aiosqlite.Row | None:
         """The oldest pending run of the thread no cancel is waiting for (FIFO by acceptance)."""
-        return await fetch_one(
-            self.conn,
-            "SELECT * FROM runs WHERE thread_id = ? AND status = 'pending'"
-            " AND cancel_action IS NULL ORDER BY seq LIMIT 1",
-            (thread_id,),
-        )
+        return await fetch_one(self.conn, _NEXT_PENDING, (thread_id,))
 
     async def claim(self, run_id: str, head_id: str | None, head_writes: Any) -> bool:
         """pending -> running, only if nobody cancelled it meanwhile.
@@ -271,12 +313,13 @@ class Records(ThreadRows, StoryRecords):
         error: Any,
         head: Head | None,
         reason: str | None = None,
+        peek: Peek | None = None,
     ) -> tuple[str, str | None] | None:
         """Move the run to its final status (if legal), seal it and settle its thread at once.
 
         A run a rollback was accepted for is left alone (the caller must roll it back). Returns
         the run's (status, cancel_action) afterwards, which may show another end that won the
-        race, or None if the run no longer exists.
+        race, or None if the run no longer exists. `peek`: as in `accept_run`.
         """
         encoded = None if error is None else dumps_str(error)
 
@@ -313,7 +356,7 @@ class Records(ThreadRows, StoryRecords):
                     )
             return final, action
 
-        return await self.atomic(work)
+        return await self._atomic_peek(work, thread_id, peek)
 
     async def remove_run(
         self,

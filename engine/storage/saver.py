@@ -6,11 +6,18 @@ hand-off and a wake-up of the event loop. Here each runs whole on the connection
 cancelled caller cannot stop it half way, and its writes are one transaction that it commits or
 rolls back itself: the autocommit guarantee of `checkpoints.py` holds (no transaction is ever
 left open). Everything else (listing, deleting, the delta channel history) is the library's.
+
+The saver also knows, without a read, what a head read would return right after its own writes:
+each root `aput` checks in its trip whether the checkpoint is now its thread's head with no
+writes on it, and the answer is kept (in the order the database saw the writes) until a write,
+a deletion or a copy touches the thread. The lifecycle uses it to skip reading back a head it
+has just written (`known_head`, `take_written`).
 """
 
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,6 +34,8 @@ from langgraph.checkpoint.base import (
 )
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.checkpoint.sqlite.utils import load_pending_writes, pending_writes_sql
+
+from engine.storage.shielded import run_to_completion
 
 _PUT_CHECKPOINT = (
     "INSERT OR REPLACE INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id,"
@@ -62,6 +71,36 @@ def _write(conn: aiosqlite.Connection, sql: str, rows: Rows) -> None:
         raise
 
 
+HEAD_ROW = (
+    "SELECT thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint,"
+    " metadata FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ''"
+    " ORDER BY checkpoint_id DESC LIMIT 1"
+)
+_HEAD_ID = (
+    "SELECT checkpoint_id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ''"
+    " ORDER BY checkpoint_id DESC LIMIT 1"
+)
+HAS_WRITES = (
+    "SELECT 1 FROM writes WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id = ? LIMIT 1"
+)
+KNOWN_HEADS, KEPT_CHECKPOINTS = 4096, 16
+EMPTY = ""  # a known head that is none: the thread has no root checkpoint
+KEPT_ROWS, KEPT_ROW_BYTES = 64, 16 * 1024 * 1024
+
+
+def _put_root(conn: aiosqlite.Connection, row: tuple[Any, ...]) -> bool:
+    """On the connection's thread: `_write` one root checkpoint; is it now its thread's head,
+    with no writes on it? (Two indexed reads in the same trip: the answer a head read would
+    give right after.)"""
+    _write(conn, _PUT_CHECKPOINT, [row])
+    db = conn._conn
+    thread_id, checkpoint_id = row[0], row[2]
+    head = db.execute(_HEAD_ID, (thread_id,)).fetchone()
+    if head is None or head[0] != checkpoint_id:
+        return False
+    return db.execute(HAS_WRITES, (thread_id, checkpoint_id)).fetchone() is None
+
+
 def _read(
     conn: aiosqlite.Connection, sql: str, params: tuple[Any, ...], writes_sql: str
 ) -> tuple[tuple[Any, ...], Rows] | None:
@@ -78,13 +117,121 @@ def _read(
 class OneTripSaver(AsyncSqliteSaver):
     """`AsyncSqliteSaver` whose writes and head reads are one trip each (see the module doc)."""
 
-    async def _trip(self, fn: Any, *args: Any) -> Any:
+    def __init__(self, conn: aiosqlite.Connection, **kwargs: Any) -> None:
+        super().__init__(conn, **kwargs)
+        # thread -> its root head's id while that head has no writes (bounded, least recent out)
+        self._heads: OrderedDict[str, str] = OrderedDict()
+        # thread -> that head as a read would return it, when a run wrote it (few: values)
+        self._kept: OrderedDict[str, CheckpointTuple] = OrderedDict()
+        # thread -> that head's row as stored (a head read is then its deserialisation alone)
+        self._rows: OrderedDict[str, tuple[Any, ...]] = OrderedDict()
+        self._row_bytes = 0
+
+    async def _trip(
+        self, fn: Any, *args: Any, thread_id: str | None = None, after: Any = None
+    ) -> Any:
+        """Run `fn` on the connection's thread. With `thread_id` (a write to its root
+        checkpoints): what is known of its head is forgotten first, and `after(result)` may say
+        it again once the write is done; both under the lock, so in the order the database
+        sees the writes (a caller cancelled meanwhile leaves it forgotten)."""
         if not self.is_setup:
             await self.setup()
         async with self.lock:
+            if thread_id is not None:
+                self.forget(thread_id)
             # aiosqlite's queueing primitive (no public call runs a function on its thread);
             # the same one `Records.atomic` relies on, pinned by our version range.
-            return await self.conn._execute(fn, self.conn, *args)
+            result = await self.conn._execute(fn, self.conn, *args)
+            if after is not None:
+                after(result)
+            return result
+
+    def forget(self, thread_id: str) -> None:
+        """Something other than a put changed the thread's checkpoints: read its head again.
+        Callers hold `self.lock` or run before anything else can write the thread."""
+        self._heads.pop(thread_id, None)
+        self._kept.pop(thread_id, None)
+        self._drop_row(thread_id)
+
+    def _drop_row(self, thread_id: str) -> None:
+        row = self._rows.pop(thread_id, None)
+        if row is not None:
+            self._row_bytes -= len(row[5]) + len(row[6])
+
+    def _head_row(self, thread_id: str) -> tuple[Any, ...] | None:
+        row = self._rows.get(thread_id)
+        if row is None or self._heads.get(thread_id) != row[2]:
+            return None
+        return row
+
+    def known_head(self, thread_id: str) -> str | None:
+        """The thread's root head id, when this saver wrote it last and no write is on it
+        (`EMPTY`: it knows the thread has none); None when it does not know."""
+        return self._heads.get(thread_id)
+
+    def take_written(self, thread_id: str, run_id: str) -> CheckpointTuple | None:
+        """The thread's head as `aget_tuple` would return it, if it is still the checkpoint run
+        `run_id` put last and no write is on it; forgotten either way (it holds values)."""
+        kept = self._kept.pop(thread_id, None)
+        if kept is None or kept.metadata.get("run_id") != run_id:
+            return None
+        if self._heads.get(thread_id) != kept.config["configurable"]["checkpoint_id"]:
+            return None
+        return kept
+
+    def note_bare_head(self, thread_id: str, row: tuple[Any, ...] | None) -> None:
+        """A write under `self.lock` left this checkpoint row (as stored: thread, namespace,
+        id, parent, type, blob, metadata) its thread's root head with no writes on it; None:
+        left the thread without root checkpoints."""
+        self._drop_row(thread_id)
+        self._heads[thread_id] = EMPTY if row is None else row[2]
+        self._heads.move_to_end(thread_id)
+        while len(self._heads) > KNOWN_HEADS:
+            self._heads.popitem(last=False)
+        if row is None:
+            return
+        self._rows[thread_id] = row
+        self._row_bytes += len(row[5]) + len(row[6])
+        while self._rows and (len(self._rows) > KEPT_ROWS or self._row_bytes > KEPT_ROW_BYTES):
+            self._drop_row(next(iter(self._rows)))
+
+    def _note_put(
+        self,
+        thread_id: str,
+        row: tuple[Any, ...],
+        saved: RunnableConfig,
+        parent: RunnableConfig | None,
+        checkpoint: Checkpoint,
+        metadata: dict[str, Any],
+        is_bare_head: bool,
+    ) -> None:
+        if not is_bare_head:
+            return
+        self.note_bare_head(thread_id, row)
+        if metadata.get("run_id"):
+            self._kept[thread_id] = CheckpointTuple(saved, checkpoint, metadata, parent, [])
+            while len(self._kept) > KEPT_CHECKPOINTS:
+                self._kept.popitem(last=False)
+
+    async def adelete_thread(self, thread_id: str) -> None:
+        self.forget(str(thread_id))  # nothing writes it again before its deletion is done
+        await super().adelete_thread(thread_id)
+        self.forget(str(thread_id))
+
+    async def _save(
+        self, fn: Any, *args: Any, thread_id: str | None = None, after: Any = None
+    ) -> Any:
+        """`_trip` for a write; once begun, to the end even if the caller is cancelled.
+
+        LangGraph saves a finished step's checkpoint (and a finished task's writes) in a task of
+        its own and, with durability "sync", awaits it before the next step, so cancelling the
+        run cancels the save. Under load the save may still be waiting for this connection long
+        after the step's writes were saved and a client saw its output in the thread's state;
+        cut there, the head stayed the step's parent and the interrupting run's input discarded
+        what the step had done (tests/engine/test_interrupted_save.py). Shielded, the save lands
+        before LangGraph's exit (which waits for its save tasks) and so before the run's end.
+        """
+        return await run_to_completion(self._trip(fn, *args, thread_id=thread_id, after=after))
 
     async def aput(
         self,
@@ -96,7 +243,8 @@ class OneTripSaver(AsyncSqliteSaver):
         configurable = config["configurable"]
         thread_id, checkpoint_ns = str(configurable["thread_id"]), configurable["checkpoint_ns"]
         type_, blob = self.serde.dumps_typed(checkpoint)
-        meta = json.dumps(get_checkpoint_metadata(config, metadata), ensure_ascii=False)
+        stored_meta = get_checkpoint_metadata(config, metadata)
+        meta = json.dumps(stored_meta, ensure_ascii=False)
         row = (
             thread_id,
             checkpoint_ns,
@@ -106,14 +254,38 @@ class OneTripSaver(AsyncSqliteSaver):
             blob,
             meta.encode("utf-8", "ignore"),
         )
-        await self._trip(_write, _PUT_CHECKPOINT, [row])
-        return {
+        saved: RunnableConfig = {
             "configurable": {
                 "thread_id": configurable["thread_id"],
                 "checkpoint_ns": checkpoint_ns,
                 "checkpoint_id": checkpoint["id"],
             }
         }
+        if checkpoint_ns:
+            await self._save(_write, _PUT_CHECKPOINT, [row])
+            return saved
+        parent = None
+        if row[3]:
+            parent = {
+                "configurable": {
+                    "thread_id": thread_id,
+                    "checkpoint_ns": "",
+                    "checkpoint_id": row[3],
+                }
+            }
+        tuple_config: RunnableConfig = {
+            "configurable": {"thread_id": thread_id, "checkpoint_ns": "", "checkpoint_id": row[2]}
+        }
+
+        def note(is_bare_head: bool) -> None:
+            self._note_put(
+                thread_id, row, tuple_config, parent, checkpoint, stored_meta, is_bare_head
+            )
+
+        # A save LangGraph has begun completes even if its run is cancelled meanwhile (see
+        # `_save`): the step it saves has finished, and a client may already have seen it.
+        await self._save(_put_root, row, thread_id=thread_id, after=note)
+        return saved
 
     async def aput_writes(
         self,
@@ -145,8 +317,12 @@ class OneTripSaver(AsyncSqliteSaver):
             )
             for idx, (channel, value) in enumerate(writes)
         ]
-        if rows:
-            await self._trip(_write, verb + _PUT_WRITES, rows)
+        if not rows:
+            return
+        if key[1]:
+            await self._save(_write, verb + _PUT_WRITES, rows)
+        else:
+            await self._save(_write, verb + _PUT_WRITES, rows, thread_id=key[0])
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         configurable = config["configurable"]
@@ -158,7 +334,14 @@ class OneTripSaver(AsyncSqliteSaver):
             params += (wanted,)
         else:
             sql = _SELECT_CHECKPOINT + " ORDER BY checkpoint_id DESC LIMIT 1"
-        found = await self._trip(_read, sql, params, pending_writes_sql(self._has_task_path))
+        latest = not wanted and not checkpoint_ns
+        known = self._head_row(params[0]) if latest else None
+        if known is not None:  # this saver wrote the head, and nothing has written on it
+            found = ((known[0], known[2], known[3], known[4], known[5], known[6]), [])
+        elif latest and self._heads.get(params[0]) == EMPTY:
+            return None
+        else:
+            found = await self._trip(_read, sql, params, pending_writes_sql(self._has_task_path))
         if found is None:
             return None
         (thread_id, checkpoint_id, parent_id, type_, blob, meta), writes = found
