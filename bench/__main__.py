@@ -48,6 +48,7 @@ from bench.client import make_client
 from bench.figures import BY_NAME, FIGURES, Result, Target, measure
 from bench.floor import measure_floor
 from bench.report import FLOOR, document, markdown, render, write_json
+from engine.api.loops import loop_factory
 
 REFERENCE_WORDS = ("langgraph-dev", "reference", "ref")
 
@@ -68,6 +69,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--markdown", help="write the table as Markdown here (for the README)")
     parser.add_argument("--repeats", type=int, default=5, help="samples per figure (median kept)")
     parser.add_argument("--only", help="comma-separated figure names: " + ",".join(BY_NAME))
+    parser.add_argument(
+        "--floor-loop",
+        choices=("asyncio", "uvloop"),
+        default="asyncio",
+        help="the floor's event loop: asyncio's, as a LangGraph program runs by default, or "
+        "uvloop, the one our server runs on (a lower, stricter floor)",
+    )
     sub = parser.add_subparsers(dest="command")
     prof = sub.add_parser("profile", help="figures against our server running under pyinstrument")
     prof.add_argument("--only", help="figures to run (default: seq_run_ms,burst_runs_s,...)")
@@ -174,8 +182,14 @@ def run_figures(args: argparse.Namespace, argv: list[str]) -> int:
             if server is not None:
                 server.stop()
         if label == "ours":  # the floor in the same run, before any reference is started
-            results[FLOOR] = asyncio.run(measure_floor(names, args.repeats, console.log))
-            infos[FLOOR] = {"kind": "floor", "what": "in-process LangGraph + AsyncSqliteSaver"}
+            factory = loop_factory() if args.floor_loop == "uvloop" else None
+            with asyncio.Runner(loop_factory=factory) as runner:
+                results[FLOOR] = runner.run(measure_floor(names, args.repeats, console.log))
+            infos[FLOOR] = {
+                "kind": "floor",
+                "what": "in-process LangGraph + AsyncSqliteSaver",
+                "loop": args.floor_loop,
+            }
     render(results, list(results), Console(width=160))
     doc = document(results, infos, argv, args.repeats)
     if args.json_path:
