@@ -49,9 +49,10 @@ from rich.console import Console
 
 from bench import server as servers
 from bench.client import make_client
-from bench.figures import BY_NAME, FIGURES, Result, Target, measure
-from bench.floor import measure_floor
+from bench.figures import BY_NAME, FIGURES, Result, Target, measure_side_by_side
+from bench.floor import floor_figures
 from bench.report import FLOOR, document, markdown, render, write_json
+from engine.api.loops import loop_factory
 
 REFERENCE_WORDS = ("langgraph-dev", "reference", "ref")
 
@@ -72,6 +73,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--markdown", help="write the table as Markdown here (for the README)")
     parser.add_argument("--repeats", type=int, default=5, help="samples per figure (median kept)")
     parser.add_argument("--only", help="comma-separated figure names: " + ",".join(BY_NAME))
+    parser.add_argument(
+        "--loop",
+        choices=("asyncio", "uvloop"),
+        default="asyncio",
+        help="this harness's event loop, where the floor and the SDK client run: asyncio's, as "
+        "a LangGraph program runs by default, or uvloop, as our server does (a stricter floor)",
+    )
     sub = parser.add_subparsers(dest="command")
     prof = sub.add_parser("profile", help="figures against our server running under pyinstrument")
     prof.add_argument("--only", help="figures to run (default: seq_run_ms,burst_runs_s,...)")
@@ -132,16 +140,28 @@ async def _measure_target(
     names: list[str],
     repeats: int,
     console: Console,
-) -> tuple[dict[str, Result], dict[str, Any]]:
+    with_floor: bool = False,
+) -> tuple[dict[str, dict[str, Result]], dict[str, Any]]:
+    """Each figure on this server; `with_floor`: sampled in turns with the floor's figure, so
+    both see the machine in the same state (results under `FLOOR` as well)."""
     client = make_client(url)
     target = Target(label, url, client, server)
-    results: dict[str, Result] = {}
+    results: dict[str, dict[str, Result]] = {label: {}, FLOOR: {}}
     try:
-        for name in names:
-            console.log(f"{label}: {name} …")
-            results[name] = await measure(BY_NAME[name], target, repeats)
-            r = results[name]
-            console.log(f"{label}: {name} = {r.median} {r.error or ''}")
+        async with floor_figures() as floor_of:
+            for name in names:
+                console.log(f"{label}: {name} …")
+                pairs = [(BY_NAME[name], target)]
+                floor = floor_of(name) if with_floor else None
+                if floor is not None:
+                    pairs.append(floor)
+                measured = await measure_side_by_side(pairs, repeats)
+                results[label][name] = measured[0]
+                shown = f"{label}: {name} = {measured[0].median} {measured[0].error or ''}"
+                if floor is not None:
+                    results[FLOOR][name] = measured[1]
+                    shown += f"; floor = {measured[1].median} {measured[1].error or ''}"
+                console.log(shown)
     finally:
         await client.http.client.aclose()
     info: dict[str, Any] = {"url": url, "extras": target.extras}
@@ -170,16 +190,26 @@ def run_figures(args: argparse.Namespace, argv: list[str]) -> int:
     infos: dict[str, dict[str, Any]] = {}
     for label, spec, kind in plan:
         url, server = _start_for(spec, kind)
+        ours = label == "ours"  # the floor in the same run, sampled in turns with ours
+        factory = loop_factory() if args.loop == "uvloop" else None
         try:
-            results[label], infos[label] = asyncio.run(
-                _measure_target(label, url, server, names, args.repeats, console)
-            )
+            with asyncio.Runner(loop_factory=factory) as runner:
+                measured, infos[label] = runner.run(
+                    _measure_target(
+                        label, url, server, names, args.repeats, console, with_floor=ours
+                    )
+                )
         finally:
             if server is not None:
                 server.stop()
-        if label == "ours":  # the floor in the same run, before any reference is started
-            results[FLOOR] = asyncio.run(measure_floor(names, args.repeats, console.log))
-            infos[FLOOR] = {"kind": "floor", "what": "in-process LangGraph + AsyncSqliteSaver"}
+        results[label] = measured[label]
+        if ours:
+            results[FLOOR] = measured[FLOOR]
+            infos[FLOOR] = {
+                "kind": "floor",
+                "what": "in-process LangGraph + AsyncSqliteSaver",
+                "loop": args.loop,
+            }
     render(results, list(results), Console(width=160))
     doc = document(results, infos, argv, args.repeats)
     if args.json_path:

@@ -276,22 +276,47 @@ FIGURES: list[Figure] = [
 BY_NAME = {f.name: f for f in FIGURES}
 
 
+Measured = tuple[Figure, Target]
+
+
 async def measure(figure: Figure, target: Target, repeats: int) -> Result:
     """Run one figure ``repeats`` times (bounded) and keep the median."""
-    result = Result(figure.name)
-    count = min(repeats, figure.max_repeats or repeats)
-    try:
-        if figure.warmup:
-            await asyncio.wait_for(figure.sample(target), SAMPLE_TIMEOUT_S)
-        for _ in range(count):
+    return (await measure_side_by_side([(figure, target)], repeats))[0]
+
+
+async def measure_side_by_side(pairs: list[Measured], repeats: int) -> list[Result]:
+    """Sample several targets of one figure in turns (round i: each once, the first one moving
+    along), so a machine that changes pace meanwhile (other work, a core waking up) weighs on
+    every target alike and their ratio holds. One result per pair, medians of its samples."""
+    results = [Result(figure.name) for figure, _ in pairs]
+    live = list(range(len(pairs)))
+    count = min(repeats, *(figure.max_repeats or repeats for figure, _ in pairs))
+
+    async def sample(index: int, keep: bool) -> None:
+        figure, target = pairs[index]
+        result = results[index]
+        try:
             value = await asyncio.wait_for(figure.sample(target), SAMPLE_TIMEOUT_S)
-            if value is not None:
+        except NotApplicable as exc:
+            result.note = str(exc)
+        except Exception as exc:  # a broken figure must not sink the others
+            result.error = f"{type(exc).__name__}: {exc}"
+            result.note = traceback.format_exc(limit=3)
+        else:
+            if keep and value is not None:
                 result.samples.append(value)
-    except NotApplicable as exc:
-        result.note = str(exc)
-    except Exception as exc:  # a broken figure must not sink the others
-        result.error = f"{type(exc).__name__}: {exc}"
-        result.note = traceback.format_exc(limit=3)
-    if result.samples:
-        result.median = statistics.median(result.samples)
-    return result
+            return
+        live.remove(index)
+
+    for index in list(live):
+        if pairs[index][0].warmup:
+            await sample(index, keep=False)
+    for round_ in range(count):
+        order = live[round_ % len(live) :] + live[: round_ % len(live)] if live else []
+        for index in order:
+            if index in live:
+                await sample(index, keep=True)
+    for result in results:
+        if result.samples:
+            result.median = statistics.median(result.samples)
+    return results

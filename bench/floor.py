@@ -34,9 +34,10 @@ import aiosqlite
 from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-from bench.figures import BY_NAME, Result, Target, measure
+from bench.figures import BY_NAME, Measured, Target
 from engine.graphs import bench as graphs
 
+FLOOR_LABEL = "floor"
 FloorSample = Callable[["Floor"], Awaitable[float]]
 
 
@@ -155,23 +156,22 @@ SAMPLES: dict[str, FloorSample] = {
 }
 
 
-async def measure_floor(
-    names: list[str], repeats: int, log: Callable[[str], None] = lambda _: None
-) -> dict[str, Result]:
-    """The floor of each named figure that has one, with the same warm-up and median rules."""
-    results: dict[str, Result] = {}
+@contextlib.asynccontextmanager
+async def floor_figures() -> AsyncIterator[Callable[[str], Measured | None]]:
+    """For the figures that have a floor: the figure as the floor measures it, to be sampled in
+    turns with ours (`measure_side_by_side`); None for the others."""
     with tempfile.TemporaryDirectory(prefix="doubletext-floor-") as tmp:
         async with open_floor(Path(tmp)) as floor:
-            for name in names:
+            target = Target(FLOOR_LABEL, "", None)  # type: ignore[arg-type]
+
+            def of(name: str) -> Measured | None:
                 sample = SAMPLES.get(name)
                 if sample is None:
-                    continue
+                    return None
 
                 async def one(_: Target, sample: FloorSample = sample) -> float:
                     return await sample(floor)
 
-                figure = dataclasses.replace(BY_NAME[name], sample=one)
-                log(f"floor: {name} …")
-                results[name] = await measure(figure, Target("floor", "", None), repeats)  # type: ignore[arg-type]
-                log(f"floor: {name} = {results[name].median} {results[name].error or ''}")
-    return results
+                return dataclasses.replace(BY_NAME[name], sample=one), target
+
+            yield of

@@ -100,7 +100,8 @@ FLOOR = "floor"
 RATIO_NOTE = (
     "× floor / × ref: ours as a multiple of the floor / the reference (time or memory; for "
     "runs/s the inverse), so below 1 is better. floor: the same graphs in-process in LangGraph "
-    "with AsyncSqliteSaver, no server."
+    "with AsyncSqliteSaver, no server, on asyncio's loop (`--loop uvloop`: on ours). "
+    "Ours and `langgraph dev` serve on uvloop with httptools."
 )
 
 

@@ -230,7 +230,10 @@ def _serve(args: argparse.Namespace) -> int:
             f"read and drive every thread (set {API_KEY_ENV} or --api-key)"
         )
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    return asyncio.run(_serve_async(settings, args))
+    from engine.api.loops import loop_factory
+
+    with asyncio.Runner(loop_factory=loop_factory()) as runner:
+        return runner.run(_serve_async(settings, args))
 
 
 async def _serve_async(settings: object, args: argparse.Namespace) -> int:

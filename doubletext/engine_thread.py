@@ -31,8 +31,9 @@ class EngineThread:
 
     def _main(self) -> None:
         from engine.api.embedded import start_embedded_server
+        from engine.api.loops import loop_factory
 
-        loop = asyncio.new_event_loop()
+        loop = loop_factory()()
         self._loop = loop
         asyncio.set_event_loop(loop)
         try:

@@ -37,7 +37,7 @@ from engine.state import interrupts_json
 from engine.storage.checkpoints import open_saver
 from engine.storage.db import open_database, verify_data_files
 from engine.storage.journal import JournalingStore, open_store
-from engine.storage.records import Records
+from engine.storage.records import Records, run_dict
 from engine.storage.story import Story
 from engine.threads import ThreadOps, check_uuid
 
@@ -167,11 +167,12 @@ class Engine(AssistantOps, ThreadOps):
         return row
 
     async def get_run(self, thread_id: str, run_id: str) -> dict[str, Any]:
-        await self._run_row(thread_id, run_id)
-        run = await self.records.run(check_uuid(run_id, "run"))
-        if run is None:
-            raise RunNotFound(thread_id, run_id)
-        return run
+        return run_dict(await self._run_row(thread_id, run_id))
+
+    async def find_run(self, thread_id: str, run_id: str) -> Any:
+        """The run's row, or a real 404 for an unknown or rolled-back run: what a join checks
+        before it answers, then hands to `join_run` (one read, not two)."""
+        return await self._run_row(thread_id, run_id)
 
     async def list_runs(
         self, thread_id: str, limit: int = 10, offset: int = 0, status: str | None = None
@@ -228,9 +229,11 @@ class Engine(AssistantOps, ThreadOps):
         await self.lifecycle.cancel(targets, intent)
         return targets
 
-    async def join_run(self, thread_id: str, run_id: str) -> dict[str, Any]:
-        """Wait for the run to end; its final values, or `__error__` if it failed."""
-        row = await self._run_row(thread_id, run_id)
+    async def join_run(self, thread_id: str, run_id: str, *, row: Any = None) -> dict[str, Any]:
+        """Wait for the run to end; its final values, or `__error__` if it failed. `row`: the
+        run's row as `find_run` just read it."""
+        if row is None:
+            row = await self._run_row(thread_id, run_id)
         if row["status"] in ACTIVE:
             channel = self.services.channels.live(row["run_id"])
             if channel is None:  # no channel yet (e.g. queued before a restart): open one

@@ -153,11 +153,11 @@ async def delete_run(request: Request) -> Response:
 async def join_run(request: Request) -> Response:
     thread_id, run_id = _ids(request)
     engine = engine_of(request)
-    await engine.get_run(thread_id, run_id)  # an unknown or rolled-back run is a real 404
+    row = await engine.find_run(thread_id, run_id)  # an unknown or rolled-back run is a real 404
     cancel = query_bool(request, "cancel_on_disconnect")
     base, _ = run_paths(thread_id, run_id)
     return KeepAliveJSONResponse(
-        lambda: engine.join_run(thread_id, run_id),
+        lambda: engine.join_run(thread_id, run_id, row=row),
         headers={"Location": f"{base}/join", "Content-Location": base},
         on_disconnect=_canceller(engine, thread_id, run_id) if cancel else None,
     )

@@ -251,10 +251,6 @@ class Records(ThreadRows, StoryRecords):
 
         return await self.atomic(work)
 
-    async def run(self, run_id: str) -> dict[str, Any] | None:
-        row = await self.run_row(run_id)
-        return None if row is None else run_dict(row)
-
     async def run_row(self, run_id: str) -> aiosqlite.Row | None:
         return await fetch_one(self.conn, "SELECT * FROM runs WHERE run_id = ?", (run_id,))
 
