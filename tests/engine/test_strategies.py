@@ -270,7 +270,9 @@ SEVERAL_EXPECTED = {
 async def test_several_runs_pending(engine: Engine, strategy: str) -> None:
     tid = (await engine.create_thread())["thread_id"]
     run1 = await start(engine, tid, "hold:one")
-    await until_status(engine, tid, run1["run_id"], "running")
+    # Held at its gate, not just `running`: its input's checkpoint is then saved, so what an
+    # interrupt keeps of it does not depend on how fast the machine is.
+    await wait_until(lambda: gates.reached("one"), what="run 1's node to hold")
     run_ids = [run1["run_id"]]
     for text in ("second", "third"):
         run_ids.append((await start(engine, tid, text, multitask_strategy="enqueue"))["run_id"])
