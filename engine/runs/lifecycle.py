@@ -23,7 +23,6 @@ import asyncio
 import logging
 import sqlite3
 import time
-import uuid
 import weakref
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -36,9 +35,10 @@ from engine.faults import crashpoint
 from engine.graphs.registry import GraphEntry
 from engine.runs import reasons
 from engine.runs.executor import Execution, Outcome, close_dangling_tool_calls
+from engine.runs.new_run import new_run, thread_graph
 from engine.runs.next_run import NextRuns
+from engine.runs.recovery import Recovery
 from engine.runs.request import RunRequest
-from engine.runs.run_config import merged_metadata, run_config, run_context
 from engine.runs.services import Services
 from engine.runs.settling import Settling
 from engine.runs.status import ACTIVE
@@ -49,12 +49,9 @@ from engine.storage.checkpoints import (
     delete_run_checkpoints,
     delete_thread_checkpoints,
     known_empty,
-    run_checkpoints,
-    run_progressed,
     thread_head,
 )
 from engine.storage.story import first_human_text
-from engine.storage.thread_rows import now_iso
 
 log = logging.getLogger("doubletext.engine")
 
@@ -66,7 +63,7 @@ def _storage_error(exc: BaseException) -> dict[str, str]:
     return {"error": "StorageError", "message": f"{type(exc).__name__}: {exc}"}
 
 
-class Lifecycle:
+class Lifecycle(Recovery):
     def __init__(self, services: Services) -> None:
         self.services = services
         self.records = services.records
@@ -113,9 +110,7 @@ class Lifecycle:
             def plan(metadata: dict[str, Any], active: list[str]) -> Acceptance | Rejection:
                 """On the database thread, inside the accepting transaction: no I/O."""
                 assert thread_id is not None
-                run = _new_run(
-                    thread_id, metadata, request, assistant, entry, temporary, started_ms
-                )
+                run = new_run(thread_id, metadata, request, assistant, entry, temporary, started_ms)
                 decision = decide(request.multitask_strategy, active)
                 if not decision.accept:
                     return Rejection(active)
@@ -126,7 +121,7 @@ class Lifecycle:
                 return Acceptance(run, decision.cancel, intent, self._stoppable(decision.cancel))
 
             not_before = datetime.now(UTC).timestamp() + request.after_seconds
-            defaults = _thread_graph(assistant, entry)
+            defaults = thread_graph(assistant, entry)
 
             async def attempt() -> Acceptance | Rejection | None:
                 return await self.records.accept_run(
@@ -447,76 +442,6 @@ class Lifecycle:
         except TimeoutError:
             log.error("run %s did not stop within %.0f s", execution.run_id, CANCEL_GRACE_S)
 
-    # -- recovery ----------------------------------------------------------------------------
-
-    async def recover(self) -> list[str]:
-        """After a crash (or any start): finish what was interrupted; returns the threads with
-        queued work, in the order their oldest run was accepted."""
-        records = self.records
-        for thread_id in await records.unfinished_thread_deletions():
-            await self._finish_thread_deletion(thread_id)
-        await self.services.store.reconcile()
-        await self._recover_story()
-        for row in await records.runs_with_intent():
-            if row["cancel_action"] == "rollback":
-                await self._roll_back(row)
-                continue
-            if row["status"] in ACTIVE:
-                intent = reasons.Intent(
-                    "interrupt", row["cancel_reason"], loads(row["cancel_cause"])
-                )
-                await records.record_cancel([row["run_id"]], intent, [row["run_id"]])
-                row = await records.run_row(row["run_id"])
-            if row is not None and not row["finalized"]:
-                await self._seal_interrupted(row)
-        for row in await records.runs_with_status("running"):
-            await self._resume_or_fail(row)
-        for row in await records.unfinalized_runs():
-            if row["status"] == "interrupted":
-                await self._seal_interrupted(row)
-            else:
-                head = await self.services.head(
-                    self.services.graph(row["graph_id"]), row["thread_id"]
-                )
-                await records.end_run(row["run_id"], row["thread_id"], row["status"], None, head)
-        pending = await records.threads_with_pending()
-        for thread_id in dict.fromkeys([*await records.busy_thread_ids(), *pending]):
-            await records.settle(thread_id)
-        return pending
-
-    async def _recover_story(self) -> None:
-        """Threads with runs but no story get one from their rows; checkpoints a crash kept
-        from the story are told (they are told after they are saved)."""
-        await self.records.backfill_stories()
-        rows = [
-            *await self.records.runs_with_status("running"),
-            *await self.records.unfinalized_runs(),
-            *await self.records.runs_with_intent(),
-        ]
-        for row in {r["run_id"]: r for r in rows}.values():
-            found = await run_checkpoints(self.services.saver, row["thread_id"], row["run_id"])
-            await self.records.recover_checkpoints(row["thread_id"], row["run_id"], found)
-
-    async def _resume_or_fail(self, row: Any) -> None:
-        """A run the crash cut: queue it again to resume from its checkpoints, unless it has
-        used up its attempts. An attempt that wrote no checkpoint does not count."""
-        progressed = await run_progressed(
-            self.services.saver, row["thread_id"], row["run_id"], row["claim_checkpoint_id"]
-        )
-        attempts = row["attempt"] if progressed else row["attempt"] - 1
-        if attempts >= self.services.settings.max_attempts:
-            error = {
-                "error": "EngineRestart",
-                "message": f"{reasons.CRASH_RECOVERY}: the engine stopped during this run"
-                f" {attempts} times; giving up",
-            }
-            await self.records.end_run(
-                row["run_id"], row["thread_id"], "error", error, None, reasons.CRASH_RECOVERY
-            )
-        else:
-            self._next.changed(row["thread_id"])
-            await self.records.requeue(row["run_id"], count_attempt=progressed)
-
 
 def side_effects(entries: Sequence[dict[str, Any]], kept: bool) -> list[dict[str, Any]]:
     """A removed run's store writes as the story tells them: what, and whether it stayed."""
@@ -529,71 +454,3 @@ def side_effects(entries: Sequence[dict[str, Any]], kept: bool) -> list[dict[str
         }
         for e in entries
     ]
-
-
-def _thread_graph(assistant: dict[str, Any], entry: GraphEntry) -> dict[str, Any]:
-    """Like LangGraph, a run names its graph and assistant in its thread's metadata."""
-    return {"graph_id": entry.graph_id, "assistant_id": assistant["assistant_id"]}
-
-
-def _new_run(
-    thread_id: str,
-    thread_metadata: dict[str, Any],
-    request: RunRequest,
-    assistant: dict[str, Any],
-    entry: GraphEntry,
-    temporary: bool,
-    started_ms: int,
-) -> dict[str, Any]:
-    """The run object as the API returns it on creation (status `pending`), its config and
-    metadata merged from the assistant, the thread and the request as the reference does."""
-    run_id = str(uuid7())
-    config = request.config
-    metadata = merged_metadata(
-        assistant,
-        {**thread_metadata, **_thread_graph(assistant, entry)},
-        config.get("metadata") or {},
-        request.metadata,
-    )
-    stored_config = run_config(
-        assistant=assistant,
-        request_config=config,
-        request_context=request.context,
-        metadata=metadata,
-        thread_id=thread_id,
-        run_id=run_id,
-        checkpoint_id=request.checkpoint_id,
-        request_id=str(uuid.uuid4()),
-        after_seconds=request.after_seconds,
-        started_ms=started_ms,
-    )
-    now = now_iso()
-    return {
-        "run_id": run_id,
-        "thread_id": thread_id,
-        "assistant_id": assistant["assistant_id"],
-        "created_at": now,
-        "updated_at": now,
-        "status": "pending",
-        "metadata": metadata,
-        "kwargs": {
-            "input": request.input,
-            "command": request.command,
-            "config": stored_config,
-            "context": run_context(assistant, config, request.context),
-            "stream_mode": request.stream_mode,
-            "interrupt_before": request.interrupt_before,
-            "interrupt_after": request.interrupt_after,
-            "webhook": request.webhook,
-            "feedback_keys": request.feedback_keys,
-            "temporary": temporary and request.on_completion != "keep",
-            "subgraphs": request.stream_subgraphs,
-            "resumable": request.stream_resumable,
-            "checkpoint_during": request.checkpoint_during is not False,
-            "durability": request.durability,
-        },
-        "multitask_strategy": request.multitask_strategy,
-        "langsmith_session_name": None,
-        "attempt": 0,
-        "cancel_reason": None,
-    }

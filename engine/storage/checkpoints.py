@@ -16,7 +16,7 @@ from typing import Any
 
 import aiosqlite
 from langchain_core.runnables import RunnableConfig
-from langgraph.checkpoint.base import ChannelVersions, Checkpoint, CheckpointMetadata
+from langgraph.checkpoint.base import Checkpoint
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from engine.storage.db import open_sqlite
@@ -73,33 +73,33 @@ class TellingSaver(OneTripSaver):
             while len(self._writers) > 1024:
                 self._writers.popitem(last=False)
 
-    async def aput(
+    def _note_put(
         self,
-        config: RunnableConfig,
+        thread_id: str,
+        row: tuple[Any, ...],
+        saved: RunnableConfig,
+        parent: RunnableConfig | None,
         checkpoint: Checkpoint,
-        metadata: CheckpointMetadata,
-        new_versions: ChannelVersions,
-    ) -> RunnableConfig:
-        saved = await super().aput(config, checkpoint, metadata, new_versions)
-        conf = config.get("configurable") or {}
-        # The saver merges the run's id into what it stores from the config, as we read it here.
-        run_id = (
-            metadata.get("run_id")
-            or (config.get("metadata") or {}).get("run_id")
-            or conf.get("run_id")
-        )
-        if self.listener is not None and run_id and not conf.get("checkpoint_ns"):
-            thread_id = str(conf.get("thread_id"))
-            nodes = self._writers.pop((thread_id, str(conf.get("checkpoint_id"))), [])
-            fields = {
-                "checkpoint_id": checkpoint["id"],
-                "step": metadata.get("step"),
-                "source": metadata.get("source"),
-                "node": nodes[0] if len(nodes) == 1 else (nodes or None),
-                "next": next_nodes(checkpoint.get("updated_channels")),
-            }
-            self.listener(thread_id, str(run_id), fields)
-        return saved
+        metadata: dict[str, Any],
+        is_bare_head: bool,
+    ) -> None:
+        """Told here, at the end of the root put's own trip, not after `aput` returns: a save
+        completes even when its run is cancelled meanwhile (`OneTripSaver._save`), and the
+        story must hear of that checkpoint too. `metadata` is as stored: the config's run id
+        merged in."""
+        super()._note_put(thread_id, row, saved, parent, checkpoint, metadata, is_bare_head)
+        run_id = metadata.get("run_id")
+        if self.listener is None or not run_id:
+            return
+        nodes = self._writers.pop((thread_id, str(row[3])), [])
+        fields = {
+            "checkpoint_id": checkpoint["id"],
+            "step": metadata.get("step"),
+            "source": metadata.get("source"),
+            "node": nodes[0] if len(nodes) == 1 else (nodes or None),
+            "next": next_nodes(checkpoint.get("updated_channels")),
+        }
+        self.listener(thread_id, str(run_id), fields)
 
 
 async def open_saver(path: Path) -> TellingSaver:

@@ -48,3 +48,12 @@ async def test_interrupt_while_a_finished_step_is_being_saved_keeps_it(engine: E
     assert _texts(await engine.join_run(tid, second["run_id"])) == expected
     assert _texts((await engine.get_state(tid))["values"]) == expected
     assert (await engine.get_run(tid, first["run_id"]))["status"] == "interrupted"
+    # The thread's story tells that step's checkpoint too, although its save finished after the
+    # cancel reached run 1 (the saver tells it from the save's own trip).
+    story = await engine.thread_story(tid)
+    steps = [
+        e
+        for e in story
+        if e["kind"] == "checkpoint" and e["run_id"] == first["run_id"] and e.get("node")
+    ]
+    assert [e["node"] for e in steps] == ["__start__", "respond"]
