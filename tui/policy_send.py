@@ -92,7 +92,8 @@ class PolicySender:
         confirm which, once a turn settles: `steered`)."""
         s, run_id = self.session, entry.run_id or ""
         cut_by_other = entry.cause is None or entry.cause.kind not in ("cancel", "unknown")
-        if run_id not in self.steer_runs or entry.fate is not Fate.INTERRUPTED or cut_by_other:
+        steer = entry.steer or run_id in self.steer_runs
+        if not steer or entry.fate is not Fate.INTERRUPTED or cut_by_other:
             return None
         if run_id in s.log.cancels:
             return None  # Esc: this app cancelled it

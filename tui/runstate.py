@@ -189,6 +189,7 @@ class Entry:
     ended: float | None = None
     mine: bool = False
     policy: str = ""  # the client policy that sent it (run metadata `policy`), if any
+    steer: bool = False  # a steer message (run metadata `steer`): the running run may take it in
     order: float = 0.0  # when the log first heard of it: the thread's acceptance order
     story_seq: int | None = None  # the last story `rejected` event this entry matched
     refused: int = 0  # 409 answers this client got for it (a retrying policy gets several)
@@ -196,6 +197,14 @@ class Entry:
 
     def snapshot(self) -> Entry:
         return replace(self)
+
+
+def read_metadata(entry: Entry, metadata: Any) -> None:
+    """What a run's metadata tells of a message sent by another client: its policy, a steer."""
+    if not isinstance(metadata, Mapping):
+        return
+    entry.policy = entry.policy or str(metadata.get("policy") or "")
+    entry.steer = entry.steer or bool(metadata.get("steer"))
 
 
 def badge(entry: Entry, short: Callable[[str], str]) -> str:
@@ -320,7 +329,7 @@ class ThreadLog:
                 text = message_of(run)
                 entry = self.adopt(run_id, text, run.get("multitask_strategy") or "enqueue")
                 entry.human_id = human_id_of(run)
-                entry.policy = str((run.get("metadata") or {}).get("policy") or "")
+                read_metadata(entry, run.get("metadata"))
             entry.created = created
             fate = fate_from_status(run.get("status"))
             if fate is not entry.fate:

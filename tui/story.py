@@ -13,7 +13,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.ledger import TodoLedger
-from tui.runstate import Cause, Entry, Fate, ThreadLog, cause_from, fate_from_status, parse_ts
+from tui.runstate import (
+    Cause,
+    Entry,
+    Fate,
+    ThreadLog,
+    cause_from,
+    fate_from_status,
+    parse_ts,
+    read_metadata,
+)
 
 RUN_KINDS = frozenset({"run_accepted", "run_started", "run_ended", "run_rolled_back"})
 
@@ -55,6 +64,7 @@ class StoryReducer:
         entry = self._entry(event)
         if known is None or not entry.text:
             entry.text = str(event.get("text") or entry.text)
+        read_metadata(entry, event.get("metadata"))
         entry.strategy = str(event.get("strategy") or entry.strategy)
         entry.created = parse_ts(event.get("at")) or entry.created
         if entry.fate in (Fate.SENDING, Fate.WAITING):

@@ -222,6 +222,7 @@ class Records(ThreadRows, StoryRecords):
                 assistant_id=run["assistant_id"],
                 graph_id=graph_id,
                 supersedes=list(cancels) if superseding else [],
+                metadata=run["metadata"],
             )
             if superseding:
                 assert intent is not None

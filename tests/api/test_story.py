@@ -309,3 +309,15 @@ async def test_a_hand_edit_of_the_state_is_told(client: LangGraphClient) -> None
     assert last["kind"] == "state_updated" and last["run_id"] is None
     assert last["checkpoint_id"] == edited["checkpoint"]["checkpoint_id"]
     assert last["as_node"] == "task_mAIstro"
+
+
+async def test_an_acceptance_tells_the_runs_metadata(client: LangGraphClient) -> None:
+    """Another client's app learns from the story which policy sent a run, or that it steers."""
+    thread_id = (await client.threads.create())["thread_id"]
+    run = await client.runs.create(
+        thread_id, "noop", input=human("hi"), metadata={"policy": "merge", "steer": True}
+    )
+    await client.runs.join(thread_id, run["run_id"])
+    accepted = next(e for e in await story(client, thread_id) if e["kind"] == "run_accepted")
+    assert accepted["metadata"] == (await client.runs.get(thread_id, run["run_id"]))["metadata"]
+    assert accepted["metadata"]["policy"] == "merge" and accepted["metadata"]["steer"] is True

@@ -43,6 +43,7 @@ def accepted(seq: int, run_id: str, text: str, strategy: str, position: int = 0,
         assistant_id="a",
         graph_id="task_maistro",
         supersedes=kw.get("supersedes", []),
+        metadata=kw.get("metadata", {}),
     )
 
 

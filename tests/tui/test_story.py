@@ -111,3 +111,19 @@ def test_a_retrying_policys_409s_are_its_own_message_not_new_rejections() -> Non
     assert (retrying.fate, retrying.told) == (Fate.SENDING, 2)
     log.set_fate("local-2", Fate.WITHDRAWN)  # the countdown cancelled: no attempt is left
     assert [e.key for e in reducer.apply(third)] == ["rejected:5"]  # so: another client's
+
+
+def test_another_clients_policy_and_steer_come_from_the_runs_metadata() -> None:
+    reducer = replay(
+        [
+            accepted(1, R1, "plain", "enqueue"),
+            accepted(2, R2, "taken in", "enqueue", 1, metadata={"steer": True}),
+            accepted(3, R3, "merged", "interrupt", metadata={"policy": "merge"}),
+        ]
+    )
+    entries = {e.text: e for e in reducer.log.ordered()}
+    assert [(t, e.policy, e.steer) for t, e in entries.items()] == [
+        ("plain", "", False),
+        ("taken in", "", True),
+        ("merged", "merge", False),
+    ]
