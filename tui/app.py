@@ -4,7 +4,8 @@ The app wires things together and keeps app state in reactive vars (`bindings=Tr
 `check_action`, so the footer greys what cannot be done now). Everything about a thread's runs
 lives in one `ThreadSession` (`tui/session.py`), which posts past-event Messages to the chat
 screen (`tui/screens/chat.py`); they bubble here. The app reaches engines only through
-`langgraph_sdk` (`tui/client.py`).
+`langgraph_sdk` (`tui/client.py`). The thread and user actions are a mixin
+(`tui/thread_actions.py`); the command palette's entries are data in `tui/palette.py`.
 """
 
 from __future__ import annotations
@@ -21,20 +22,21 @@ from textual.reactive import var
 from textual.screen import Screen
 
 from tui import messages as msg
-from tui.client import Backend, friendly_error
+from tui import palette
+from tui.client import Backend
 from tui.export import ExportTurn, to_markdown
 from tui.policies.catalog import BY_NAME as POLICIES
-from tui.policies.catalog import POLICIES as POLICY_LIST
 from tui.policies.situation import Thresholds
 from tui.prefs import LastThreads
 from tui.screens.chat import ChatScreen
 from tui.session import ThreadSession
 from tui.sources import SOURCES
 from tui.strategies import STRATEGIES, info
+from tui.thread_actions import ThreadActions
 from tui.timeline import export as timeline_export
 from tui.widgets.ask_dialog import ask_with_dialog
 from tui.widgets.composer import Composer
-from tui.widgets.dialogs import ConfirmDialog, PasteDialog, PathDialog, ThreadPicker, UserIdDialog
+from tui.widgets.dialogs import PasteDialog, PathDialog
 from tui.widgets.header import InfoBar
 from tui.widgets.picker import StrategyPicker
 from tui.widgets.policy_help import PolicyHelp
@@ -48,7 +50,7 @@ from tui.widgets.transcript import ToolLine, Transcript
 PACES = (1, 3, 10)  # slow motion: the offline model's delays ×1, ×3, ×10
 
 
-class DoubletextApp(App[None]):
+class DoubletextApp(ThreadActions, App[None]):
     """Transcript + composer + strategy bar on the left, runs and todos on the right."""
 
     CSS_PATH = [  # noqa: RUF012 - Textual's class attribute
@@ -398,70 +400,6 @@ class DoubletextApp(App[None]):
         verb = "Interrupting" if action == "interrupt" else "Rolling back"
         self.notify(f"{verb} run {self.chat.short(run_id)}…", timeout=3)
 
-    # -- threads and user ---------------------------------------------------------------------
-
-    def action_new_thread(self) -> None:
-        self.open_thread(None)
-        self.notify("Started a new thread.", timeout=2)
-
-    @work(group="threads", exclusive=True, exit_on_error=False)
-    async def action_switch_thread(self) -> None:
-        try:
-            threads = await self.backend.thread_summaries()
-        except Exception as exc:
-            self.notify(friendly_error(exc, self.backend.url), severity="error")
-            return
-        choice = await self.push_screen_wait(ThreadPicker(threads, self.thread_id))
-        if choice is None:
-            return
-        what, thread_id = choice
-        if what == "new":
-            self.action_new_thread()
-        elif what == "open" and thread_id != self.thread_id:
-            self.open_thread(thread_id)
-        elif what == "delete" and thread_id:
-            await self._delete_thread(thread_id)
-
-    async def _delete_thread(self, thread_id: str) -> None:
-        question = f"Delete thread {thread_id[:8]} with all its runs and checkpoints?"
-        if not await self.push_screen_wait(ConfirmDialog(question)):
-            return
-        try:
-            await self.backend.delete_thread(thread_id)
-        except Exception as exc:
-            self.notify(friendly_error(exc, self.backend.url), severity="error")
-            return
-        self.notify(f"Deleted thread {thread_id[:8]}.", timeout=3)
-        if thread_id == self.thread_id:
-            self.open_thread(None)
-
-    @work(group="threads", exclusive=True, exit_on_error=False)
-    async def action_reset_demo(self) -> None:
-        question = (
-            f"Reset for a demo: start a new thread and delete every todo of user {self.user_id}?"
-        )
-        if not await self.push_screen_wait(ConfirmDialog(question)):
-            return
-        try:
-            removed = await self.backend.clear_todos(self.user_id)
-        except Exception as exc:
-            self.notify(friendly_error(exc, self.backend.url), severity="error")
-            return
-        self.open_thread(None)
-        self.notify(f"New thread; {removed} todo(s) of {self.user_id} deleted.", timeout=4)
-
-    @work(group="user", exclusive=True, exit_on_error=False)
-    async def action_set_user(self) -> None:
-        user = await self.push_screen_wait(UserIdDialog(self.user_id))
-        if user and "." in user:
-            self.notify("User ids cannot contain '.' (store namespace rule).", severity="error")
-        elif user and user != self.user_id:
-            self.user_id = user
-            self.last_threads.put(self.engine_key, user, self.thread_id)
-            if self.session is not None:
-                self.session.set_user(user)
-            self._header()
-
     # -- export / copy ------------------------------------------------------------------------
 
     def export_turns(self) -> list[ExportTurn]:
@@ -512,46 +450,7 @@ class DoubletextApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for s in STRATEGIES:
-            yield SystemCommand(
-                f"Strategy: {s.name} ({s.key.upper()})",
-                s.description,
-                lambda n=s.name: self.action_strategy(n),
-            )
-        for p in POLICY_LIST:
-            yield SystemCommand(
-                f"Policy: {p.title} ({p.chapter or 'beyond the tutorial'})",
-                p.description,
-                lambda n=p.name: self.action_strategy(n),
-            )
-        commands = [
-            ("Policies (F9)", "choose a client policy: keys 1–7", "policies"),
-            ("Which strategy? (Ctrl+G)", "the decision tree of §7.2", "guide"),
-            ("Compare the strategies", "the comparison table of §7.1", "compare"),
-            ("Policy calls (F10)", "the latest policy's plan and SDK calls", "policy_calls"),
-            ("Interrupt running run (Esc)", "runs.cancel(action=interrupt)", "cancel_interrupt"),
-            ("Roll back running run (Ctrl+B)", "runs.cancel(action=rollback)", "cancel_rollback"),
-            ("Hold message (Ctrl+L)", "park the composer's text; F5 fires it", "hold"),
-            ("Fire held message (F5)", "send it with the selected strategy", "fire"),
-            ("Slow motion (F6)", "model pace ×1 → ×3 → ×10 slower", "pace"),
-            ("Toggle side panels (F7)", "runs and todos", "panels"),
-            ("Timeline (F12)", "show and focus the thread's timeline; again: hide", "timeline"),
-            ("Replies not kept (Ctrl+F)", "hide or show what a cut run streamed", "not_kept"),
-            ("Inspect a run", "the highlighted run of the runs panel", "inspect_run"),
-            ("Resend rejected message (Ctrl+R)", "with the selected strategy", "resend"),
-            ("New thread (Ctrl+N)", "start an empty thread", "new_thread"),
-            ("Threads (Ctrl+T)", "open or delete a thread", "switch_thread"),
-            ("Reset demo (F8)", "new thread, this user's todos deleted", "reset_demo"),
-            ("Set user id (Ctrl+O)", "whose todos to show", "set_user"),
-            ("Export transcript (Ctrl+S)", "Markdown, with fates and causes", "export"),
-            ("Copy last reply (Ctrl+Y)", "to the clipboard", "copy_reply"),
-        ]
-        for title, help_text, action in commands:
-            yield SystemCommand(
-                title,
-                help_text,
-                getattr(self, f"_cmd_{action}", None) or getattr(self, f"action_{action}"),
-            )
+        yield from palette.commands(self)
 
     def action_inspect_run(self) -> None:
         """The run inspector for the run panel's highlighted row (as Enter there)."""
@@ -560,15 +459,6 @@ class DoubletextApp(App[None]):
             runs.action_select_cursor()
         else:
             self.notify("No run yet.", timeout=2)
-
-    def _cmd_compare(self) -> None:
-        self.action_guide("compare")
-
-    def _cmd_cancel_interrupt(self) -> None:
-        self.action_cancel("interrupt")
-
-    def _cmd_cancel_rollback(self) -> None:
-        self.action_cancel("rollback")
 
     async def on_unmount(self) -> None:
         if self.session is not None:

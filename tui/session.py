@@ -6,7 +6,9 @@ sends (one at a time, in the order typed), each run's reply stream, and the thre
 of what happened — the story where the server serves it, else the reference's `lifecycle`
 stream plus `runs.list`, else `runs.list` polling. It posts Messages (`tui.messages`) to its
 target (the chat screen); it never touches a widget. Its pure parts are `ThreadLog`
-(`runstate`), `StoryReducer` (`story`), `TodoLedger` (`ledger`) and `compose` (`history`).
+(`runstate`), `StoryReducer` (`story`), `TodoLedger` (`ledger`) and `compose` (`history`); the
+helpers it owns follow each run's replies (`ReplyStreams`, `replies`) and the todos
+(`TodoWatch`, `todo_watch`).
 """
 
 from __future__ import annotations
@@ -20,10 +22,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from langgraph_sdk.errors import (
-    AuthenticationError,
     ConflictError,
     NotFoundError,
-    PermissionDeniedError,
 )
 from textual.widget import Widget
 
@@ -34,32 +34,28 @@ from tui.client import (
     NotServed,
     friendly_error,
     is_disconnect,
-    todo_namespace,
 )
-from tui.history import compose, kept_after
-from tui.message_chunks import AIDelta, ToolCallState, ToolResult, parse_message
+from tui.history import compose
 from tui.policies.catalog import BY_NAME as POLICIES
 from tui.policies.runner import AskFn
 from tui.policies.situation import Thresholds
 from tui.policy_send import PolicySender, Withdrawn
+from tui.replies import ReplyStreams
 from tui.runstate import (
     FINAL,
-    ON_SERVER,
     Cause,
     Entry,
     Fate,
     ThreadLog,
-    human_id_of,
-    message_of,
 )
 from tui.sources import BLIND_SPOTS, SOURCES, choose_source
 from tui.story import StoryReducer
-from tui.text import first_line
 from tui.timeline import fetch
 from tui.timeline.client_side import CancelSent, ClientView, Sent, Snapshot
 from tui.timeline.model import Timeline
 from tui.timeline.observe import error_detail
 from tui.timeline.recorder import ClientRecorder
+from tui.todo_watch import TodoWatch
 
 logger = logging.getLogger(__name__)
 
@@ -99,16 +95,14 @@ class ThreadSession:
         self._outbox: asyncio.Queue[tuple[Entry, dict[str, Any]]] = asyncio.Queue()
         self._creating = 0
         self._deferred: list[Mapping[str, Any]] = []
-        self._streams: set[str] = set()
         self._announced: set[str] = set()
-        self._settled: dict[str, Fate] = {}
-        self._calls: dict[str, ToolCallState] = {}
         self._wake = asyncio.Event()
-        self._todo_wake = asyncio.Event()
         self._closed = False
         self._warned_offline = False
         self.recorder: ClientRecorder | None = None  # no story: what this client saw
         self.policies = PolicySender(self, ask=ask, label=label, thresholds=thresholds)
+        self.replies = ReplyStreams(self)
+        self.todo_watch = TodoWatch(self)
 
     @property
     def loaded(self) -> bool:
@@ -118,7 +112,7 @@ class ThreadSession:
     @property
     def streaming(self) -> bool:
         """A reply stream is open."""
-        return bool(self._streams)
+        return bool(self.replies.open)
 
     @property
     def log(self) -> ThreadLog:
@@ -128,7 +122,7 @@ class ThreadSession:
     # -- lifetime ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        for job in (self._main(), self._sender(), self._todo_loop()):
+        for job in (self._main(), self._sender(), self.todo_watch.run()):
             self.target.run_worker(job, group=self.group, exit_on_error=False)
 
     def close(self) -> None:
@@ -141,9 +135,14 @@ class ThreadSession:
             message.set_sender(self.target)
             self.target.post_message(message)
 
-    def _spawn(self, job: Any) -> None:
+    def spawn(self, job: Any) -> None:
+        """Run `job` as one of this session's workers (cancelled with it)."""
         if not self._closed:
             self.target.run_worker(job, group=self.group, exit_on_error=False)
+
+    def wake(self) -> None:
+        """Read runs.list now rather than at the next tick (something changed)."""
+        self._wake.set()
 
     # -- what the UI asks for -----------------------------------------------------------------
 
@@ -172,7 +171,7 @@ class ThreadSession:
             return None
         run_id = active[0]
         self.log.cancels[run_id] = action
-        self._spawn(self._cancel(self.thread_id, run_id, action))
+        self.spawn(self._cancel(self.thread_id, run_id, action))
         return run_id
 
     def cancel_policy(self) -> bool:
@@ -185,10 +184,10 @@ class ThreadSession:
 
     def set_user(self, user_id: str) -> None:
         self.user_id = user_id
-        self._todo_wake.set()
+        self.todo_watch.wake()
 
     def refresh_todos(self) -> None:
-        self._todo_wake.set()
+        self.todo_watch.wake()
 
     # -- connection -----------------------------------------------------------------------
 
@@ -284,9 +283,9 @@ class ThreadSession:
         if self.source != "story":
             self._watch_client_side()
         self._loaded.set()
-        self._todo_wake.set()
+        self.todo_watch.wake()
         for entry in entries:
-            self._after_change(entry)
+            self.replies.after_change(entry)
 
     async def _resync(self) -> None:
         """Back online: catch up on what happened meanwhile, re-open streams of active runs."""
@@ -297,7 +296,7 @@ class ThreadSession:
         else:
             await self._poll()
         for entry in self.log.ordered():
-            self._after_change(entry)
+            self.replies.after_change(entry)
 
     async def _follow(self) -> None:
         tid = self.thread_id or ""
@@ -363,7 +362,7 @@ class ThreadSession:
         self._announce(self.story.apply(event))
         self.post(msg.StoryEvent(self.thread_id, event))
         if event.get("kind") in ("store_write", "run_ended", "run_rolled_back"):
-            self._todo_wake.set()
+            self.todo_watch.wake()
 
     # -- telling the UI -----------------------------------------------------------------------
 
@@ -379,37 +378,15 @@ class ThreadSession:
                     self.post(msg.RunAccepted(tid, entry.snapshot()))
             else:
                 self.post(msg.FateChanged(tid, entry.snapshot()))
-            self._after_change(entry)
+            self.replies.after_change(entry)
             if entry.fate in FINAL and self.source != "story" and entry.run_id:
-                self._todo_wake.set()
+                self.todo_watch.wake()
                 if self.recorder is not None:
                     self.recorder.run_ended()
 
-    def _after_change(self, entry: Entry) -> None:
-        """Open the reply stream of a run in flight; settle the turn of a finished one."""
-        if not entry.run_id:
-            return
-        if entry.fate in ON_SERVER and entry.run_id not in self._streams:
-            self._streams.add(entry.run_id)
-            if not entry.mine and entry.human_id is None:
-                self._spawn(self._learn(entry))
-            self._spawn(self._follow_run(entry))
-        elif (
-            entry.fate in FINAL
-            and entry.run_id not in self._streams
-            and self._settled.get(entry.key) is not entry.fate
-        ):
-            self._spawn(self._settle(entry))
-
-    async def _learn(self, entry: Entry) -> None:
-        """Another client's run: read its input for the human message id (and text)."""
-        with contextlib.suppress(Exception):
-            run = await self.backend.run(self.thread_id or "", entry.run_id or "")
-            if run:
-                entry.human_id = human_id_of(run)
-                if not entry.text and message_of(run):
-                    entry.text = message_of(run)
-                    self.post(msg.FateChanged(self.thread_id, entry.snapshot()))
+    def _absorb(self, key: str, data: Any) -> None:
+        """One reply-stream event of turn `key` (the replies' seam: tests slow a stream here)."""
+        self.replies.absorb(key, data)
 
     # -- sending ----------------------------------------------------------------------------
 
@@ -470,7 +447,7 @@ class ThreadSession:
                 self._saw(Sent(sent_at, entry.text, entry.strategy, str(run["run_id"])))
                 self.post(msg.RunAccepted(self.thread_id, entry.snapshot()))
                 self._announce(c for c in changed if c is not entry)
-                self._after_change(entry)
+                self.replies.after_change(entry)
                 self._wake.set()
                 return
             finally:
@@ -489,70 +466,6 @@ class ThreadSession:
         self._saw(CancelSent(at, run_id, action))
         self._wake.set()
 
-    # -- a run's replies ----------------------------------------------------------------------
-
-    async def _follow_run(self, entry: Entry) -> None:
-        run_id, tid = entry.run_id or "", self.thread_id or ""
-        try:
-            async for part in self.backend.follow(tid, run_id):
-                if part.event == "messages":
-                    self._absorb(entry.key, part.data)
-                elif part.event == "error" and entry.mine:
-                    data = part.data if isinstance(part.data, Mapping) else {}
-                    text = str(data.get("message") or data.get("error") or part.data)
-                    self.post(msg.Notice(tid, text, "Run failed", "error"))
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            logger.info("stream of %s ended: %r", run_id, exc)
-        finally:
-            self._streams.discard(run_id)
-            self.post(msg.ReplyEnded(tid, entry.key))
-        self._wake.set()
-        if entry.fate in FINAL:
-            await self._settle(entry)
-
-    def _absorb(self, key: str, data: Any) -> None:
-        update = parse_message(data)
-        tid = self.thread_id
-        if isinstance(update, ToolResult):
-            title = first_line(" ".join(update.content.split())) or update.name
-            self.post(
-                msg.ToolActivity(tid, key, update.message_id, title, update.content, "result")
-            )
-        elif isinstance(update, AIDelta):
-            if update.text:
-                self.post(msg.ReplyDelta(tid, key, update.message_id, update.text, update.whole))
-            for call in update.tool_calls:
-                widget_key = f"{update.message_id}:{call.index}"
-                state = self._calls.setdefault(f"{key}/{widget_key}", ToolCallState())
-                state.absorb(call)
-                self.post(
-                    msg.ToolActivity(tid, key, widget_key, state.title(), state.detail(), "call")
-                )
-
-    async def _settle(self, entry: Entry) -> None:
-        """Make a finished turn show exactly what the thread's state kept."""
-        fate = entry.fate
-        if self._settled.get(entry.key) is fate:
-            return
-        self._settled[entry.key] = fate
-        kept: list[Mapping[str, Any]] = []
-        messages: list[dict[str, Any]] = []
-        if fate not in (Fate.ROLLED_BACK, Fate.REJECTED):
-            try:
-                messages = await self.backend.messages(self.thread_id or "")
-            except Exception as exc:
-                self._settled.pop(entry.key, None)
-                logger.info("settling %s failed: %r", entry.key, exc)
-                return
-            kept = kept_after(messages, entry.human_id, entry.text)
-        self.post(msg.TurnSettled(self.thread_id, entry.key, kept))
-        for taken in self.policies.steered(messages, by=entry.run_id):
-            # the reply that answers a message this run took in follows that message
-            kept_taken = kept_after(messages, taken.human_id, taken.text)
-            self.post(msg.TurnSettled(self.thread_id, taken.key, kept_taken))
-
     # -- the timeline without a story: what this client saw ----------------------------------
 
     def _watch_client_side(self) -> None:
@@ -565,7 +478,7 @@ class ThreadSession:
                 self._publish_timeline,
                 lambda: self.log.has_active() or bool(self._creating),
             )
-            self._spawn(self.recorder.run())
+            self.spawn(self.recorder.run())
 
     def _publish_timeline(self, timeline: Timeline, quiet: bool, view: ClientView) -> None:
         self.post(msg.TimelineBuilt(self.thread_id, timeline, quiet, view))
@@ -575,37 +488,3 @@ class ThreadSession:
             self.recorder.sent(what)
         elif self.recorder is not None and isinstance(what, CancelSent):
             self.recorder.cancelled(what)
-
-    # -- todos ------------------------------------------------------------------------------
-
-    async def _todo_loop(self) -> None:
-        """Refresh the todo panel when asked, at most every 0.15 s."""
-        while True:
-            await self._todo_wake.wait()
-            await asyncio.sleep(0.15)
-            self._todo_wake.clear()
-            if self.online:
-                await self._refresh_todos()
-
-    async def _refresh_todos(self) -> None:
-        namespace = todo_namespace(self.user_id)
-        problem = ""
-        try:
-            items = await self.backend.todos(self.user_id)
-        except (AuthenticationError, PermissionDeniedError, NotFoundError) as exc:
-            code = getattr(getattr(exc, "response", None), "status_code", "")
-            problem = (
-                f"This server does not let this client read the store ({code}): "
-                "todos may exist but cannot be shown."
-            )
-            items = []
-        except Exception as exc:
-            logger.info("todo refresh failed: %r", exc)
-            return
-        ledger = self.story.ledger
-        if self.source != "story" and not problem:
-            finished = [e for e in self.log.ordered() if e.fate in FINAL and e.run_id]
-            credit = max(finished, key=lambda e: e.ended or 0.0).run_id if finished else None
-            ledger.observe(namespace, items, credit)
-        rows = ledger.rows(namespace, items, self.log.fates())
-        self.post(msg.TodosChanged(self.thread_id, rows, problem))
