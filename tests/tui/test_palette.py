@@ -1,0 +1,49 @@
+"""The command palette: every entry is there once and reaches its action through Textual's UI."""
+
+from __future__ import annotations
+
+from textual.command import CommandList
+
+from tests.tui.helpers import ready, wait_until
+from tui import palette
+from tui.policies.catalog import POLICIES
+from tui.strategies import STRATEGIES
+
+SIZE = (120, 40)
+
+
+def _highlighted(app) -> str:
+    """The first line of the palette's highlighted entry ("" until it lists one)."""
+    found = app.screen.query(CommandList)
+    if not found:
+        return ""
+    commands = found.first()
+    if commands.highlighted is None:
+        return ""
+    prompt = commands.get_option_at_index(commands.highlighted).prompt
+    text = prompt.plain if hasattr(prompt, "plain") else str(prompt)
+    return text.splitlines()[0] if text else ""
+
+
+async def test_every_entry_is_listed_once(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        titles = [command.title for command in palette.commands(app)]
+        assert len(titles) == len(set(titles))
+        assert len(titles) == len(STRATEGIES) + len(POLICIES) + len(palette.ACTIONS)
+        assert all(callable(command.callback) for command in palette.commands(app))
+
+
+async def test_an_entry_chosen_in_the_palette_runs_its_action(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert app.strategy != "rollback"
+        app.action_command_palette()
+        await pilot.pause()
+        for key in "Strategy: rollback":
+            await pilot.press("space" if key == " " else key)
+        await wait_until(pilot, lambda: _highlighted(app).startswith("Strategy: rollback"), 10)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.strategy == "rollback", 10, "rollback selected")
