@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -21,6 +20,7 @@ from typing import Any
 
 from bench.figures import BY_NAME, Figure, Target, measure_side_by_side
 from bench.floor import floor_figures
+from bench.report import emit
 from bench.server import CONFIG
 from bench.trips import _one_run, _preempt
 from engine.api.loops import loop_factory
@@ -91,10 +91,7 @@ def main() -> None:
     factory = loop_factory() if args.loop == "uvloop" else None
     with asyncio.Runner(loop_factory=factory) as runner:
         figures = runner.run(measure(args.repeats))
-    text = json.dumps(figures, indent=2)
-    print(text)
-    if args.json_path:
-        Path(args.json_path).write_text(text + "\n")
+    emit(figures, args.json_path)
 
 
 if __name__ == "__main__":

@@ -218,6 +218,13 @@ def write_json(path: str, doc: dict[str, Any]) -> None:
     Path(path).write_text(json.dumps(doc, indent=2) + "\n")
 
 
+def emit(doc: dict[str, Any], path: str | None) -> None:
+    """Print a small tool's result as JSON, and write it to `path` too when given."""
+    print(json.dumps(doc, indent=2))
+    if path:
+        write_json(path, doc)
+
+
 def markdown(doc: dict[str, Any]) -> str:
     """The figure table as Markdown (for the README), from a ``document()``."""
     labels = list(doc["targets"])

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import tempfile
 import time
 from collections import Counter
@@ -21,6 +20,7 @@ from typing import Any
 
 import aiosqlite
 
+from bench.report import emit
 from bench.server import CONFIG
 from engine.config import Settings
 from engine.core import Engine
@@ -109,10 +109,7 @@ def main() -> None:
     parser.add_argument("--json", dest="json_path", help="write the counts as JSON here")
     args = parser.parse_args()
     counts = asyncio.run(measure())
-    text = json.dumps(counts, indent=2)
-    print(text)
-    if args.json_path:
-        Path(args.json_path).write_text(text + "\n")
+    emit(counts, args.json_path)
 
 
 if __name__ == "__main__":
