@@ -55,23 +55,16 @@ class TellingSaver(OneTripSaver):
         # a checkpoint that never gets a child (its run was cut) must not keep its entry.
         self._writers: OrderedDict[tuple[str, str], list[str]] = OrderedDict()
 
-    async def aput_writes(
-        self,
-        config: RunnableConfig,
-        writes: Sequence[tuple[str, Any]],
-        task_id: str,
-        task_path: str = "",
-    ) -> None:
-        await super().aput_writes(config, writes, task_id, task_path)
-        conf = config.get("configurable") or {}
+    def _note_writes(self, thread_id: str, checkpoint_id: str, task_path: str) -> None:
+        """Remember which node wrote on a root checkpoint: its child's story event names it."""
         node = node_of(task_path)
-        if self.listener is not None and node and not conf.get("checkpoint_ns"):
-            key = (str(conf.get("thread_id")), str(conf.get("checkpoint_id")))
-            nodes = self._writers.setdefault(key, [])
-            if node not in nodes:
-                nodes.append(node)
-            while len(self._writers) > 1024:
-                self._writers.popitem(last=False)
+        if self.listener is None or not node:
+            return
+        nodes = self._writers.setdefault((thread_id, checkpoint_id), [])
+        if node not in nodes:
+            nodes.append(node)
+        while len(self._writers) > 1024:
+            self._writers.popitem(last=False)
 
     def _note_put(
         self,

@@ -133,7 +133,7 @@ class OneTripSaver(AsyncSqliteSaver):
         """Run `fn` on the connection's thread. With `thread_id` (a write to its root
         checkpoints): what is known of its head is forgotten first, and `after(result)` may say
         it again once the write is done; both under the lock, so in the order the database
-        sees the writes (a caller cancelled meanwhile leaves it forgotten)."""
+        sees the writes (`_save` runs a write to its end even when its caller is cancelled)."""
         if not self.is_setup:
             await self.setup()
         async with self.lock:
@@ -194,6 +194,10 @@ class OneTripSaver(AsyncSqliteSaver):
         self._row_bytes += len(row[5]) + len(row[6])
         while self._rows and (len(self._rows) > KEPT_ROWS or self._row_bytes > KEPT_ROW_BYTES):
             self._drop_row(next(iter(self._rows)))
+
+    def _note_writes(self, thread_id: str, checkpoint_id: str, task_path: str) -> None:
+        """A task's writes on a root checkpoint are saved (a hook: the story's saver hears of
+        them here, in the save's own trip, so even when the task's run is cancelled)."""
 
     def _note_put(
         self,
@@ -317,12 +321,18 @@ class OneTripSaver(AsyncSqliteSaver):
             )
             for idx, (channel, value) in enumerate(writes)
         ]
-        if not rows:
-            return
         if key[1]:
-            await self._save(_write, verb + _PUT_WRITES, rows)
-        else:
-            await self._save(_write, verb + _PUT_WRITES, rows, thread_id=key[0])
+            if rows:
+                await self._save(_write, verb + _PUT_WRITES, rows)
+            return
+
+        def note(_: Any = None) -> None:
+            self._note_writes(key[0], key[2], task_path)
+
+        if not rows:  # a node that wrote nothing still made its step
+            note()
+            return
+        await self._save(_write, verb + _PUT_WRITES, rows, thread_id=key[0], after=note)
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         configurable = config["configurable"]
