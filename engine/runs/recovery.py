@@ -8,7 +8,7 @@ settled.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.runs import reasons
 from engine.runs.next_run import NextRuns
@@ -26,9 +26,11 @@ class Recovery:
     records: Records
     _next: NextRuns
 
-    async def _roll_back(self, row: Any) -> None: ...
-    async def _seal_interrupted(self, row: Any) -> None: ...
-    async def _finish_thread_deletion(self, thread_id: str) -> None: ...
+    if TYPE_CHECKING:  # the lifecycle's: no stubs at run time, a missing one would pass silently
+
+        async def _roll_back(self, row: Any) -> None: ...
+        async def _seal_interrupted(self, row: Any) -> None: ...
+        async def _finish_thread_deletion(self, thread_id: str) -> None: ...
 
     async def recover(self) -> list[str]:
         """After a crash (or any start): finish what was interrupted; returns the threads with
