@@ -148,11 +148,11 @@ async def _measure_target(
     target = Target(label, url, client, server)
     results: dict[str, dict[str, Result]] = {label: {}, FLOOR: {}}
     try:
-        async with floor_figures() as floor_of:
+        async with floor_figures(enabled=with_floor) as floor_of:
             for name in names:
                 console.log(f"{label}: {name} …")
                 pairs = [(BY_NAME[name], target)]
-                floor = floor_of(name) if with_floor else None
+                floor = floor_of(name)
                 if floor is not None:
                     pairs.append(floor)
                 measured = await measure_side_by_side(pairs, repeats)

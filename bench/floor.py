@@ -157,9 +157,15 @@ SAMPLES: dict[str, FloorSample] = {
 
 
 @contextlib.asynccontextmanager
-async def floor_figures() -> AsyncIterator[Callable[[str], Measured | None]]:
+async def floor_figures(
+    enabled: bool = True,
+) -> AsyncIterator[Callable[[str], Measured | None]]:
     """For the figures that have a floor: the figure as the floor measures it, to be sampled in
-    turns with ours (`measure_side_by_side`); None for the others."""
+    turns with ours (`measure_side_by_side`); None for the others, and for all when not
+    `enabled` (then no floor is opened)."""
+    if not enabled:
+        yield lambda _: None
+        return
     with tempfile.TemporaryDirectory(prefix="doubletext-floor-") as tmp:
         async with open_floor(Path(tmp)) as floor:
             target = Target(FLOOR_LABEL, "", None)  # type: ignore[arg-type]
