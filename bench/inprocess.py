@@ -22,16 +22,16 @@ from bench.figures import BY_NAME, Figure, Target, measure_side_by_side
 from bench.floor import floor_figures
 from bench.report import emit
 from bench.server import CONFIG
-from bench.trips import _one_run, _preempt
+from bench.trips import one_run, preempting
 from engine.api.loops import loop_factory
 from engine.config import Settings
 from engine.core import Engine
 
 Setup = Callable[[Engine], Awaitable[Callable[[], Awaitable[None]]]]
 SETUPS: dict[str, Setup] = {
-    "seq_run_ms": _one_run,
-    "preempt_int_ms": lambda engine: _preempt(engine, "interrupt"),
-    "preempt_rb_ms": lambda engine: _preempt(engine, "rollback"),
+    "seq_run_ms": one_run,
+    "preempt_int_ms": lambda engine: preempting(engine, "interrupt"),
+    "preempt_rb_ms": lambda engine: preempting(engine, "rollback"),
 }
 
 

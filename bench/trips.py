@@ -46,7 +46,9 @@ async def _wait_running(engine: Engine, thread_id: str, run_id: str) -> None:
         await asyncio.sleep(0.002)
 
 
-async def _one_run(engine: Engine) -> Callable[[], Awaitable[None]]:
+async def one_run(engine: Engine) -> Callable[[], Awaitable[None]]:
+    """A new thread, then what is measured: create + join of one `noop` run on it (shared with
+    `bench.inprocess`, which times what this counts)."""
     thread_id = (await engine.create_thread())["thread_id"]
 
     async def counted() -> None:
@@ -56,7 +58,9 @@ async def _one_run(engine: Engine) -> Callable[[], Awaitable[None]]:
     return counted
 
 
-async def _preempt(engine: Engine, strategy: str) -> Callable[[], Awaitable[None]]:
+async def preempting(engine: Engine, strategy: str) -> Callable[[], Awaitable[None]]:
+    """`slow` running on a new thread, then what is measured: a `noop` run created with
+    `strategy` (which stops it), joined."""
     thread_id = (await engine.create_thread())["thread_id"]
     first = await engine.create_run(thread_id, assistant_id="slow", input=_human("first"))
     await _wait_running(engine, thread_id, first["run_id"])
@@ -92,11 +96,11 @@ async def measure() -> dict[str, dict[str, int]]:
                     id(engine.services.saver.conn): "checkpoints.db",
                     id(engine.store.inner.conn): "store.db",
                 }
-                await (await _one_run(engine))()  # warm-up
+                await (await one_run(engine))()  # warm-up
                 return {
-                    "noop run": await _count(engine, names, _one_run),
-                    "preempt interrupt": await _count(engine, names, _preempt, "interrupt"),
-                    "preempt rollback": await _count(engine, names, _preempt, "rollback"),
+                    "noop run": await _count(engine, names, one_run),
+                    "preempt interrupt": await _count(engine, names, preempting, "interrupt"),
+                    "preempt rollback": await _count(engine, names, preempting, "rollback"),
                 }
             finally:
                 await engine.close()

@@ -20,8 +20,3 @@ except ImportError:  # pragma: no cover - Windows, or a trimmed install
 def loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
     """What makes a new engine loop (for `asyncio.Runner(loop_factory=...)`)."""
     return uvloop.new_event_loop if uvloop is not None else asyncio.new_event_loop
-
-
-def loop_name() -> str:
-    """For logs and benchmark reports: which loop an engine runs on."""
-    return "uvloop" if uvloop is not None else "asyncio"
