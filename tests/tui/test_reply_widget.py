@@ -104,3 +104,30 @@ async def test_settling_a_turn_completes_what_streaming_left_short() -> None:
         assert reply.full_text == kept["content"]
         assert reply.query_one(Markdown).source == kept["content"]
         assert str(turn.query_one(ToolLine).title) == "UpdateMemory → todo"
+
+
+def shown(reply: Reply) -> str:
+    """The words the reply's widgets draw (not what they were told: the two used to differ)."""
+    parts = [str(static.content) for static in reply.query(Static).filter(".settled")]
+    parts += [str(block.content) for block in reply.query("MarkdownParagraph")]
+    return " ".join(" ".join(part.split()) for part in parts)
+
+
+async def test_finishing_while_a_flush_is_under_way_keeps_every_word() -> None:
+    """Regression (seen under load: a finished reply without its last words). The flush ran in
+    the timer's task, and finishing stopped the timer, which cancelled a flush half-way: here,
+    after it took the pending words and while it mounted the Markdown to write them to. The
+    reply must draw every word all the same."""
+    app = Host()
+    async with app.run_test() as pilot:
+        reply = app.query_one(Reply)
+        reply.add("Call mom")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 5
+        while reply._pending or reply._live is None:  # the flush has the words, mid-mount
+            assert loop.time() < deadline, "no flush began"
+            await asyncio.sleep(0)
+        reply.add(" on Sunday.")
+        await reply.finish()
+        await pilot.pause()
+        assert shown(reply) == "Call mom on Sunday."

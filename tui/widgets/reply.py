@@ -1,12 +1,17 @@
 """An assistant reply that streams as Markdown without starving the keyboard.
 
-Deltas are appended to a plain string and flushed into `Markdown.get_stream()` by a timer every
-~75 ms, so the cost per token is a string append. Long replies are split into Markdown segments
-at paragraph breaks outside code fences: only the live (last) segment is a streaming Markdown
-widget; full segments become one pre-rendered Static each, so the cost of a frame stays flat
-instead of growing with the reply (one Markdown for a 20k-token reply meant every frame walked
-and re-measured hundreds of block widgets). When the reply ends, the stream is stopped and the
-live segment rendered once in full (cheap insurance against half-parsed fences).
+Deltas are appended to a plain string and flushed into `Markdown.get_stream()` every ~75 ms, so
+the cost per token is a string append. Flushes, the final render and a whole replacement take
+turns under one lock and are never cancelled half-way (a timer's callback runs in the timer's
+task, and stopping the timer cancels it: a flush cut there could hand a chunk to the stream and
+not record it, and the final render then dropped the reply's last words).
+
+Long replies are split into Markdown segments at paragraph breaks outside code fences: only
+the live (last) segment is a streaming Markdown widget; full segments become one pre-rendered
+Static each, so the cost of a frame stays flat instead of growing with the reply (one Markdown
+for a 20k-token reply meant every frame walked and re-measured hundreds of block widgets). When
+the reply ends, the stream is stopped and the live segment rendered once in full (cheap
+insurance against half-parsed fences).
 """
 
 from __future__ import annotations
@@ -73,6 +78,7 @@ class Reply(Vertical):
         self._live_text = ""
         self._stream: MarkdownStream | None = None
         self._timer: Timer | None = None
+        self._turns = asyncio.Lock()  # one flush, final render or replacement at a time
 
     def compose(self) -> ComposeResult:
         if self._initial:
@@ -91,7 +97,12 @@ class Reply(Vertical):
         self._pending.append(delta)
         self.finished = False
         if self._timer is None:
-            self._timer = self.set_interval(FLUSH_SECONDS, self._flush)
+            self._timer = self.set_interval(FLUSH_SECONDS, self._tick)
+
+    def _tick(self) -> None:
+        """The timer only asks: the flush runs on this widget's own queue, out of its reach."""
+        if self._pending:
+            self.call_later(self._flush)
 
     def replace(self, text: str) -> None:
         """A whole message arrived (non-streaming node): render it at once, as one segment."""
@@ -104,10 +115,11 @@ class Reply(Vertical):
             self._initial = text
 
     async def _render_whole(self, text: str) -> None:
-        await self._stop_stream()
-        await self.remove_children()
-        self._live, self._live_text = None, ""
-        await self.mount(Markdown(text))
+        async with self._turns:
+            await self._stop_stream()
+            await self.remove_children()
+            self._live, self._live_text = None, ""
+            await self.mount(Markdown(text))
 
     async def _new_segment(self) -> MarkdownStream:
         self._live, self._live_text = Markdown(), ""
@@ -139,6 +151,10 @@ class Reply(Vertical):
             await live.remove()
 
     async def _flush(self) -> None:
+        async with self._turns:
+            await self._flush_pending()
+
+    async def _flush_pending(self) -> None:
         if not self._pending or not self.is_mounted:
             return
         chunk = "".join(self._pending)
@@ -154,14 +170,15 @@ class Reply(Vertical):
                     return
                 stream = await self._new_segment()
         if chunk:
+            self._live_text += chunk  # before the await: the stream has it once write starts
             await stream.write(chunk)
-            self._live_text += chunk
 
     async def finish(self) -> None:
         """Stop streaming and render the live segment once in full."""
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
-        await self._flush()
-        await self._stop_stream()
+        async with self._turns:
+            await self._flush_pending()
+            await self._stop_stream()
         self.finished = True
