@@ -17,6 +17,7 @@ from tests.tui.helpers import (
     replies,
     run_panel,
     say,
+    steady,
     todo_tasks,
     turn,
     turns,
@@ -27,6 +28,7 @@ from tui.runstate import Fate
 from tui.text import short_id
 from tui.widgets.dialogs import ConfirmDialog, ThreadPicker
 from tui.widgets.header import InfoBar
+from tui.widgets.transcript import ToolLine
 
 SIZE = (150, 40)
 
@@ -236,3 +238,32 @@ async def test_a_message_sent_while_the_engine_is_away_is_sent_when_it_is_back(
             assert "● online" in app.query_one(InfoBar).plain
     finally:
         engine.stop()
+
+
+async def test_a_reopened_thread_draws_each_turn_whole(tmp_path: Path) -> None:
+    """Regression (seen by hand at 160x48): reopened, each turn drew only its message line.
+    Its tool lines and reply were mounted, but below the turn's own region, so nothing drew
+    them: the transcript's stream layout had kept the height each turn had when it was first
+    placed, before its messages came in."""
+    asks = ("Add a ToDo to buy milk.", "Add a ToDo to call mom.", "Add a ToDo to fix the bike.")
+    with EngineThread(data_dir=tmp_path / "data", pace=0.02) as engine:
+        app = app_on(engine, tmp_path, "task_maistro")
+        async with app.run_test(size=(160, 48)) as pilot:
+            await ready(pilot)
+            for ask in asks:
+                app.query_one("#composer").value = ask
+                await pilot.press("enter")
+                await wait_until(pilot, lambda a=ask: idle(app) and replies(app, a), 30)
+            said = {ask: replies(app, ask) for ask in asks}
+        for _ in range(3):  # the layout went wrong or right by timing: look more than once
+            app = app_on(engine, tmp_path, "task_maistro")
+            async with app.run_test(size=(160, 48)) as pilot:
+                await ready(pilot)
+                whole = lambda a=app: idle(a) and len(turns(a)) == len(asks)  # noqa: E731
+                await wait_until(pilot, whole, 20)
+                await steady(pilot)
+                assert {ask: replies(app, ask) for ask in asks} == said
+                for shown in turns(app):
+                    outputs = [*shown.replies(), *shown.query(ToolLine)]
+                    assert len(outputs) == 3  # the tool call, its result, the reply
+                    assert all(shown.region.contains_region(w.region) for w in outputs), shown.text
