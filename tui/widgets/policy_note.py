@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from textual.widgets import Collapsible, Static
+from textual.widgets import Static
 
 from tui.calllog import Call
 from tui.policies.catalog import BY_NAME
 from tui.text import clip, short_id
+from tui.widgets.titled import Titled
 
 CALL_WIDTH = 110
 """A call per line here (its body excerpt cut); the whole call is in the app's CallLog."""
@@ -23,7 +24,7 @@ def policy_title(name: str) -> str:
     return info.title if info else name
 
 
-class PolicyNote(Collapsible):
+class PolicyNote(Titled):
     def __init__(self, policy: str, short: Callable[[str], str] = short_id) -> None:
         self.body = Static("", classes="policy-detail", markup=False)
         super().__init__(self.body, title="", collapsed=True, classes="policy-note")
@@ -67,5 +68,5 @@ class PolicyNote(Collapsible):
         return "\n".join(lines)
 
     def _show(self) -> None:
-        self.title = self.title_text()
+        self.retitle(self.title_text())
         self.body.update(self.detail_text())

@@ -14,7 +14,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import AwaitMount
-from textual.widgets import Collapsible, Markdown, Static
+from textual.widgets import Markdown, Static
 
 from tui.history import TurnSpec
 from tui.message_chunks import ToolCallState, text_of
@@ -22,6 +22,7 @@ from tui.runstate import FINAL, Entry, Fate, badge
 from tui.text import first_line, short_id
 from tui.widgets.policy_note import PolicyNote, policy_title
 from tui.widgets.reply import Reply
+from tui.widgets.titled import Titled
 
 WELCOME = (
     "How to double text: send a message (Enter), and while its reply streams, send another. "
@@ -38,7 +39,7 @@ NOT_KEPT = {
 }  # (a steered turn is `done`: what moved to the run that took it in is removed, not dimmed)
 
 
-class ToolLine(Collapsible):
+class ToolLine(Titled):
     """A tool call or tool result, one line until expanded."""
 
     def __init__(self, widget_key: str, title: str, detail: str, *, kind: str) -> None:
@@ -51,7 +52,7 @@ class ToolLine(Collapsible):
         return self.widget_key.split(":")[0]
 
     def set(self, title: str, detail: str) -> None:
-        self.title = title
+        self.retitle(title)
         self.detail.update(detail)
 
 
