@@ -37,7 +37,8 @@ from engine.state import interrupts_json
 from engine.storage.checkpoints import open_saver
 from engine.storage.db import open_database, verify_data_files
 from engine.storage.journal import JournalingStore, open_store
-from engine.storage.records import Records, run_dict
+from engine.storage.records import Records
+from engine.storage.run_reads import run_dict
 from engine.storage.story import Story
 from engine.threads import ThreadOps, check_uuid
 

@@ -1,4 +1,5 @@
-"""Run rows: the durable record of what the engine accepted (thread rows: `thread_rows.py`).
+"""Run rows: the durable record of what the engine accepted, and every change to them (reads:
+`run_reads.py`; thread rows: `thread_rows.py`).
 
 Rows come back as plain dicts shaped like the LangGraph API's Thread and Run objects, so the API
 layer only has to serialise them.
@@ -24,7 +25,7 @@ from engine.runs.reasons import Intent
 from engine.runs.status import sources
 from engine.runs.strategy import Acceptance, Rejection
 from engine.serde import dumps_str, loads
-from engine.storage.db import fetch_all, fetch_one
+from engine.storage.run_reads import NEXT_PENDING, RunReads, marks
 from engine.storage.story import Pending, Story, first_human_text
 from engine.storage.story_records import StoryRecords
 from engine.storage.thread_rows import Head, ThreadRows, now_iso, settle_thread
@@ -32,28 +33,6 @@ from engine.storage.thread_rows import Head, ThreadRows, now_iso, settle_thread
 log = logging.getLogger("doubletext.engine")
 
 T = TypeVar("T")
-
-
-def run_dict(row: aiosqlite.Row | sqlite3.Row) -> dict[str, Any]:
-    return {
-        "run_id": row["run_id"],
-        "thread_id": row["thread_id"],
-        "assistant_id": row["assistant_id"],
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-        "status": row["status"],
-        "metadata": loads(row["metadata"]),
-        "kwargs": loads(row["kwargs"]),
-        "multitask_strategy": row["multitask_strategy"],
-        "langsmith_session_name": None,
-        "attempt": row["attempt"],
-        # Ours (the reference keeps it internal): why the run was cancelled, or null.
-        "cancel_reason": row["cancel_reason"],
-    }
-
-
-def _marks(values: Sequence[Any]) -> str:
-    return ", ".join("?" * len(values))
 
 
 def _in_status(new: str) -> str:
@@ -84,14 +63,10 @@ def _transaction(
     return result, story.touched()
 
 
-_NEXT_PENDING = (
-    "SELECT * FROM runs WHERE thread_id = ? AND status = 'pending' AND cancel_action IS NULL"
-    " ORDER BY seq LIMIT 1"
-)
 Peek = Callable[[Any], None]
 
 
-class Records(ThreadRows, StoryRecords):
+class Records(ThreadRows, StoryRecords, RunReads):
     def __init__(self, conn: aiosqlite.Connection, story: Story | None = None) -> None:
         self.conn = conn
         self.story = story or Story()
@@ -129,7 +104,7 @@ class Records(ThreadRows, StoryRecords):
             return await self.atomic(work)
 
         def both(db: sqlite3.Connection) -> tuple[T, Any]:
-            return work(db), db.execute(_NEXT_PENDING, (thread_id,)).fetchone()
+            return work(db), db.execute(NEXT_PENDING, (thread_id,)).fetchone()
 
         result, row = await self.atomic(both)
         peek(row)
@@ -243,7 +218,7 @@ class Records(ThreadRows, StoryRecords):
             marked = _record_intent(db, self.story, run_ids, intent, stop_now)
             if marked and intent.action == "interrupt":
                 threads = db.execute(
-                    f"SELECT DISTINCT thread_id FROM runs WHERE run_id IN ({_marks(marked)})",
+                    f"SELECT DISTINCT thread_id FROM runs WHERE run_id IN ({marks(marked)})",
                     marked,
                 ).fetchall()
                 for (thread_id,) in threads:
@@ -251,29 +226,6 @@ class Records(ThreadRows, StoryRecords):
             return marked
 
         return await self.atomic(work)
-
-    async def run_row(self, run_id: str) -> aiosqlite.Row | None:
-        return await fetch_one(self.conn, "SELECT * FROM runs WHERE run_id = ?", (run_id,))
-
-    async def runs_by_id(self, run_ids: Sequence[str]) -> list[aiosqlite.Row]:
-        if not run_ids:
-            return []
-        return await fetch_all(
-            self.conn, f"SELECT * FROM runs WHERE run_id IN ({_marks(run_ids)})", list(run_ids)
-        )
-
-    async def active_run_ids(self, thread_id: str) -> list[str]:
-        rows = await fetch_all(
-            self.conn,
-            "SELECT run_id FROM runs WHERE thread_id = ? AND status IN ('pending', 'running')"
-            " ORDER BY seq",
-            (thread_id,),
-        )
-        return [r[0] for r in rows]
-
-    async def next_pending(self, thread_id: str) -> aiosqlite.Row | None:
-        """The oldest pending run of the thread no cancel is waiting for (FIFO by acceptance)."""
-        return await fetch_one(self.conn, _NEXT_PENDING, (thread_id,))
 
     async def claim(self, run_id: str, head_id: str | None, head_writes: Any) -> bool:
         """pending -> running, only if nobody cancelled it meanwhile.
@@ -395,7 +347,7 @@ class Records(ThreadRows, StoryRecords):
 
         def work(db: sqlite3.Connection) -> list[tuple[str, str]]:
             rows = db.execute(
-                f"DELETE FROM runs WHERE run_id IN ({_marks(run_ids)}) AND status = 'pending'"
+                f"DELETE FROM runs WHERE run_id IN ({marks(run_ids)}) AND status = 'pending'"
                 " AND attempt = 0 RETURNING run_id, thread_id, cancel_reason, cancel_cause",
                 list(run_ids),
             ).fetchall()
@@ -425,49 +377,6 @@ class Records(ThreadRows, StoryRecords):
             (now_iso(), count_attempt, run_id),
         )
 
-    # -- reading ---------------------------------------------------------------------------
-
-    async def list_runs(
-        self, thread_id: str, limit: int, offset: int, status: str | None
-    ) -> list[dict[str, Any]]:
-        sql, params = "SELECT * FROM runs WHERE thread_id = ?", [thread_id]
-        if status:
-            sql += " AND status = ?"
-            params.append(status)
-        sql += " ORDER BY seq DESC LIMIT ? OFFSET ?"
-        params += [limit, offset]
-        return [run_dict(r) for r in await fetch_all(self.conn, sql, params)]
-
-    async def runs_with_status(self, *statuses: str) -> list[aiosqlite.Row]:
-        return await fetch_all(
-            self.conn,
-            f"SELECT * FROM runs WHERE status IN ({_marks(statuses)}) ORDER BY seq",
-            statuses,
-        )
-
-    async def runs_with_intent(self) -> list[aiosqlite.Row]:
-        """Runs a cancel was accepted for that has not been carried out (recovery)."""
-        return await fetch_all(
-            self.conn,
-            "SELECT * FROM runs WHERE cancel_action IS NOT NULL AND (cancel_action = 'rollback'"
-            " OR status IN ('pending', 'running') OR finalized = 0) ORDER BY seq",
-        )
-
-    async def unfinalized_runs(self) -> list[aiosqlite.Row]:
-        return await fetch_all(
-            self.conn,
-            "SELECT * FROM runs WHERE finalized = 0 AND status NOT IN ('pending', 'running')"
-            " ORDER BY seq",
-        )
-
-    async def threads_with_pending(self) -> list[str]:
-        rows = await fetch_all(
-            self.conn,
-            "SELECT thread_id FROM runs WHERE status = 'pending' GROUP BY thread_id"
-            " ORDER BY MIN(seq)",
-        )
-        return [r[0] for r in rows]
-
 
 def _seconds_since(iso: str) -> float:
     return round((datetime.now(UTC) - datetime.fromisoformat(iso)).total_seconds(), 3)
@@ -493,7 +402,7 @@ def _record_intent(
             " cancel_cause = CASE WHEN cancel_action IS NULL OR (? = 'rollback' AND"
             " cancel_action = 'interrupt') THEN ? ELSE cancel_cause END,"
             " cancel_action = CASE WHEN cancel_action = 'rollback' THEN 'rollback' ELSE ? END"
-            f" WHERE run_id IN ({_marks(ids)}) AND status IN ('pending', 'running')"
+            f" WHERE run_id IN ({marks(ids)}) AND status IN ('pending', 'running')"
             " RETURNING run_id",
             [intent.action, intent.reason, intent.action, cause, intent.action, *ids],
         )
@@ -503,7 +412,7 @@ def _record_intent(
         stopped = db.execute(
             f"UPDATE runs SET status = 'interrupted', updated_at = ?,"
             " finalized = CASE WHEN status = 'pending' AND attempt = 0 THEN 1 ELSE 0 END"
-            f" WHERE run_id IN ({_marks(now)}) AND {_in_status('interrupted')}"
+            f" WHERE run_id IN ({marks(now)}) AND {_in_status('interrupted')}"
             " AND cancel_action = 'interrupt'"
             " RETURNING run_id, thread_id, finalized, cancel_reason, cancel_cause, created_at",
             [now_iso(), *now],
