@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from textual.widgets import Collapsible
-from textual.widgets._collapsible import CollapsibleTitle
 
 
 class Titled(Collapsible):
@@ -18,6 +17,6 @@ class Titled(Collapsible):
         if self.title == title:
             return
         self.title = title
-        for widget in self.query_children(CollapsibleTitle):
+        for widget in self.query_children("CollapsibleTitle"):
             widget._box_model_cache.clear()  # no public way to drop it
             widget.refresh(layout=True)
