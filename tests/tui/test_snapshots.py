@@ -98,8 +98,9 @@ def test_mid_stream_after_interrupt_160x48(snap_compare, engine, tmp_path) -> No
 
     To freeze the picture at a known point, the session stops passing on run 2's stream after
     its first 11 message events (the tool call, its result, 4 reply tokens); the clock the
-    offline model reads is pinned with configurable `now`, and pace 5 leaves time to capture
-    (about 2 s of run 2 remain after the 11th event).
+    offline model reads is pinned with configurable `now`, and pace 8 leaves time to capture
+    (about 3.5 s of run 2 remain after the 11th event; pace 5 left 2 s, which a machine under
+    four CPU hogs used up).
     """
     first, second = "I need to book the dentist by Friday", "Also: call mom"
     app = app_for(
@@ -107,7 +108,7 @@ def test_mid_stream_after_interrupt_160x48(snap_compare, engine, tmp_path) -> No
         "stream",
         tmp_path,
         "task_maistro",
-        configurable={"doubletext_pace": 5.0, "now": "2026-01-05T09:00:00"},
+        configurable={"doubletext_pace": 8.0, "now": "2026-01-05T09:00:00"},
     )
     seen = [0]
 
