@@ -35,9 +35,9 @@ from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from bench.figures import BY_NAME, Measured, Target
+from bench.report import FLOOR
 from engine.graphs import bench as graphs
 
-FLOOR_LABEL = "floor"
 FloorSample = Callable[["Floor"], Awaitable[float]]
 
 
@@ -168,7 +168,7 @@ async def floor_figures(
         return
     with tempfile.TemporaryDirectory(prefix="doubletext-floor-") as tmp:
         async with open_floor(Path(tmp)) as floor:
-            target = Target(FLOOR_LABEL, "", None)  # type: ignore[arg-type]
+            target = Target(FLOOR, "", None)  # type: ignore[arg-type]
 
             def of(name: str) -> Measured | None:
                 sample = SAMPLES.get(name)
