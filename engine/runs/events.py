@@ -67,6 +67,8 @@ class RunChannel:
         self.closed = False
         self._result: bytes | None = None
         self._changed = asyncio.Event()
+        # The last root `values` event: its data and JSON (`published_values`); while live only.
+        self._last_values: tuple[Any, bytes] | None = None
 
     @property
     def result(self) -> dict[str, Any] | None:
@@ -74,17 +76,33 @@ class RunChannel:
         return None if self._result is None else orjson.loads(self._result)
 
     @result.setter
-    def result(self, value: dict[str, Any] | None) -> None:
-        self._result = None if value is None else serde.dumps(value)
+    def result(self, value: dict[str, Any] | bytes | None) -> None:
+        """The result, or its JSON when the caller has it encoded already."""
+        self._result = value if value is None or isinstance(value, bytes) else serde.dumps(value)
 
     def publish(self, event: str, data: Any) -> Event:
         item = Event(len(self.events) + 1, event, serde.dumps(data))
         self.events.append(item)
+        if event == "values":
+            self._last_values = (data, item.json)
         self._wake()
         return item
 
+    def published_values(self, values: Any) -> bytes | None:
+        """The JSON of `values` if the run's last `values` event carried exactly these values
+        (the same objects under the same keys), so a run's final state is not encoded twice."""
+        if self._last_values is None:
+            return None
+        data, json = self._last_values
+        if not (isinstance(values, dict) and isinstance(data, dict)):
+            return None
+        if values.keys() != data.keys():
+            return None
+        return json if all(values[key] is data[key] for key in values) else None
+
     def close(self) -> None:
         self.closed = True
+        self._last_values = None  # its objects belong to the run, not to late joiners
         self._wake()
 
     @property
@@ -142,7 +160,7 @@ class ChannelRegistry:
         """The channel of a run that has not ended yet (its end will close it), if any."""
         return self._live.get(run_id)
 
-    def close(self, run_id: str, result: dict[str, Any] | None = None) -> None:
+    def close(self, run_id: str, result: dict[str, Any] | bytes | None = None) -> None:
         """The run ended: wake its followers, keep its events a while for late joiners."""
         channel = self._live.pop(run_id, None)
         if channel is None:

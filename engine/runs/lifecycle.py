@@ -319,7 +319,7 @@ class Lifecycle(Recovery):
             crashpoint("interrupt_before_repair")
             if graph is not None:
                 state = await close_dangling_tool_calls(graph, thread_id, run_id, state)
-        head = await self.services.head(graph, thread_id, state)
+        head = await self.services.head(graph, thread_id, state, self.channels.get(run_id))
         error = outcome.error
         ended = await self.records.end_run(
             run_id, thread_id, outcome.status, error, head, peek=self._next.peeker(thread_id)

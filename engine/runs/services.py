@@ -12,8 +12,8 @@ from langgraph.types import StateSnapshot
 
 from engine.config import Settings
 from engine.graphs.registry import GraphRegistry
-from engine.runs.events import ChannelRegistry
-from engine.serde import to_jsonable
+from engine.runs.events import ChannelRegistry, RunChannel
+from engine.serde import dumps
 from engine.state import interrupts_json
 from engine.storage.journal import JournalingStore
 from engine.storage.records import Records
@@ -39,11 +39,16 @@ class Services:
         return entry.graph if entry else None
 
     async def head(
-        self, graph: Pregel | None, thread_id: str, state: StateSnapshot | None = None
+        self,
+        graph: Pregel | None,
+        thread_id: str,
+        state: StateSnapshot | None = None,
+        channel: RunChannel | None = None,
     ) -> Head | None:
         """Values, `next` and interrupts of the thread's head checkpoint (None if unreadable:
         the thread is then settled from what its row already says). `state`: the head state,
-        when the caller has just read it."""
+        when the caller has just read it; `channel`: the run that wrote it, whose last `values`
+        event may already hold these values encoded."""
         if graph is None:
             return None
         if state is None:
@@ -56,7 +61,10 @@ class Services:
         for task in state.tasks:
             if task.interrupts:
                 interrupts[task.id] = interrupts_json(task.interrupts)
-        values = to_jsonable(state.values) if state.created_at else None
+        values = None
+        if state.created_at:
+            published = channel.published_values(state.values) if channel is not None else None
+            values = published if published is not None else dumps(state.values)
         return Head(values, bool(state.next), interrupts)
 
     async def written_state(
@@ -77,14 +85,19 @@ class Services:
             return None
 
     @staticmethod
-    def run_output(head: Head | None, error: Any) -> dict[str, Any] | None:
-        """What `join`/`wait` answer: final values (+ `__interrupt__`), or `__error__`."""
+    def run_output(head: Head | None, error: Any) -> dict[str, Any] | bytes | None:
+        """What `join`/`wait` answer: final values (+ `__interrupt__`), or `__error__`; the
+        head's own JSON when that is the whole answer."""
         if error is not None:
             return {"__error__": error}
         if head is None:
             return None  # join then reads the state itself
-        output = dict(head.values) if isinstance(head.values, dict) else {}
         pending = [i for found in head.interrupts.values() for i in found]
+        json = head.values_json
+        if not pending and json is not None and json.startswith(b"{"):
+            return json
+        values = head.values
+        output = dict(values) if isinstance(values, dict) else {}
         if pending:
             output["__interrupt__"] = pending
         return output

@@ -48,11 +48,18 @@ def _thread_dict(row: aiosqlite.Row) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Head:
-    """What a thread's head checkpoint says, read before a transaction that settles the thread."""
+    """What a thread's head checkpoint says, read before a transaction that settles the thread.
 
-    values: Any
+    The values are kept as the JSON they are stored and answered as (None: no checkpoint yet),
+    encoded once for the thread's row and the run's join result alike."""
+
+    values_json: bytes | None
     has_next: bool
     interrupts: dict[str, Any]
+
+    @property
+    def values(self) -> Any:
+        return loads(self.values_json)
 
 
 def settle_thread(
@@ -77,7 +84,7 @@ def settle_thread(
     columns: dict[str, Any] = {"updated_at": now_iso()}
     if head is not None:
         columns.update(
-            state_values=dumps_str(head.values) if head.values is not None else None,
+            state_values=head.values_json.decode() if head.values_json is not None else None,
             state_updated_at=columns["updated_at"],
             has_next=int(head.has_next),
             interrupts=dumps_str(head.interrupts),

@@ -34,3 +34,19 @@ async def test_registry_keeps_recent_finished_channels() -> None:
     assert registry.get("c") is not None and registry.get("c").closed
     registry.discard("c")
     assert registry.get("c") is None
+
+
+async def test_a_runs_last_values_are_reused_only_for_the_very_same_values() -> None:
+    messages, todos = ["hi", "hello"], [{"task": "milk"}]
+    channel = RunChannel("r")
+    channel.publish("values", {"messages": messages, "todos": todos})
+    event = channel.publish("values", {"messages": messages, "todos": todos})
+    assert channel.published_values({"messages": messages, "todos": todos}) == event.json
+    # An equal but other object, a missing or an extra key: encoded afresh by the caller.
+    assert channel.published_values({"messages": list(messages), "todos": todos}) is None
+    assert channel.published_values({"messages": messages}) is None
+    assert channel.published_values({"messages": messages, "todos": todos, "x": 1}) is None
+    channel.publish("updates", {"node": {"messages": messages}})  # not a values event
+    assert channel.published_values({"messages": messages, "todos": todos}) == event.json
+    channel.close()  # the run's objects are let go
+    assert channel.published_values({"messages": messages, "todos": todos}) is None
