@@ -61,11 +61,11 @@ class Services:
         for task in state.tasks:
             if task.interrupts:
                 interrupts[task.id] = interrupts_json(task.interrupts)
-        values = None
+        values_json = None
         if state.created_at:
             published = channel.published_values(state.values) if channel is not None else None
-            values = published if published is not None else dumps(state.values)
-        return Head(values, bool(state.next), interrupts)
+            values_json = published if published is not None else dumps(state.values)
+        return Head(values_json, bool(state.next), interrupts)
 
     async def written_state(
         self, graph: Pregel | None, thread_id: str, run_id: str

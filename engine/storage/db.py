@@ -8,7 +8,7 @@ input and status, and which store writes each run made.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -277,6 +277,11 @@ async def migrate(conn: aiosqlite.Connection) -> None:
 
 def _statements(script: str) -> Iterable[str]:
     return (part.strip() for part in script.split(";") if part.strip())
+
+
+def marks(values: Sequence[Any]) -> str:
+    """`?, ?, ?`: one placeholder per value, for `IN (...)`."""
+    return ", ".join("?" * len(values))
 
 
 async def fetch_all(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> list:

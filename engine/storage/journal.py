@@ -25,7 +25,7 @@ from langgraph.store.sqlite.aio import AsyncSqliteStore
 
 from engine.faults import crashpoint
 from engine.serde import dumps_str, loads
-from engine.storage.db import fetch_all, open_sqlite
+from engine.storage.db import fetch_all, marks, open_sqlite
 from engine.storage.shielded import run_to_completion
 
 if TYPE_CHECKING:
@@ -118,9 +118,7 @@ class JournalingStore(BaseStore):
         writes: list[tuple[list[str], str, Any]],
     ) -> None:
         """The writes reached the store: mark their intents applied and tell the story, at once."""
-        db.execute(
-            f"UPDATE store_journal SET applied = 1 WHERE id IN ({', '.join('?' * len(ids))})", ids
-        )
+        db.execute(f"UPDATE store_journal SET applied = 1 WHERE id IN ({marks(ids)})", ids)
         for namespace, key, value in writes:
             self.records.story.add(
                 db,

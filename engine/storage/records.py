@@ -25,7 +25,8 @@ from engine.runs.reasons import Intent
 from engine.runs.status import sources
 from engine.runs.strategy import Acceptance, Rejection
 from engine.serde import dumps_str, loads
-from engine.storage.run_reads import NEXT_PENDING, RunReads, marks
+from engine.storage.db import marks
+from engine.storage.run_reads import NEXT_PENDING, RunReads
 from engine.storage.story import Pending, Story, first_human_text
 from engine.storage.story_records import StoryRecords
 from engine.storage.thread_rows import Head, ThreadRows, now_iso, settle_thread

@@ -13,7 +13,7 @@ from typing import Any
 import aiosqlite
 
 from engine.serde import loads
-from engine.storage.db import fetch_all, fetch_one
+from engine.storage.db import fetch_all, fetch_one, marks
 
 
 def run_dict(row: aiosqlite.Row | sqlite3.Row) -> dict[str, Any]:
@@ -32,11 +32,6 @@ def run_dict(row: aiosqlite.Row | sqlite3.Row) -> dict[str, Any]:
         # Ours (the reference keeps it internal): why the run was cancelled, or null.
         "cancel_reason": row["cancel_reason"],
     }
-
-
-def marks(values: Sequence[Any]) -> str:
-    """`?, ?, ?`: one placeholder per value, for `IN (...)`."""
-    return ", ".join("?" * len(values))
 
 
 NEXT_PENDING = (
