@@ -25,7 +25,7 @@ from engine.runs.run_config import execution_config, graph_context
 from engine.runs.services import Services
 from engine.runs.streaming import EventTranslator, graph_stream
 from engine.serde import loads
-from engine.storage.checkpoints import commit_if_stranded, run_has_checkpoints
+from engine.storage.checkpoints import Head, commit_if_stranded, run_has_checkpoints
 from engine.storage.journal import RunScope, current_run
 
 log = logging.getLogger("doubletext.engine")
@@ -41,6 +41,8 @@ class Execution:
     # interrupt | rollback | drop (its thread is being deleted); None while it may run on.
     cancel_action: str | None = None
     claimed: bool = False
+    # Where the thread stood when the run was claimed (what its row's `base_*` say).
+    base: Head | None = None
     # The graph ran to its end: an interrupt arriving now has nothing left to stop.
     graph_done: bool = False
     finished: asyncio.Event = field(default_factory=asyncio.Event)

@@ -49,14 +49,26 @@ from engine.storage.checkpoints import (
     delete_run_checkpoints,
     delete_thread_checkpoints,
     known_empty,
+    known_thread_head,
     thread_head,
 )
+from engine.storage.journal import side_effects
+from engine.storage.records import StartNext
 from engine.storage.story import first_human_text
 
 log = logging.getLogger("doubletext.engine")
 
 CANCEL_GRACE_S = 10.0
 RETRY_FIRST_S, RETRY_MAX_S = 0.05, 2.0
+
+
+def _base_of(row: Any) -> CheckpointHead | None:
+    """Where rolling the run back returns its thread, as its row says: the head before its
+    first attempt (None before that attempt's claim)."""
+    if row["base_writes"] is None:
+        return None
+    keys = frozenset((task, int(idx)) for task, idx in loads(row["base_writes"]))
+    return CheckpointHead(row["base_checkpoint_id"], keys)
 
 
 def _storage_error(exc: BaseException) -> dict[str, str]:
@@ -73,6 +85,8 @@ class Lifecycle(Recovery):
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._settling = Settling()  # per thread: accepted cancels still being carried out
         self._next = NextRuns()  # per thread: its next pending run, as a transaction just saw
+        # per thread: its next run, started by the write that ended the run before it
+        self._started: dict[str, tuple[Any, Execution]] = {}
 
     def lock(self, thread_id: str) -> asyncio.Lock:
         """Serialises what changes a thread's set of runs: accept, delete run, delete thread."""
@@ -252,6 +266,7 @@ class Lifecycle(Recovery):
         self.executions[execution.run_id] = execution
         try:
             head = await thread_head(self.services.saver, execution.thread_id)
+            execution.base = _base_of(row) or head
             execution.claimed = await self.records.claim(
                 execution.run_id, head.checkpoint_id, sorted(head.write_keys)
             )
@@ -267,6 +282,31 @@ class Lifecycle(Recovery):
             return None
         crashpoint("run_claimed")
         return execution
+
+    def _start_next_request(self, thread_id: str) -> StartNext | None:
+        """Let the write that ends a driver's run start the thread's next run too (one trip,
+        and the next run starts the moment the last one is done). Only when the thread's head
+        is known without a read: its base then cannot fail the run that is ending."""
+        if self.closing:
+            return None
+        base = known_thread_head(self.services.saver, thread_id)
+        return None if base is None else StartNext(base)
+
+    def _note_started(self, thread_id: str, start_next: StartNext | None) -> None:
+        """The write has returned: if it started a run, that run is executing from now on (no
+        await between the write and this, so a cancel accepted after it finds the run here)."""
+        if start_next is None or start_next.started is None:
+            return
+        row = start_next.started
+        base = _base_of(row) or start_next.base
+        execution = Execution(row["run_id"], thread_id, claimed=True, base=base)
+        self.executions[execution.run_id] = execution
+        self._started[thread_id] = (row, execution)
+        crashpoint("run_claimed")
+
+    def take_started(self, thread_id: str) -> tuple[Any, Execution] | None:
+        """The run the thread's last run's end started (its driver runs it next), once."""
+        return self._started.pop(thread_id, None)
 
     def release(self, execution: Execution) -> None:
         self.executions.pop(execution.run_id, None)
@@ -309,7 +349,7 @@ class Lifecycle(Recovery):
             self.channels.discard(run_id)
             return
         if execution.cancel_action == "rollback":
-            await self._roll_back(await self.records.run_row(run_id))
+            await self._roll_back_claimed(execution, row)
             return
         graph = self.services.graph(row["graph_id"])
         # The head, when the run's own last checkpoint still is it (no read back), or when
@@ -321,14 +361,22 @@ class Lifecycle(Recovery):
                 state = await close_dangling_tool_calls(graph, thread_id, run_id, state)
         head = await self.services.head(graph, thread_id, state, self.channels.get(run_id))
         error = outcome.error
+        start_next = self._start_next_request(thread_id)
         ended = await self.records.end_run(
-            run_id, thread_id, outcome.status, error, head, peek=self._next.peeker(thread_id)
+            run_id,
+            thread_id,
+            outcome.status,
+            error,
+            head,
+            peek=self._next.peeker(thread_id),
+            start_next=start_next,
         )
+        self._note_started(thread_id, start_next)
         crashpoint("run_ended")
         if ended is None:  # deleted meanwhile
             self.channels.discard(run_id)
         elif ended[1] == "rollback":  # a rollback was accepted as the graph finished
-            await self._roll_back(await self.records.run_row(run_id))
+            await self._roll_back_claimed(execution, row)
         else:
             ended_error = error if ended[0] == outcome.status else None
             self.channels.close(run_id, self.services.run_output(head, ended_error))
@@ -351,27 +399,47 @@ class Lifecycle(Recovery):
         self.channels.close(row["run_id"])
 
     async def _roll_back(self, row: Any) -> None:
+        """Roll back a run as its row says (a queued run's cancel; after a crash, any)."""
+        if row is None:
+            return
+        await self._delete_run(row["run_id"], row["thread_id"], row["graph_id"], _base_of(row))
+
+    async def _roll_back_claimed(self, execution: Execution, row: Any) -> None:
+        """Roll back a run this process claimed: where it started is known, no row read; its
+        removal starts the thread's next run."""
+        await self._delete_run(
+            execution.run_id, execution.thread_id, row["graph_id"], execution.base, start=True
+        )
+
+    async def _delete_run(
+        self,
+        run_id: str,
+        thread_id: str,
+        graph_id: str | None,
+        base: CheckpointHead | None,
+        start: bool = False,
+    ) -> None:
         """Delete a run as if it never happened: its checkpoints, (optionally) its store writes,
         its row and its stream. Checkpoints go first: until the row is gone, it says what is
         left to do."""
-        if row is None:
-            return
-        run_id, thread_id = row["run_id"], row["thread_id"]
-        base = None
-        if row["base_writes"] is not None:
-            keys = frozenset((task, int(idx)) for task, idx in loads(row["base_writes"]))
-            base = CheckpointHead(row["base_checkpoint_id"], keys)
         crashpoint("rollback_before_checkpoints")
         removed = await delete_run_checkpoints(self.services.saver, thread_id, run_id, base)
         crashpoint("rollback_before_row")
-        undo = self.services.settings.rollback_undoes_store
-        effects = side_effects(await self.services.store.entries(run_id), kept=not undo)
-        if undo:
+        effects = None  # its store writes stay: `remove_run` reads them as it removes the row
+        if self.services.settings.rollback_undoes_store:
+            effects = side_effects(await self.services.store.entries(run_id), kept=False)
             await self.services.store.undo(run_id)
-        head = await self.services.head(self.services.graph(row["graph_id"]), thread_id)
+        head = await self.services.head(self.services.graph(graph_id), thread_id)
+        start_next = self._start_next_request(thread_id) if start else None
         await self.records.remove_run(
-            run_id, thread_id, head, checkpoints_removed=removed, side_effects=effects
+            run_id,
+            thread_id,
+            head,
+            checkpoints_removed=removed,
+            side_effects=effects,
+            start_next=start_next,
         )
+        self._note_started(thread_id, start_next)
         self.channels.discard(run_id)
 
     # -- settle, delete ----------------------------------------------------------------------
@@ -391,15 +459,9 @@ class Lifecycle(Recovery):
             if row["status"] in ACTIVE:
                 raise Conflict(f"Run {run_id} is {row['status']}; cancel it before deleting")
             removed = await delete_run_checkpoints(self.services.saver, thread_id, run_id)
-            effects = side_effects(await self.services.store.entries(run_id), kept=True)
             head = await self.services.head(self.services.graph(row["graph_id"]), thread_id)
             await self.records.remove_run(
-                run_id,
-                thread_id,
-                head,
-                kind="run_deleted",
-                checkpoints_removed=removed,
-                side_effects=effects,
+                run_id, thread_id, head, kind="run_deleted", checkpoints_removed=removed
             )
             self.channels.discard(run_id)
 
@@ -441,16 +503,3 @@ class Lifecycle(Recovery):
             await asyncio.wait_for(execution.finished.wait(), CANCEL_GRACE_S)
         except TimeoutError:
             log.error("run %s did not stop within %.0f s", execution.run_id, CANCEL_GRACE_S)
-
-
-def side_effects(entries: Sequence[dict[str, Any]], kept: bool) -> list[dict[str, Any]]:
-    """A removed run's store writes as the story tells them: what, and whether it stayed."""
-    return [
-        {
-            "namespace": e["namespace"],
-            "key": e["key"],
-            "op": "delete" if e["value"] is None else "put",
-            "kept": kept,
-        }
-        for e in entries
-    ]

@@ -76,8 +76,13 @@ class Scheduler:
 
     async def _run_one(self, row) -> None:
         execution = await self.lifecycle.start(row)
-        if execution is None:
-            return
+        while execution is not None:
+            await self._run(row, execution)
+            # Its end may have started the thread's next run in the same write: that run keeps
+            # this slot (it is `running` already) and its start point is fixed by that write.
+            row, execution = self.lifecycle.take_started(row["thread_id"]) or (None, None)
+
+    async def _run(self, row, execution: Execution) -> None:
         task = asyncio.create_task(self._execute_and_finish(row, execution))
         try:
             await asyncio.shield(task)

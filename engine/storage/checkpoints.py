@@ -151,12 +151,21 @@ def known_empty(saver: AsyncSqliteSaver, thread_id: str) -> None:
         saver.note_bare_head(thread_id, None)
 
 
+def known_thread_head(saver: AsyncSqliteSaver, thread_id: str) -> Head | None:
+    """The thread's root head when this saver wrote it last and nothing has written on it since
+    (so with no writes on it); None when only a read can tell."""
+    known = saver.known_head(thread_id) if isinstance(saver, OneTripSaver) else None
+    if known is None:
+        return None
+    return Head(known or None, frozenset())  # EMPTY: no root checkpoint
+
+
 async def thread_head(saver: AsyncSqliteSaver, thread_id: str) -> Head:
     """The thread's root head and the writes on it: without a read when this saver wrote that
     head last and nothing has written on it since."""
-    known = saver.known_head(thread_id) if isinstance(saver, OneTripSaver) else None
+    known = known_thread_head(saver, thread_id)
     if known is not None:
-        return Head(known or None, frozenset())  # EMPTY: no root checkpoint
+        return known
     rows = await _fetch_all(
         saver,
         "SELECT head.checkpoint_id, w.task_id, w.idx FROM"

@@ -56,6 +56,41 @@ async def open_store(path: Path) -> AsyncSqliteStore:
     return stores[0]
 
 
+ENTRIES_SQL = (
+    "SELECT namespace, key, previous, current, at FROM store_journal WHERE run_id = ?"
+    " AND applied = 1 ORDER BY id"
+)
+
+
+def _entry(row: Iterable[Any]) -> dict[str, Any]:
+    namespace, key, previous, current, at = row
+    return {
+        "namespace": loads(namespace),
+        "key": key,
+        "previous": loads(previous),
+        "value": loads(current),
+        "at": at,
+    }
+
+
+def run_entries(db: sqlite3.Connection, run_id: str) -> list[dict[str, Any]]:
+    """A run's applied store writes, oldest first, read inside the caller's transaction."""
+    return [_entry(row) for row in db.execute(ENTRIES_SQL, (run_id,)).fetchall()]
+
+
+def side_effects(entries: Iterable[dict[str, Any]], kept: bool) -> list[dict[str, Any]]:
+    """A removed run's store writes as the story tells them: what, and whether it stayed."""
+    return [
+        {
+            "namespace": e["namespace"],
+            "key": e["key"],
+            "op": "delete" if e["value"] is None else "put",
+            "kept": kept,
+        }
+        for e in entries
+    ]
+
+
 class JournalingStore(BaseStore):
     """Delegates to the SQLite store; records (namespace, key, previous, new) for run writes."""
 
@@ -136,22 +171,7 @@ class JournalingStore(BaseStore):
         return self.inner.batch(ops)
 
     async def entries(self, run_id: str) -> list[dict[str, Any]]:
-        rows = await fetch_all(
-            self.journal,
-            "SELECT namespace, key, previous, current, at FROM store_journal WHERE run_id = ?"
-            " AND applied = 1 ORDER BY id",
-            (run_id,),
-        )
-        return [
-            {
-                "namespace": loads(ns),
-                "key": key,
-                "previous": loads(prev),
-                "value": loads(cur),
-                "at": at,
-            }
-            for ns, key, prev, cur, at in rows
-        ]
+        return [_entry(row) for row in await fetch_all(self.journal, ENTRIES_SQL, (run_id,))]
 
     async def thread_entries(
         self, thread_id: str, run_id: str | None = None, limit: int = 1000, offset: int = 0

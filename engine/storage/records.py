@@ -15,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -25,6 +27,8 @@ from engine.runs.reasons import Intent
 from engine.runs.status import sources
 from engine.runs.strategy import Acceptance, Rejection
 from engine.serde import dumps_str, loads
+from engine.storage import journal
+from engine.storage.checkpoints import Head as CheckpointHead
 from engine.storage.db import marks
 from engine.storage.run_reads import NEXT_PENDING, RunReads
 from engine.storage.story import Pending, Story, first_human_text
@@ -65,6 +69,15 @@ def _transaction(
 
 
 Peek = Callable[[Any], None]
+
+
+@dataclass
+class StartNext:
+    """Asks the write that ends (or removes) a thread's run to start its next run too, from
+    `base` (the thread's head then); `started` is that run's row (as it was queued) if it did."""
+
+    base: CheckpointHead
+    started: Any = None
 
 
 class Records(ThreadRows, StoryRecords, RunReads):
@@ -235,23 +248,36 @@ class Records(ThreadRows, StoryRecords, RunReads):
         resumed run still restores the state from before it; the head at this claim is kept too
         (`claim_checkpoint_id`), so recovery can tell whether this attempt made any progress.
         """
-        params = (now_iso(), head_id, dumps_str(head_writes), head_id, run_id)
+        return await self.atomic(lambda db: self._claim(db, run_id, head_id, head_writes))
 
-        def work(db: sqlite3.Connection) -> bool:
-            found = db.execute(
-                "UPDATE runs SET status = 'running', attempt = attempt + 1, updated_at = ?,"
-                " base_checkpoint_id = CASE WHEN base_writes IS NULL THEN ? ELSE"
-                " base_checkpoint_id END, base_writes = COALESCE(base_writes, ?),"
-                " claim_checkpoint_id = ?"
-                f" WHERE run_id = ? AND {_in_status('running')} AND cancel_action IS NULL"
-                " RETURNING thread_id, attempt",
-                params,
-            ).fetchall()
-            if found:
-                self.story.add(db, found[0][0], "run_started", run_id, attempt=int(found[0][1]))
-            return bool(found)
+    def _claim(self, db: sqlite3.Connection, run_id: str, head_id: str | None, writes: Any) -> bool:
+        found = db.execute(
+            "UPDATE runs SET status = 'running', attempt = attempt + 1, updated_at = ?,"
+            " base_checkpoint_id = CASE WHEN base_writes IS NULL THEN ? ELSE"
+            " base_checkpoint_id END, base_writes = COALESCE(base_writes, ?),"
+            " claim_checkpoint_id = ?"
+            f" WHERE run_id = ? AND {_in_status('running')} AND cancel_action IS NULL"
+            " RETURNING thread_id, attempt",
+            (now_iso(), head_id, dumps_str(writes), head_id, run_id),
+        ).fetchall()
+        if found:
+            self.story.add(db, found[0][0], "run_started", run_id, attempt=int(found[0][1]))
+        return bool(found)
 
-        return await self.atomic(work)
+    def _start_next(self, db: sqlite3.Connection, thread_id: str, start: StartNext) -> None:
+        """Inside the write that ends or removes a thread's run: claim its next run when it may
+        start at once (queued, not delayed, nothing else running), from `start.base`."""
+        row = db.execute(NEXT_PENDING, (thread_id,)).fetchone()
+        if row is None or row["not_before"] > time.time():
+            return
+        running = db.execute(
+            "SELECT 1 FROM runs WHERE thread_id = ? AND status = 'running' LIMIT 1", (thread_id,)
+        ).fetchone()
+        base = start.base
+        if running is None and self._claim(
+            db, row["run_id"], base.checkpoint_id, sorted(base.write_keys)
+        ):
+            start.started = row
 
     # -- ending runs -----------------------------------------------------------------------
 
@@ -264,12 +290,14 @@ class Records(ThreadRows, StoryRecords, RunReads):
         head: Head | None,
         reason: str | None = None,
         peek: Peek | None = None,
+        start_next: StartNext | None = None,
     ) -> tuple[str, str | None] | None:
         """Move the run to its final status (if legal), seal it and settle its thread at once.
 
         A run a rollback was accepted for is left alone (the caller must roll it back). Returns
         the run's (status, cancel_action) afterwards, which may show another end that won the
-        race, or None if the run no longer exists. `peek`: as in `accept_run`.
+        race, or None if the run no longer exists. `peek`: as in `accept_run`. `start_next`:
+        start the thread's next run in the same write, when it may (see `_start_next`).
         """
         encoded = None if error is None else dumps_str(error)
 
@@ -304,6 +332,8 @@ class Records(ThreadRows, StoryRecords, RunReads):
                         error=loads(stored_error),
                         duration_s=_seconds_since(created_at),
                     )
+                if start_next is not None:
+                    self._start_next(db, thread_id, start_next)
             return final, action
 
         return await self._atomic_peek(work, thread_id, peek)
@@ -316,10 +346,13 @@ class Records(ThreadRows, StoryRecords, RunReads):
         *,
         kind: str = "run_rolled_back",
         checkpoints_removed: Sequence[str] = (),
-        side_effects: Sequence[dict[str, Any]] = (),
+        side_effects: Sequence[dict[str, Any]] | None = None,
+        start_next: StartNext | None = None,
     ) -> bool:
         """Delete a run's row (rolled back or deleted) and settle its thread, in one write; the
-        story keeps the run (`kind`) with what went with it and what outlived it."""
+        story keeps the run (`kind`) with what went with it and what outlived it. Without
+        `side_effects`, the run's journaled store writes are read in the same transaction: they
+        stayed in the store. `start_next`: as in `end_run`."""
 
         def work(db: sqlite3.Connection) -> bool:
             gone = db.execute(
@@ -328,6 +361,9 @@ class Records(ThreadRows, StoryRecords, RunReads):
             ).fetchall()
             settle_thread(db, thread_id, head, None)
             if gone:
+                effects = side_effects
+                if effects is None:
+                    effects = journal.side_effects(journal.run_entries(db, run_id), kept=True)
                 self.story.add(
                     db,
                     thread_id,
@@ -336,8 +372,10 @@ class Records(ThreadRows, StoryRecords, RunReads):
                     reason=gone[0][0],
                     cause=loads(gone[0][1]),
                     checkpoints_removed=list(checkpoints_removed),
-                    side_effects=list(side_effects),
+                    side_effects=list(effects),
                 )
+            if start_next is not None:
+                self._start_next(db, thread_id, start_next)
             return bool(gone)
 
         return await self.atomic(work)

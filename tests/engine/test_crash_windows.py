@@ -48,6 +48,10 @@ async def _status(engine: Engine, tid: str, run_id: str) -> str:
         ("rollback", "run_accepted:2"),
         ("rollback", "rollback_before_checkpoints"),  # run 1 stopped, nothing deleted yet
         ("rollback", "rollback_before_row"),  # its checkpoints gone, its row not yet
+        # The write that ends (removes) run 1 starts run 2 too: killed right after it.
+        ("interrupt", "run_ended"),
+        ("interrupt", "run_claimed:2"),
+        ("rollback", "run_claimed:2"),
     ],
 )
 async def test_an_accepted_strategy_is_carried_out_after_a_crash(

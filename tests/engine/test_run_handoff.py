@@ -1,0 +1,65 @@
+"""A run's end starts the thread's next run in the same write (`StartNext`): one trip fewer per
+queued or preempting run, and the next run starts the moment the last one is done.
+
+Counted, not timed: `bench.trips` counts the calls each SQLite connection's thread is handed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from bench.trips import measure
+from engine.core import Engine
+from tests.engine.conftest import human, wait_until
+
+
+async def test_a_preempting_run_starts_in_the_write_that_ends_the_stopped_one() -> None:
+    counts = await measure()
+    # Accept (run 2 in, run 1 told to stop); run 1 sealed or removed *and* run 2 started; the
+    # join's read; run 2's end. Before the hand-off, run 2's claim was a write of its own, and
+    # a rollback read run 1's row and its store writes apart as well (5 and 7).
+    assert counts["preempt interrupt"]["engine.db"] == 4, counts
+    assert counts["preempt rollback"]["engine.db"] == 4, counts
+
+
+async def test_queued_runs_each_start_as_the_one_before_ends(engine: Engine) -> None:
+    tid = (await engine.create_thread())["thread_id"]
+    runs = [
+        await engine.create_run(
+            tid, assistant_id="two_step", input=human(f"m{i}"), multitask_strategy="enqueue"
+        )
+        for i in range(5)
+    ]
+    await engine.join_run(tid, runs[-1]["run_id"])
+    story = await engine.thread_story(tid)
+    events = [(e["kind"], e["run_id"]) for e in story if e["kind"] in ("run_started", "run_ended")]
+    # Strictly one at a time, in acceptance order: each start follows the previous end.
+    expected = [(k, r["run_id"]) for r in runs for k in ("run_started", "run_ended")]
+    assert events == expected
+    statuses = [r["status"] for r in await engine.list_runs(tid)]
+    assert statuses == ["success"] * 5
+
+
+async def test_a_handed_off_run_cancelled_at_once_still_ends_and_leaves_nothing_behind(
+    engine: Engine,
+) -> None:
+    """Run 2 is started by run 1's end; a cancel right after finds it among the executing runs
+    (it is registered before any other task runs): it ends, and no execution is left over."""
+    tid = (await engine.create_thread())["thread_id"]
+    run1 = await engine.create_run(tid, assistant_id="two_step", input=human("one"))
+    run2 = await engine.create_run(
+        tid, assistant_id="two_step", input=human("two"), multitask_strategy="enqueue"
+    )
+
+    async def handed_off() -> bool:
+        return (await engine.get_run(tid, run2["run_id"]))["status"] != "pending"
+
+    await wait_until(handed_off, what="run 2 started")
+    await engine.cancel_runs(tid, [run2["run_id"]], action="interrupt")
+    await engine.join_run(tid, run2["run_id"])
+    assert (await engine.get_run(tid, run1["run_id"]))["status"] == "success"
+    assert (await engine.get_run(tid, run2["run_id"]))["status"] in ("interrupted", "success")
+    await wait_until(
+        lambda: asyncio.sleep(0, result=not engine.lifecycle.executions),
+        what="no execution left",
+    )
