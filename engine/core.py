@@ -24,7 +24,7 @@ from engine.errors import (
 from engine.fields import not_one_of, stream_modes
 from engine.graphs.registry import GraphRegistry
 from engine.runs import reasons
-from engine.runs.events import ChannelRegistry, Event
+from engine.runs.events import ChannelRegistry, Event, RunChannel
 from engine.runs.lifecycle import Lifecycle
 from engine.runs.reasons import Intent
 from engine.runs.request import RunRequest
@@ -172,8 +172,18 @@ class Engine(AssistantOps, ThreadOps):
 
     async def find_run(self, thread_id: str, run_id: str) -> Any:
         """The run's row, or a real 404 for an unknown or rolled-back run: what a join checks
-        before it answers, then hands to `join_run` (one read, not two)."""
+        before it answers, then hands to `join_run` (one read, not two). None, with no read,
+        for a run this engine is executing on that thread (it exists: `join_run` follows it)."""
+        if self._executing(thread_id, run_id) is not None:
+            return None
         return await self._run_row(thread_id, run_id)
+
+    def _executing(self, thread_id: str, run_id: str) -> RunChannel | None:
+        """The live channel of a run this engine is executing on this thread, if it is."""
+        execution = self.lifecycle.executions.get(run_id)
+        if execution is None or execution.thread_id != thread_id:
+            return None
+        return self.services.channels.live(run_id)
 
     async def list_runs(
         self, thread_id: str, limit: int = 10, offset: int = 0, status: str | None = None
@@ -233,6 +243,11 @@ class Engine(AssistantOps, ThreadOps):
     async def join_run(self, thread_id: str, run_id: str, *, row: Any = None) -> dict[str, Any]:
         """Wait for the run to end; its final values, or `__error__` if it failed. `row`: the
         run's row as `find_run` just read it."""
+        if row is None and (executing := self._executing(thread_id, run_id)) is not None:
+            async for _ in executing.follow(len(executing.events)):
+                pass
+            if executing.result is not None:
+                return executing.result
         if row is None:
             row = await self._run_row(thread_id, run_id)
         if row["status"] in ACTIVE:

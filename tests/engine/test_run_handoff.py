@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bench.trips import measure
 from engine.core import Engine
+from engine.errors import RunNotFound
 from tests.engine.conftest import human, wait_until
+from tests.engine.gated_graphs import gates
 
 
 async def test_a_preempting_run_starts_in_the_write_that_ends_the_stopped_one() -> None:
     counts = await measure()
-    # Accept (run 2 in, run 1 told to stop); run 1 sealed or removed *and* run 2 started; the
-    # join's read; run 2's end. Before the hand-off, run 2's claim was a write of its own, and
-    # a rollback read run 1's row and its store writes apart as well (5 and 7).
-    assert counts["preempt interrupt"]["engine.db"] == 4, counts
-    assert counts["preempt rollback"]["engine.db"] == 4, counts
+    # Accept (run 2 in, run 1 told to stop); run 1 sealed or removed *and* run 2 started; run
+    # 2's end. Before, run 2's claim was a write of its own, a rollback read run 1's row and
+    # its store writes apart, and the join read the row of a run it was executing (5 and 7).
+    assert counts["preempt interrupt"]["engine.db"] == 3, counts
+    assert counts["preempt rollback"]["engine.db"] == 3, counts
 
 
 async def test_queued_runs_each_start_as_the_one_before_ends(engine: Engine) -> None:
@@ -63,3 +67,22 @@ async def test_a_handed_off_run_cancelled_at_once_still_ends_and_leaves_nothing_
         lambda: asyncio.sleep(0, result=not engine.lifecycle.executions),
         what="no execution left",
     )
+
+
+async def test_a_join_of_an_executing_run_answers_without_a_read_and_only_on_its_thread(
+    engine: Engine,
+) -> None:
+    """`find_run` knows a run this engine is executing without reading its row, but only on
+    its own thread: asked through another thread, it is still a 404."""
+    tid = (await engine.create_thread())["thread_id"]
+    other = (await engine.create_thread())["thread_id"]
+    run = await engine.create_run(tid, assistant_id="gated", input=human("hold:j"))
+    await wait_until(lambda: gates.reached("j"), what="the run holding")
+    assert await engine.find_run(tid, run["run_id"]) is None  # executing: no read needed
+    with pytest.raises(RunNotFound):
+        await engine.find_run(other, run["run_id"])
+    joined = asyncio.ensure_future(engine.join_run(tid, run["run_id"]))
+    gates.open("j")
+    values = await asyncio.wait_for(joined, 10)
+    assert [m["type"] for m in values["messages"]] == ["human", "ai"]
+    assert (await engine.find_run(tid, run["run_id"]))["status"] == "success"  # ended: read
