@@ -15,6 +15,7 @@ import contextlib
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,7 @@ def _engine_figure(engine: Engine, name: str) -> Figure:
         return (time.perf_counter() - start) * 1000.0
 
     base = BY_NAME[name]
-    return Figure(base.name, base.unit, True, base.target, base.what, sample)
+    return replace(base, sample=sample)
 
 
 async def measure(repeats: int) -> dict[str, dict[str, Any]]:

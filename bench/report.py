@@ -77,13 +77,12 @@ def _ratio_text(ratio: float | None) -> str:
     return "—" if ratio is None else f"{ratio:.2f}×"
 
 
-def meets(figure: Figure, value: float | None) -> str:
-    match = re.match(r"([≤≥])\s*([\d.]+)", figure.target)
-    if value is None or not match:
-        return ""
-    bound = float(match.group(2))
-    ok = value <= bound if match.group(1) == "≤" else value >= bound
-    return "[green]yes[/]" if ok else "[red]no[/]"
+def meets(results: dict[str, dict[str, Any]], labels: list[str], figure: Figure) -> str:
+    """Whether ours met the figure's goals in this run, as the table shows it ("" if unknown)."""
+    ours, _, _ = _layout(labels)
+    x_floor, *rest = _ratios(results, labels, figure)
+    ok = figure.meets(_median(results, ours, figure.name), x_floor, rest[0] if rest else None)
+    return "" if ok is None else "[green]yes[/]" if ok else "[red]no[/]"
 
 
 def _cell(result: Result | None, figure: Figure) -> str:
@@ -135,7 +134,7 @@ def _ratios(
 def _head(labels: list[str]) -> list[str]:
     _, columns, reference = _layout(labels)
     ratio_heads = ["× floor"] + (["× ref"] if reference else [])
-    return ["figure", "what", *ratio_heads, *columns, "target", "met"]
+    return ["figure", "what", *ratio_heads, *columns, "goal", "met"]
 
 
 def render(
@@ -154,7 +153,7 @@ def render(
             f"Python {info['python']} · load at start {info['load_avg_1m_at_start']}"
         ),
     )
-    ours, columns, _ = _layout(labels)
+    _, columns, _ = _layout(labels)
     for index, name in enumerate(_head(labels)):
         table.add_column(name, justify="left" if index < 2 else "right")
     for figure in FIGURES:
@@ -164,7 +163,7 @@ def render(
         row = [figure.name, figure.what]
         row += [_ratio_text(r) for r in _ratios(results, labels, figure)]
         row += [_cell(r, figure) for r in row_results]
-        row += [figure.target, meets(figure, _median(results, ours, figure.name))]
+        row += [figure.target, meets(results, labels, figure)]
         table.add_row(*row)
     console.print(table)
     for label in labels:
@@ -204,9 +203,11 @@ def document(
             "results": {name: r.as_json() for name, r in results[label].items()},
         }
     _, _, reference = _layout(labels)
-    out["x_floor"], out["x_reference"] = {}, {}
+    out["x_floor"], out["x_reference"], out["met"] = {}, {}, {}
     for figure in FIGURES:
         ratios = _ratios(results, labels, figure)
+        met = meets(results, labels, figure)
+        out["met"][figure.name] = "yes" in met if met else None
         out["x_floor"][figure.name] = None if ratios[0] is None else round(ratios[0], 2)
         if reference is not None:
             ratio = ratios[1]
@@ -230,7 +231,7 @@ def markdown(doc: dict[str, Any]) -> str:
     labels = list(doc["targets"])
     results = {label: doc["targets"][label]["results"] for label in labels}
     info = doc["machine"]
-    ours, columns, _ = _layout(labels)
+    _, columns, _ = _layout(labels)
     head = _head(labels)
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for figure in FIGURES:
@@ -240,7 +241,7 @@ def markdown(doc: dict[str, Any]) -> str:
         row = [f"`{figure.name}`", figure.what]
         row += [_ratio_text(r) for r in _ratios(results, labels, figure)]
         row += [_fmt(c["median"], figure.unit) if c else "—" for c in cells]
-        met = re.sub(r"\[/?\w*\]", "", meets(figure, _median(results, ours, figure.name)))
+        met = re.sub(r"\[/?\w*\]", "", meets(results, labels, figure))
         row += [figure.target, met]
         lines.append("| " + " | ".join(row) + " |")
     lines.append("")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bench.figures import BY_NAME, Figure, Target, measure_side_by_side
 
 
@@ -15,7 +17,7 @@ def _figure(
         return values.pop(0)
 
     base = BY_NAME["seq_run_ms"]
-    return Figure(base.name, base.unit, True, base.target, base.what, sample)
+    return replace(base, sample=sample)
 
 
 def _target(label: str) -> Target:
