@@ -38,12 +38,43 @@ def _human(text: str) -> dict[str, Any]:
     return {"messages": [{"type": "human", "content": text}]}
 
 
-async def _wait_running(engine: Engine, thread_id: str, run_id: str) -> None:
-    deadline = time.monotonic() + 30
-    while (await engine.get_run(thread_id, run_id))["status"] != "running":
+async def _until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 30) -> None:
+    """Wait for a condition (polled, with a deadline), not for a time."""
+    deadline = time.monotonic() + timeout
+    while not await check():
         if time.monotonic() > deadline:
-            raise RuntimeError("slow run never started")
+            raise RuntimeError(f"timed out waiting for {what}")
         await asyncio.sleep(0.002)
+
+
+async def _in_its_node(engine: Engine, thread_id: str, run_id: str) -> None:
+    """Until the run is inside its node with nothing of its own left to write: the checkpoint
+    that enters the node is saved *and* told in the story. Only `running` is not enough on a
+    slow machine: its first checkpoints and the story's flush would land in what is counted."""
+
+    async def entered() -> bool:
+        return any(
+            e["kind"] == "checkpoint" and e["run_id"] == run_id and e["next"] == ["respond"]
+            for e in await engine.thread_story(thread_id)
+        )
+
+    await _until(entered, "the slow run to enter its node")
+
+
+async def _quiet(engine: Engine, *, of_runs: bool = True) -> None:
+    """Until the story's buffered events are written and, `of_runs`, no run is executing: the
+    measured run's end may come after its join answered."""
+
+    async def idle() -> bool:
+        records = engine.records
+        return not (
+            (of_runs and engine.lifecycle.executions)
+            or records.story.buffered
+            or records._flush_due is not None
+            or (records._flushing is not None and not records._flushing.done())
+        )
+
+    await _until(idle, "the engine to go quiet")
 
 
 async def one_run(engine: Engine) -> Callable[[], Awaitable[None]]:
@@ -63,7 +94,7 @@ async def preempting(engine: Engine, strategy: str) -> Callable[[], Awaitable[No
     `strategy` (which stops it), joined."""
     thread_id = (await engine.create_thread())["thread_id"]
     first = await engine.create_run(thread_id, assistant_id="slow", input=_human("first"))
-    await _wait_running(engine, thread_id, first["run_id"])
+    await _in_its_node(engine, thread_id, first["run_id"])
 
     async def counted() -> None:
         run = await engine.create_run(
@@ -76,9 +107,10 @@ async def preempting(engine: Engine, strategy: str) -> Callable[[], Awaitable[No
 
 async def _count(engine: Engine, names: dict[int, str], setup: Any, *args: Any) -> dict[str, int]:
     counted = await setup(engine, *args)
+    await _quiet(engine, of_runs=False)  # the slow run set up to be stopped is executing
     COUNTS.clear()
     await counted()
-    await asyncio.sleep(0.05)  # let the run's last writes (after join answered) land
+    await _quiet(engine)
     out = {name: COUNTS.get(conn_id, 0) for conn_id, name in names.items()}
     out["total"] = sum(COUNTS.values())
     return out
