@@ -4,7 +4,9 @@
 graphs of ``langgraph.json``), then counts the calls aiosqlite hands to its connection threads
 (each one a thread hand-off and a wake-up of the event loop) for one ``noop`` run on a new thread
 (create + join) and for one preempting create (``slow`` running; ``noop`` with ``interrupt`` and
-with ``rollback``, create + join). Counts, not times: they do not move between machines.
+with ``rollback``, create + join), both as the Python API waits (the stopped run is done when the
+create returns) and as over HTTP (it answers first). Counts, not times: they do not move between
+machines.
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ async def _counting(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: A
 
 def _human(text: str) -> dict[str, Any]:
     return {"messages": [{"type": "human", "content": text}]}
+
+
+def _ids(run: dict[str, Any]) -> tuple[str, str]:
+    return run["thread_id"], run["run_id"]
 
 
 async def _until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 30) -> None:
@@ -84,23 +90,30 @@ async def one_run(engine: Engine) -> Callable[[], Awaitable[None]]:
 
     async def counted() -> None:
         run = await engine.create_run(thread_id, assistant_id="noop", input=_human("hi"))
-        await engine.join_run(thread_id, run["run_id"])
+        await engine.join_run(thread_id, run["run_id"], row=await engine.find_run(*_ids(run)))
 
     return counted
 
 
-async def preempting(engine: Engine, strategy: str) -> Callable[[], Awaitable[None]]:
+async def preempting(
+    engine: Engine, strategy: str, wait_for_cancels: bool = True
+) -> Callable[[], Awaitable[None]]:
     """`slow` running on a new thread, then what is measured: a `noop` run created with
-    `strategy` (which stops it), joined."""
+    `strategy` (which stops it), joined. `wait_for_cancels=False`: the create answers once the
+    new run and the stop are on disk, as over HTTP, and the join comes before the stop is done."""
     thread_id = (await engine.create_thread())["thread_id"]
     first = await engine.create_run(thread_id, assistant_id="slow", input=_human("first"))
     await _in_its_node(engine, thread_id, first["run_id"])
 
     async def counted() -> None:
         run = await engine.create_run(
-            thread_id, assistant_id="noop", input=_human("second"), multitask_strategy=strategy
+            thread_id,
+            assistant_id="noop",
+            input=_human("second"),
+            multitask_strategy=strategy,
+            wait_for_cancels=wait_for_cancels,
         )
-        await engine.join_run(thread_id, run["run_id"])
+        await engine.join_run(thread_id, run["run_id"], row=await engine.find_run(*_ids(run)))
 
     return counted
 
@@ -133,6 +146,12 @@ async def measure() -> dict[str, dict[str, int]]:
                     "noop run": await _count(engine, names, one_run),
                     "preempt interrupt": await _count(engine, names, preempting, "interrupt"),
                     "preempt rollback": await _count(engine, names, preempting, "rollback"),
+                    "preempt interrupt, as over HTTP": await _count(
+                        engine, names, preempting, "interrupt", False
+                    ),
+                    "preempt rollback, as over HTTP": await _count(
+                        engine, names, preempting, "rollback", False
+                    ),
                 }
             finally:
                 await engine.close()

@@ -173,17 +173,22 @@ class Engine(AssistantOps, ThreadOps):
     async def find_run(self, thread_id: str, run_id: str) -> Any:
         """The run's row, or a real 404 for an unknown or rolled-back run: what a join checks
         before it answers, then hands to `join_run` (one read, not two). None, with no read,
-        for a run this engine is executing on that thread (it exists: `join_run` follows it)."""
-        if self._executing(thread_id, run_id) is not None:
+        for a run of that thread this engine accepted or is executing and that has not ended
+        (it exists: `join_run` follows it)."""
+        if self._followable(thread_id, run_id) is not None:
             return None
         return await self._run_row(thread_id, run_id)
 
-    def _executing(self, thread_id: str, run_id: str) -> RunChannel | None:
-        """The live channel of a run this engine is executing on this thread, if it is."""
-        execution = self.lifecycle.executions.get(run_id)
-        if execution is None or execution.thread_id != thread_id:
+    def _followable(self, thread_id: str, run_id: str) -> RunChannel | None:
+        """The live channel of a run on this thread that this engine is executing, or accepted
+        and has not ended yet (queued, or waiting for the run it preempts to stop)."""
+        channel = self.services.channels.live(run_id)
+        if channel is None:
             return None
-        return self.services.channels.live(run_id)
+        if channel.thread_id == thread_id:
+            return channel
+        execution = self.lifecycle.executions.get(run_id)
+        return channel if execution is not None and execution.thread_id == thread_id else None
 
     async def list_runs(
         self, thread_id: str, limit: int = 10, offset: int = 0, status: str | None = None
@@ -243,11 +248,11 @@ class Engine(AssistantOps, ThreadOps):
     async def join_run(self, thread_id: str, run_id: str, *, row: Any = None) -> dict[str, Any]:
         """Wait for the run to end; its final values, or `__error__` if it failed. `row`: the
         run's row as `find_run` just read it."""
-        if row is None and (executing := self._executing(thread_id, run_id)) is not None:
-            async for _ in executing.follow(len(executing.events)):
+        if row is None and (live := self._followable(thread_id, run_id)) is not None:
+            async for _ in live.follow(len(live.events)):
                 pass
-            if executing.result is not None:
-                return executing.result
+            if live.result is not None:
+                return live.result
         if row is None:
             row = await self._run_row(thread_id, run_id)
         if row["status"] in ACTIVE:

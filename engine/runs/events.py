@@ -61,8 +61,10 @@ class Event:
 
 
 class RunChannel:
-    def __init__(self, run_id: str) -> None:
+    def __init__(self, run_id: str, thread_id: str | None = None) -> None:
         self.run_id = run_id
+        # Set when the run was accepted here: a join on that thread can follow it unread.
+        self.thread_id = thread_id
         self.events: list[Event] = []
         self.closed = False
         self._result: bytes | None = None
@@ -145,12 +147,16 @@ class ChannelRegistry:
     def finished_count(self) -> int:
         return len(self._finished)
 
-    def open(self, run_id: str) -> RunChannel:
+    def open(self, run_id: str, thread_id: str | None = None) -> RunChannel:
+        """The run's live channel, opened if need be; `thread_id` when the caller knows the run
+        is on that thread (it has just accepted it)."""
         channel = self._live.get(run_id)
         if channel is None:
             channel = self._pop_finished(run_id) or RunChannel(run_id)
             channel.closed = False
             self._live[run_id] = channel
+        if thread_id is not None:
+            channel.thread_id = thread_id
         return channel
 
     def get(self, run_id: str) -> RunChannel | None:

@@ -161,7 +161,7 @@ class Lifecycle(Recovery):
                 raise ThreadBusy()
             run, intent = decided.run, decided.intent
             crashpoint("run_accepted")
-            self.channels.open(run["run_id"])
+            self.channels.open(run["run_id"], thread_id)
             if intent is not None:
                 self._signal(decided.cancels, intent.action)
                 self._settling.start(thread_id, self._carry_out(decided.cancels, intent.action))

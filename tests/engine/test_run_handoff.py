@@ -24,6 +24,10 @@ async def test_a_preempting_run_starts_in_the_write_that_ends_the_stopped_one() 
     # its store writes apart, and the join read the row of a run it was executing (5 and 7).
     assert counts["preempt interrupt"]["engine.db"] == 3, counts
     assert counts["preempt rollback"]["engine.db"] == 3, counts
+    # As over HTTP, the create answers before run 1 is stopped and the join comes first: it
+    # follows run 2 from its acceptance, with no read of its row.
+    assert counts["preempt interrupt, as over HTTP"]["engine.db"] == 3, counts
+    assert counts["preempt rollback, as over HTTP"]["engine.db"] == 3, counts
 
 
 async def test_queued_runs_each_start_as_the_one_before_ends(engine: Engine) -> None:
@@ -86,3 +90,34 @@ async def test_a_join_of_an_executing_run_answers_without_a_read_and_only_on_its
     values = await asyncio.wait_for(joined, 10)
     assert [m["type"] for m in values["messages"]] == ["human", "ai"]
     assert (await engine.find_run(tid, run["run_id"]))["status"] == "success"  # ended: read
+
+
+async def test_a_join_of_a_queued_run_follows_it_unread_and_a_rolled_back_one_is_a_404(
+    engine: Engine,
+) -> None:
+    """A run this engine accepted is followed from acceptance, before any driver takes it (a
+    join right after a preempting create over HTTP finds it so): no read, only on its own
+    thread. A queued run rolled back meanwhile ends its join with a 404, as an unknown run."""
+    tid = (await engine.create_thread())["thread_id"]
+    other = (await engine.create_thread())["thread_id"]
+    await engine.create_run(tid, assistant_id="gated", input=human("hold:q"))
+    await wait_until(lambda: gates.reached("q"), what="run 1 holding")
+    queued = await engine.create_run(
+        tid, assistant_id="gated", input=human("two"), multitask_strategy="enqueue"
+    )
+    doomed = await engine.create_run(
+        tid, assistant_id="gated", input=human("three"), multitask_strategy="enqueue"
+    )
+    for run in (queued, doomed):
+        assert await engine.find_run(tid, run["run_id"]) is None  # pending, followed unread
+        with pytest.raises(RunNotFound):
+            await engine.find_run(other, run["run_id"])
+    joined = asyncio.ensure_future(engine.join_run(tid, queued["run_id"]))
+    lost = asyncio.ensure_future(engine.join_run(tid, doomed["run_id"]))
+    await engine.cancel_runs(tid, [doomed["run_id"]], action="rollback")
+    with pytest.raises(RunNotFound):
+        await asyncio.wait_for(lost, 10)
+    assert not joined.done()
+    gates.open("q")
+    values = await asyncio.wait_for(joined, 10)
+    assert [m["content"] for m in values["messages"] if m["type"] == "human"] == ["hold:q", "two"]
