@@ -95,6 +95,18 @@ async def one_run(engine: Engine) -> Callable[[], Awaitable[None]]:
     return counted
 
 
+async def joined_after_its_end(engine: Engine) -> Callable[[], Awaitable[None]]:
+    """As `one_run`, but the join comes after the run ended (over HTTP it often does)."""
+    thread_id = (await engine.create_thread())["thread_id"]
+
+    async def counted() -> None:
+        run = await engine.create_run(thread_id, assistant_id="noop", input=_human("hi"))
+        await _quiet(engine)
+        await engine.join_run(thread_id, run["run_id"], row=await engine.find_run(*_ids(run)))
+
+    return counted
+
+
 async def preempting(
     engine: Engine, strategy: str, wait_for_cancels: bool = True
 ) -> Callable[[], Awaitable[None]]:
@@ -144,6 +156,9 @@ async def measure() -> dict[str, dict[str, int]]:
                 await (await one_run(engine))()  # warm-up
                 return {
                     "noop run": await _count(engine, names, one_run),
+                    "noop run, joined after its end": await _count(
+                        engine, names, joined_after_its_end
+                    ),
                     "preempt interrupt": await _count(engine, names, preempting, "interrupt"),
                     "preempt rollback": await _count(engine, names, preempting, "rollback"),
                     "preempt interrupt, as over HTTP": await _count(

@@ -173,9 +173,10 @@ class Engine(AssistantOps, ThreadOps):
     async def find_run(self, thread_id: str, run_id: str) -> Any:
         """The run's row, or a real 404 for an unknown or rolled-back run: what a join checks
         before it answers, then hands to `join_run` (one read, not two). None, with no read,
-        for a run of that thread this engine accepted or is executing and that has not ended
-        (it exists: `join_run` follows it)."""
-        if self._followable(thread_id, run_id) is not None:
+        for a run of that thread this engine accepted and that has not ended (it exists:
+        `join_run` follows it) or ended with a result it still keeps (`join_run` answers it)."""
+        channels = self.services.channels
+        if self._followable(thread_id, run_id) or channels.ended_on(thread_id, run_id):
             return None
         return await self._run_row(thread_id, run_id)
 
@@ -253,6 +254,8 @@ class Engine(AssistantOps, ThreadOps):
                 pass
             if live.result is not None:
                 return live.result
+        if row is None and (kept := self.services.channels.ended_on(thread_id, run_id)):
+            return kept.result  # ended here with a result: what its end answered, unread
         if row is None:
             row = await self._run_row(thread_id, run_id)
         if row["status"] in ACTIVE:

@@ -77,6 +77,10 @@ class RunChannel:
         """What `join` answers once the run has ended (kept encoded: channels outlive runs)."""
         return None if self._result is None else orjson.loads(self._result)
 
+    @property
+    def has_result(self) -> bool:
+        return self._result is not None
+
     @result.setter
     def result(self, value: dict[str, Any] | bytes | None) -> None:
         """The result, or its JSON when the caller has it encoded already."""
@@ -165,6 +169,19 @@ class ChannelRegistry:
     def live(self, run_id: str) -> RunChannel | None:
         """The channel of a run that has not ended yet (its end will close it), if any."""
         return self._live.get(run_id)
+
+    def ended_on(self, thread_id: str, run_id: str) -> RunChannel | None:
+        """The kept channel of a run accepted here on this thread that ended with a result
+        (what its join answers); a thread's deletion forgets them (`forget_thread`)."""
+        channel = self._finished.get(run_id)
+        if channel is None or channel.thread_id != thread_id or not channel.has_result:
+            return None
+        return channel
+
+    def forget_thread(self, thread_id: str) -> None:
+        """The thread is gone: its runs' kept channels must not answer for them any more."""
+        for run_id in [r for r, c in self._finished.items() if c.thread_id == thread_id]:
+            self.discard(run_id)
 
     def close(self, run_id: str, result: dict[str, Any] | bytes | None = None) -> None:
         """The run ended: wake its followers, keep its events a while for late joiners."""

@@ -495,6 +495,7 @@ class Lifecycle(Recovery):
 
     async def _finish_thread_deletion(self, thread_id: str) -> None:
         self._next.changed(thread_id)
+        self.channels.forget_thread(thread_id)
         await delete_thread_checkpoints(self.services.saver, thread_id)
         await self.records.end_thread_deletion(thread_id)
 

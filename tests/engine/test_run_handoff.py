@@ -12,7 +12,7 @@ import pytest
 
 from bench.trips import measure
 from engine.core import Engine
-from engine.errors import RunNotFound
+from engine.errors import RunNotFound, ThreadNotFound
 from tests.engine.conftest import human, wait_until
 from tests.engine.gated_graphs import gates
 
@@ -28,6 +28,8 @@ async def test_a_preempting_run_starts_in_the_write_that_ends_the_stopped_one() 
     # follows run 2 from its acceptance, with no read of its row.
     assert counts["preempt interrupt, as over HTTP"]["engine.db"] == 3, counts
     assert counts["preempt rollback, as over HTTP"]["engine.db"] == 3, counts
+    # A join after the run ended is answered from what its end answered: accept, claim, end.
+    assert counts["noop run, joined after its end"]["engine.db"] == 3, counts
 
 
 async def test_queued_runs_each_start_as_the_one_before_ends(engine: Engine) -> None:
@@ -89,7 +91,7 @@ async def test_a_join_of_an_executing_run_answers_without_a_read_and_only_on_its
     gates.open("j")
     values = await asyncio.wait_for(joined, 10)
     assert [m["type"] for m in values["messages"]] == ["human", "ai"]
-    assert (await engine.find_run(tid, run["run_id"]))["status"] == "success"  # ended: read
+    assert (await engine.get_run(tid, run["run_id"]))["status"] == "success"
 
 
 async def test_a_join_of_a_queued_run_follows_it_unread_and_a_rolled_back_one_is_a_404(
@@ -121,3 +123,32 @@ async def test_a_join_of_a_queued_run_follows_it_unread_and_a_rolled_back_one_is
     gates.open("q")
     values = await asyncio.wait_for(joined, 10)
     assert [m["content"] for m in values["messages"] if m["type"] == "human"] == ["hold:q", "two"]
+
+
+async def test_a_join_of_a_run_that_ended_here_answers_unread_until_its_thread_is_gone(
+    engine: Engine,
+) -> None:
+    """A run that ended here with a result is answered from what its end answered, without a
+    read, on its own thread only; once it or its thread is deleted, a join is a 404 again."""
+    tid = (await engine.create_thread())["thread_id"]
+    other = (await engine.create_thread())["thread_id"]
+    kept, deleted = [
+        await engine.create_run(
+            tid, assistant_id="gated", input=human(text), multitask_strategy="enqueue"
+        )
+        for text in ("one", "two")
+    ]
+    await engine.join_run(tid, deleted["run_id"])
+    assert await engine.find_run(tid, kept["run_id"]) is None  # ended, kept: no read
+    values = await engine.join_run(tid, kept["run_id"])
+    assert [m["content"] for m in values["messages"] if m["type"] == "human"] == ["one"]
+    with pytest.raises(RunNotFound):
+        await engine.find_run(other, kept["run_id"])
+    await engine.delete_run(tid, deleted["run_id"])
+    with pytest.raises(RunNotFound):
+        await engine.find_run(tid, deleted["run_id"])
+    await engine.delete_thread(tid)
+    with pytest.raises(ThreadNotFound):
+        await engine.find_run(tid, kept["run_id"])
+    with pytest.raises(ThreadNotFound):
+        await engine.join_run(tid, kept["run_id"])
