@@ -30,6 +30,33 @@ async def test_join_returns_final_values_even_after_the_end(client) -> None:
     assert await client.runs.join(tid, run["run_id"]) == joined
 
 
+async def test_a_joined_runs_answer_is_its_threads_only_and_gone_with_the_run_or_thread(
+    client,
+) -> None:
+    """A join of an ended run answers from what its end answered, without a read; through
+    another thread, or once the run or its thread is deleted, it is a 404."""
+    tid = (await client.threads.create())["thread_id"]
+    other = (await client.threads.create())["thread_id"]
+
+    async def join_404(thread_id: str, run_id: str) -> None:
+        with pytest.raises(httpx.HTTPStatusError) as caught:  # join raises plain httpx errors
+            await client.runs.join(thread_id, run_id)
+        assert caught.value.response.status_code == 404
+        assert "detail" in caught.value.response.json()
+
+    runs = []
+    for text in ("one", "two"):
+        run = await client.runs.create(tid, "noop", input=human(text))
+        await client.runs.join(tid, run["run_id"])
+        runs.append(run["run_id"])
+    await join_404(other, runs[0])
+    await client.runs.delete(tid, runs[0])
+    await join_404(tid, runs[0])
+    assert (await client.runs.join(tid, runs[1]))["messages"][-1]["content"] == "reply to: two"
+    await client.threads.delete(tid)
+    await join_404(tid, runs[1])
+
+
 async def test_cancel_interrupt_without_wait(client) -> None:
     tid, run_id = await _running(client)
     assert await client.runs.cancel(tid, run_id) is None  # 202, empty body

@@ -54,21 +54,23 @@ async def test_a_handed_off_run_cancelled_at_once_still_ends_and_leaves_nothing_
     engine: Engine,
 ) -> None:
     """Run 2 is started by run 1's end; a cancel right after finds it among the executing runs
-    (it is registered before any other task runs): it ends, and no execution is left over."""
+    (it is registered before any other task runs): it ends, and no execution is left over.
+    Run 2 holds at a gate, so it is still running when the cancel comes."""
     tid = (await engine.create_thread())["thread_id"]
-    run1 = await engine.create_run(tid, assistant_id="two_step", input=human("one"))
+    run1 = await engine.create_run(tid, assistant_id="two_step", input=human("hold:h1"))
     run2 = await engine.create_run(
-        tid, assistant_id="two_step", input=human("two"), multitask_strategy="enqueue"
+        tid, assistant_id="two_step", input=human("hold:h2"), multitask_strategy="enqueue"
     )
 
     async def handed_off() -> bool:
         return (await engine.get_run(tid, run2["run_id"]))["status"] != "pending"
 
+    gates.open("h1")
     await wait_until(handed_off, what="run 2 started")
     await engine.cancel_runs(tid, [run2["run_id"]], action="interrupt")
     await engine.join_run(tid, run2["run_id"])
     assert (await engine.get_run(tid, run1["run_id"]))["status"] == "success"
-    assert (await engine.get_run(tid, run2["run_id"]))["status"] in ("interrupted", "success")
+    assert (await engine.get_run(tid, run2["run_id"]))["status"] == "interrupted"
     await wait_until(
         lambda: asyncio.sleep(0, result=not engine.lifecycle.executions),
         what="no execution left",
