@@ -173,23 +173,18 @@ class Engine(AssistantOps, ThreadOps):
     async def find_run(self, thread_id: str, run_id: str) -> Any:
         """The run's row, or a real 404 for an unknown or rolled-back run: what a join checks
         before it answers, then hands to `join_run` (one read, not two). None, with no read,
-        for a run of that thread this engine accepted and that has not ended (it exists:
-        `join_run` follows it) or ended with a result it still keeps (`join_run` answers it)."""
+        for a run of that thread whose channel this engine has open (it exists: `join_run`
+        follows it) or keeps with the result it ended with (`join_run` answers it)."""
         channels = self.services.channels
         if self._followable(thread_id, run_id) or channels.ended_on(thread_id, run_id):
             return None
         return await self._run_row(thread_id, run_id)
 
     def _followable(self, thread_id: str, run_id: str) -> RunChannel | None:
-        """The live channel of a run on this thread that this engine is executing, or accepted
-        and has not ended yet (queued, or waiting for the run it preempts to stop)."""
+        """The live channel of a run on this thread that has not ended yet: executing, queued,
+        or waiting for the run it preempts to stop."""
         channel = self.services.channels.live(run_id)
-        if channel is None:
-            return None
-        if channel.thread_id == thread_id:
-            return channel
-        execution = self.lifecycle.executions.get(run_id)
-        return channel if execution is not None and execution.thread_id == thread_id else None
+        return channel if channel is not None and channel.thread_id == thread_id else None
 
     async def list_runs(
         self, thread_id: str, limit: int = 10, offset: int = 0, status: str | None = None
@@ -261,7 +256,7 @@ class Engine(AssistantOps, ThreadOps):
         if row["status"] in ACTIVE:
             channel = self.services.channels.live(row["run_id"])
             if channel is None:  # no channel yet (e.g. queued before a restart): open one
-                channel = self.services.channels.open(row["run_id"])
+                channel = self.services.channels.open(row["run_id"], row["thread_id"])
                 fresh = await self.records.run_row(row["run_id"])
                 if fresh is None or fresh["status"] not in ACTIVE:
                     self.services.channels.close(row["run_id"])  # ended while we looked
@@ -343,7 +338,7 @@ class Engine(AssistantOps, ThreadOps):
         if channel is None:
             if row["status"] not in ACTIVE:
                 return _no_events()
-            channel = channels.open(row["run_id"])
+            channel = channels.open(row["run_id"], row["thread_id"])
             fresh = await self.records.run_row(row["run_id"])
             if fresh is None or fresh["status"] not in ACTIVE:
                 channels.close(row["run_id"])

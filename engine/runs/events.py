@@ -63,7 +63,7 @@ class Event:
 class RunChannel:
     def __init__(self, run_id: str, thread_id: str | None = None) -> None:
         self.run_id = run_id
-        # Set when the run was accepted here: a join on that thread can follow it unread.
+        # The run's thread (the registry always knows it): a join through it needs no read.
         self.thread_id = thread_id
         self.events: list[Event] = []
         self.closed = False
@@ -77,14 +77,14 @@ class RunChannel:
         """What `join` answers once the run has ended (kept encoded: channels outlive runs)."""
         return None if self._result is None else orjson.loads(self._result)
 
-    @property
-    def has_result(self) -> bool:
-        return self._result is not None
-
     @result.setter
     def result(self, value: dict[str, Any] | bytes | None) -> None:
         """The result, or its JSON when the caller has it encoded already."""
         self._result = value if value is None or isinstance(value, bytes) else serde.dumps(value)
+
+    @property
+    def has_result(self) -> bool:
+        return self._result is not None
 
     def publish(self, event: str, data: Any) -> Event:
         item = Event(len(self.events) + 1, event, serde.dumps(data))
@@ -151,16 +151,14 @@ class ChannelRegistry:
     def finished_count(self) -> int:
         return len(self._finished)
 
-    def open(self, run_id: str, thread_id: str | None = None) -> RunChannel:
-        """The run's live channel, opened if need be; `thread_id` when the caller knows the run
-        is on that thread (it has just accepted it)."""
+    def open(self, run_id: str, thread_id: str) -> RunChannel:
+        """The live channel of a run on `thread_id` (a row or an acceptance says so), opened
+        if need be."""
         channel = self._live.get(run_id)
         if channel is None:
-            channel = self._pop_finished(run_id) or RunChannel(run_id)
+            channel = self._pop_finished(run_id) or RunChannel(run_id, thread_id)
             channel.closed = False
             self._live[run_id] = channel
-        if thread_id is not None:
-            channel.thread_id = thread_id
         return channel
 
     def get(self, run_id: str) -> RunChannel | None:
@@ -171,8 +169,8 @@ class ChannelRegistry:
         return self._live.get(run_id)
 
     def ended_on(self, thread_id: str, run_id: str) -> RunChannel | None:
-        """The kept channel of a run accepted here on this thread that ended with a result
-        (what its join answers); a thread's deletion forgets them (`forget_thread`)."""
+        """The kept channel of a run of this thread that ended with a result (what its join
+        answers); a thread's deletion forgets them (`forget_thread`)."""
         channel = self._finished.get(run_id)
         if channel is None or channel.thread_id != thread_id or not channel.has_result:
             return None

@@ -122,7 +122,7 @@ async def execute(services: Services, row: Any, execution: Execution) -> Outcome
     if entry is None:
         return Outcome("error", {"error": "ConfigError", "message": "graph no longer served"})
     run_id = row["run_id"]
-    channel = services.channels.open(run_id)
+    channel = services.channels.open(run_id, row["thread_id"])
     channel.publish("metadata", {"run_id": run_id, "attempt": row["attempt"] + 1})
     execution.task = asyncio.current_task()
     try:

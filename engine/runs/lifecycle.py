@@ -384,7 +384,7 @@ class Lifecycle(Recovery):
     async def _end_with_error(self, row: Any, error: dict[str, Any]) -> None:
         """A run that could not start ends `error` with the reason; joiners get it at once."""
         await self.records.end_run(row["run_id"], row["thread_id"], "error", error, None)
-        channel = self.channels.open(row["run_id"])
+        channel = self.channels.open(row["run_id"], row["thread_id"])
         channel.publish("error", error)
         self.channels.close(row["run_id"], {"__error__": error})
 

@@ -93,10 +93,10 @@ async def test_channels_are_bounded_by_bytes_and_serialize_each_event_once(engin
 
     registry = ChannelRegistry(keep_finished=100, keep_bytes=10_000)
     for i in range(20):
-        registry.open(f"r{i}").publish("values", {"blob": "x" * 1000})
+        registry.open(f"r{i}", "t").publish("values", {"blob": "x" * 1000})
         registry.close(f"r{i}")
     assert registry.finished_count < 10 and registry.get("r19") is not None
-    channel = registry.open("big")
+    channel = registry.open("big", "t")
     event = channel.publish("values", {"messages": ["y" * 10_000]})
     followers = [channel.follow(0), channel.follow(0)]
     seen = [await anext(f) for f in followers]

@@ -28,7 +28,7 @@ async def test_follow_replays_and_then_follows_live() -> None:
 async def test_registry_keeps_recent_finished_channels() -> None:
     registry = ChannelRegistry(keep_finished=2)
     for name in ("a", "b", "c"):
-        registry.open(name).publish("values", name)
+        registry.open(name, "t").publish("values", name)
         registry.close(name)
     assert registry.get("a") is None
     assert registry.get("c") is not None and registry.get("c").closed
