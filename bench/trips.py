@@ -72,13 +72,7 @@ async def _quiet(engine: Engine, *, of_runs: bool = True) -> None:
     measured run's end may come after its join answered."""
 
     async def idle() -> bool:
-        records = engine.records
-        return not (
-            (of_runs and engine.lifecycle.executions)
-            or records.story.buffered
-            or records._flush_due is not None
-            or (records._flushing is not None and not records._flushing.done())
-        )
+        return not ((of_runs and engine.lifecycle.executions) or engine.records.story_unwritten)
 
     await _until(idle, "the engine to go quiet")
 

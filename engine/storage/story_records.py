@@ -49,6 +49,12 @@ class StoryRecords:
             loop = asyncio.get_running_loop()
             self._flush_due = loop.call_later(STORY_FLUSH_S, self._start_flush)
 
+    @property
+    def story_unwritten(self) -> bool:
+        """Story events still to be written: buffered, or a flush due or under way."""
+        flushing = self._flushing is not None and not self._flushing.done()
+        return self.story.buffered or self._flush_due is not None or flushing
+
     def _start_flush(self) -> None:
         self._flush_due = None
         if self.story.buffered:
