@@ -21,6 +21,7 @@ from langgraph_sdk.errors import NotFoundError
 
 from bench import server as servers
 from bench.client import TERMINAL, human, wait_status
+from bench.wire import BareConnection
 
 TODO_GRAPH = "task_maistro"
 SAMPLE_TIMEOUT_S = 120.0
@@ -81,6 +82,9 @@ class Figure:
     warmup: bool = True
     max_repeats: int | None = None
     needs_process: bool = False
+    # SDK requests on the timed path, per unit of the figure (a run, for a rate): what the
+    # client's own cost per request (`sdk_trip_ms` - `raw_trip_ms`) is multiplied by.
+    requests: float | None = None
 
     @property
     def target(self) -> str:
@@ -192,6 +196,30 @@ async def parallel_s(t: Target, threads: int = 10) -> float:
     return time.perf_counter() - start
 
 
+TRIPS_PER_SAMPLE = 20
+
+
+async def sdk_trip_ms(t: Target) -> float:
+    """One request the server answers at once (`GET /ok`) through the SDK: the mean of 20."""
+    start = time.perf_counter()
+    for _ in range(TRIPS_PER_SAMPLE):
+        await t.client.http.get("/ok")
+    return _ms(start) / TRIPS_PER_SAMPLE
+
+
+async def raw_trip_ms(t: Target) -> float:
+    """The same request on a bare socket, with no client library: the mean of 20."""
+    connection = await BareConnection.open(t.url)
+    try:
+        await connection.get("/ok")  # connected and warm, as the SDK's pooled connection is
+        start = time.perf_counter()
+        for _ in range(TRIPS_PER_SAMPLE):
+            await connection.get("/ok")
+        return _ms(start) / TRIPS_PER_SAMPLE
+    finally:
+        await connection.close()
+
+
 async def stream_first_token_ms(t: Target) -> float:
     try:
         found = await t.client.assistants.search(graph_id=TODO_GRAPH, limit=1)
@@ -263,6 +291,7 @@ FIGURES: list[Figure] = [
         (Goal(1.5, "floor"),),
         "create + join one noop run, idle thread",
         seq_run_ms,
+        requests=2,
     ),
     Figure("start_ms", "ms", True, (Goal(5),), "create → status running, idle thread", start_ms),
     Figure(
@@ -272,6 +301,7 @@ FIGURES: list[Figure] = [
         (Goal(1.25, "floor"),),  # at least 0.8× the floor's runs/s
         "50 enqueued noop runs on one thread",
         burst_runs_s,
+        requests=51 / 50,  # 50 creates and one join
     ),
     Figure(
         "preempt_int_ms",
@@ -280,6 +310,7 @@ FIGURES: list[Figure] = [
         PREEMPT_GOALS,
         "slow running; run 2 interrupt → joined",
         preempt_int_ms,
+        requests=2,  # run 2's create and its join
     ),
     Figure(
         "preempt_rb_ms",
@@ -288,6 +319,7 @@ FIGURES: list[Figure] = [
         PREEMPT_GOALS,
         "slow running; run 2 rollback → joined",
         preempt_rb_ms,
+        requests=2,  # run 2's create and its join
     ),
     Figure(
         "parallel_s",
@@ -304,6 +336,22 @@ FIGURES: list[Figure] = [
         (),
         "todo graph stream → first messages event",
         stream_first_token_ms,
+    ),
+    Figure(
+        "sdk_trip_ms",
+        "ms",
+        True,
+        (),
+        "one SDK request answered at once (GET /ok)",
+        sdk_trip_ms,
+    ),
+    Figure(
+        "raw_trip_ms",
+        "ms",
+        True,
+        (),
+        "the same on a bare socket, no client library",
+        raw_trip_ms,
     ),
     Figure(
         "serve_ready_s",

@@ -51,6 +51,8 @@ def _fmt(value: float | None, unit: str) -> str:
     if unit in ("s",):
         return f"{value:.2f} s"
     if unit == "ms":
+        if value < 1:
+            return f"{value:.2f} ms"
         return f"{value:.1f} ms" if value < 100 else f"{value:.0f} ms"
     if unit == "runs/s":
         return f"{value:.0f} runs/s"
@@ -100,8 +102,12 @@ RATIO_NOTE = (
     "× floor / × ref: ours as a multiple of the floor / the reference (time or memory; for "
     "runs/s the inverse), so below 1 is better. floor: the same graphs in-process in LangGraph "
     "with AsyncSqliteSaver, no server, on asyncio's loop (`--loop uvloop`: on ours). "
-    "Ours and `langgraph dev` serve on uvloop with httptools."
+    "Ours and `langgraph dev` serve on uvloop with httptools. "
+    "× floor less client: the same, after taking off what the SDK client itself costs per "
+    "request (`sdk_trip_ms` - `raw_trip_ms` in this run) times the requests on the figure's "
+    "timed path: what the server and the loopback wire cost, as a multiple of the floor."
 )
+SDK_TRIP, RAW_TRIP = "sdk_trip_ms", "raw_trip_ms"
 
 
 def _layout(labels: list[str]) -> tuple[str, list[str], str | None]:
@@ -131,9 +137,41 @@ def _ratios(
     return out
 
 
+def client_ms(results: dict[str, dict[str, Any]], labels: list[str]) -> float | None:
+    """What the SDK client adds to one request on its own, measured on ours in this run."""
+    ours, _, _ = _layout(labels)
+    sdk, raw = _median(results, ours, SDK_TRIP), _median(results, ours, RAW_TRIP)
+    return None if sdk is None or raw is None else max(0.0, sdk - raw)
+
+
+def less_client_ratio(
+    results: dict[str, dict[str, Any]], labels: list[str], figure: Figure
+) -> float | None:
+    """Ours as a multiple of the floor once the client's own cost per request is taken off:
+    time per unit of work (a run, for a rate) less `figure.requests` × `client_ms`."""
+    client = client_ms(results, labels)
+    ours = _median(results, _layout(labels)[0], figure.name)
+    floor = _median(results, FLOOR, figure.name)
+    if figure.requests is None or client is None or not ours or not floor:
+        return None
+    if figure.unit == "runs/s":
+        ours, floor = 1000.0 / ours, 1000.0 / floor
+    elif figure.unit != "ms":
+        return None
+    return (ours - figure.requests * client) / floor
+
+
+def _all_ratios(
+    results: dict[str, dict[str, Any]], labels: list[str], figure: Figure
+) -> list[float | None]:
+    """The table's ratio cells in column order: × floor, × floor less client, × ref."""
+    x_floor, *rest = _ratios(results, labels, figure)
+    return [x_floor, less_client_ratio(results, labels, figure), *rest]
+
+
 def _head(labels: list[str]) -> list[str]:
     _, columns, reference = _layout(labels)
-    ratio_heads = ["× floor"] + (["× ref"] if reference else [])
+    ratio_heads = ["× floor", "× floor less client"] + (["× ref"] if reference else [])
     return ["figure", "what", *ratio_heads, *columns, "goal", "met"]
 
 
@@ -161,7 +199,7 @@ def render(
         if all(r is None for r in row_results):
             continue
         row = [figure.name, figure.what]
-        row += [_ratio_text(r) for r in _ratios(results, labels, figure)]
+        row += [_ratio_text(r) for r in _all_ratios(results, labels, figure)]
         row += [_cell(r, figure) for r in row_results]
         row += [figure.target, meets(results, labels, figure)]
         table.add_row(*row)
@@ -204,7 +242,13 @@ def document(
         }
     _, _, reference = _layout(labels)
     out["x_floor"], out["x_reference"], out["met"] = {}, {}, {}
+    client = client_ms(results, labels)
+    out["client_ms_per_request"] = None if client is None else round(client, 3)
+    out["x_floor_less_client"] = {}
     for figure in FIGURES:
+        less = less_client_ratio(results, labels, figure)
+        if less is not None:
+            out["x_floor_less_client"][figure.name] = round(less, 2)
         ratios = _ratios(results, labels, figure)
         met = meets(results, labels, figure)
         out["met"][figure.name] = "yes" in met if met else None
@@ -239,7 +283,7 @@ def markdown(doc: dict[str, Any]) -> str:
         if all(c is None for c in cells):
             continue
         row = [f"`{figure.name}`", figure.what]
-        row += [_ratio_text(r) for r in _ratios(results, labels, figure)]
+        row += [_ratio_text(r) for r in _all_ratios(results, labels, figure)]
         row += [_fmt(c["median"], figure.unit) if c else "—" for c in cells]
         met = re.sub(r"\[/?\w*\]", "", meets(results, labels, figure))
         row += [figure.target, met]

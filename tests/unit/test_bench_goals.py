@@ -48,6 +48,8 @@ def test_the_table_and_the_document_judge_each_figure_from_its_own_run() -> None
         "preempt_rb_ms": False,  # 2× the floor
         "parallel_s": None,
         "stream_first_token_ms": None,
+        "sdk_trip_ms": None,
+        "raw_trip_ms": None,
         "serve_ready_s": None,
         "rss_mb": None,
     }
@@ -55,3 +57,31 @@ def test_the_table_and_the_document_judge_each_figure_from_its_own_run() -> None
     assert "| goal | met |" in table
     row = next(line for line in table.splitlines() if line.startswith("| `preempt_int_ms`"))
     assert row.endswith("| × floor ≤ 1.5, × ref ≤ 0.5 | yes |")
+
+
+def test_less_client_takes_the_clients_cost_per_request_off_before_the_ratio() -> None:
+    results = _results(
+        ours={
+            "seq_run_ms": 8.0,
+            "burst_runs_s": 100.0,  # 10 ms a run
+            "sdk_trip_ms": 1.5,
+            "raw_trip_ms": 0.5,  # the client adds 1 ms to each request
+            "start_ms": 9.0,
+        },
+        **{FLOOR: {"seq_run_ms": 4.0, "burst_runs_s": 200.0, "start_ms": 3.0}},
+    )
+    doc = document(results, {}, [], 1)
+    assert doc["client_ms_per_request"] == 1.0
+    assert doc["x_floor"]["seq_run_ms"] == 2.0
+    assert doc["x_floor_less_client"]["seq_run_ms"] == 1.5  # (8 - 2 × 1) / 4
+    assert doc["x_floor_less_client"]["burst_runs_s"] == 1.8  # (10 - 1.02 × 1) / 5, rounded
+    assert "start_ms" not in doc["x_floor_less_client"]  # polls: no fixed count of requests
+    assert doc["met"]["seq_run_ms"] is False  # the goal is judged as the issue set it
+    row = next(line for line in markdown(doc).splitlines() if line.startswith("| `seq_run_ms`"))
+    assert "| 2.00× | 1.50× |" in row
+
+
+def test_without_both_trips_there_is_no_less_client_ratio() -> None:
+    results = _results(ours={"seq_run_ms": 8.0, "sdk_trip_ms": 1.5}, **{FLOOR: {"seq_run_ms": 4.0}})
+    doc = document(results, {}, [], 1)
+    assert doc["client_ms_per_request"] is None and doc["x_floor_less_client"] == {}
