@@ -49,9 +49,10 @@ from rich.console import Console
 
 from bench import server as servers
 from bench.client import make_client
-from bench.figures import BY_NAME, FIGURES, Result, Target, measure_side_by_side
+from bench.figures import BY_NAME, FIGURES, Measured, Result, Target, measure_side_by_side
 from bench.floor import floor_figures
-from bench.report import FLOOR, document, markdown, render, write_json
+from bench.report import BARE, FLOOR, document, markdown, render, write_json
+from bench.wire import BareClient, BareConnection
 from engine.api.loops import loop_factory
 
 REFERENCE_WORDS = ("langgraph-dev", "reference", "ref")
@@ -142,28 +143,33 @@ async def _measure_target(
     console: Console,
     with_floor: bool = False,
 ) -> tuple[dict[str, dict[str, Result]], dict[str, Any]]:
-    """Each figure on this server; `with_floor`: sampled in turns with the floor's figure, so
-    both see the machine in the same state (results under `FLOOR` as well)."""
+    """Each figure on this server; `with_floor` (ours): sampled in turns with the floor's
+    figure and, for the figures that can be, with the same figure through a bare client, so all
+    see the machine in the same state (results under `FLOOR` and `BARE` as well)."""
     client = make_client(url)
     target = Target(label, url, client, server)
-    results: dict[str, dict[str, Result]] = {label: {}, FLOOR: {}}
+    bare = Target(BARE, url, BareClient(await BareConnection.open(url)), server)
+    results: dict[str, dict[str, Result]] = {label: {}, FLOOR: {}, BARE: {}}
     try:
         async with floor_figures(enabled=with_floor) as floor_of:
             for name in names:
                 console.log(f"{label}: {name} …")
-                pairs = [(BY_NAME[name], target)]
-                floor = floor_of(name)
-                if floor is not None:
-                    pairs.append(floor)
-                measured = await measure_side_by_side(pairs, repeats)
+                figure = BY_NAME[name]
+                others: dict[str, Measured] = {}
+                if (floor := floor_of(name)) is not None:
+                    others[FLOOR] = floor
+                if with_floor and figure.bare:
+                    others[BARE] = (figure, bare)
+                measured = await measure_side_by_side([(figure, target), *others.values()], repeats)
                 results[label][name] = measured[0]
                 shown = f"{label}: {name} = {measured[0].median} {measured[0].error or ''}"
-                if floor is not None:
-                    results[FLOOR][name] = measured[1]
-                    shown += f"; floor = {measured[1].median} {measured[1].error or ''}"
+                for other, result in zip(others, measured[1:], strict=True):
+                    results[other][name] = result
+                    shown += f"; {other} = {result.median} {result.error or ''}"
                 console.log(shown)
     finally:
         await client.http.client.aclose()
+        await bare.client.connection.close()
     info: dict[str, Any] = {"url": url, "extras": target.extras}
     if server is not None:
         info.update(kind=server.kind, argv=server.argv, first_ready_s=server.ready_s)
@@ -210,6 +216,8 @@ def run_figures(args: argparse.Namespace, argv: list[str]) -> int:
                 "what": "in-process LangGraph + AsyncSqliteSaver",
                 "loop": args.loop,
             }
+            results[BARE] = measured[BARE]
+            infos[BARE] = {"kind": "ours", "what": "the same requests on a bare socket"}
     render(results, list(results), Console(width=160))
     doc = document(results, infos, argv, args.repeats)
     if args.json_path:

@@ -103,19 +103,21 @@ RATIO_NOTE = (
     "runs/s the inverse), so below 1 is better. floor: the same graphs in-process in LangGraph "
     "with AsyncSqliteSaver, no server, on asyncio's loop (`--loop uvloop`: on ours). "
     "Ours and `langgraph dev` serve on uvloop with httptools. "
-    "× floor less client: the same, after taking off what the SDK client itself costs per "
-    "request (`sdk_trip_ms` - `raw_trip_ms` in this run) times the requests on the figure's "
-    "timed path: what the server and the loopback wire cost, as a multiple of the floor."
+    "bare: ours again, the same requests written on a bare socket with no client library "
+    "(`bench/wire.py`), sampled in turns with the SDK and the floor: what the server and the "
+    "loopback wire cost without what the SDK client adds to each request "
+    "(`sdk_trip_ms` - `raw_trip_ms`)."
 )
 SDK_TRIP, RAW_TRIP = "sdk_trip_ms", "raw_trip_ms"
+BARE = "bare"
 
 
 def _layout(labels: list[str]) -> tuple[str, list[str], str | None]:
     """(ours, the absolute columns in order, the reference's label or None)."""
     ours = labels[0]
-    others = [label for label in labels[1:] if label != FLOOR]
+    others = [label for label in labels[1:] if label not in (FLOOR, BARE)]
     reference = others[0] if others else None
-    columns = [ours] + ([FLOOR] if FLOOR in labels else []) + others
+    columns = [ours] + [label for label in (BARE, FLOOR) if label in labels] + others
     return ours, columns, reference
 
 
@@ -144,34 +146,20 @@ def client_ms(results: dict[str, dict[str, Any]], labels: list[str]) -> float | 
     return None if sdk is None or raw is None else max(0.0, sdk - raw)
 
 
-def less_client_ratio(
-    results: dict[str, dict[str, Any]], labels: list[str], figure: Figure
-) -> float | None:
-    """Ours as a multiple of the floor once the client's own cost per request is taken off:
-    time per unit of work (a run, for a rate) less `figure.requests` × `client_ms`."""
-    client = client_ms(results, labels)
-    ours = _median(results, _layout(labels)[0], figure.name)
-    floor = _median(results, FLOOR, figure.name)
-    if figure.requests is None or client is None or not ours or not floor:
-        return None
-    if figure.unit == "runs/s":
-        ours, floor = 1000.0 / ours, 1000.0 / floor
-    elif figure.unit != "ms":
-        return None
-    return (ours - figure.requests * client) / floor
-
-
 def _all_ratios(
     results: dict[str, dict[str, Any]], labels: list[str], figure: Figure
 ) -> list[float | None]:
-    """The table's ratio cells in column order: × floor, × floor less client, × ref."""
+    """The table's ratio cells in column order: × floor, × floor by the bare client, × ref."""
     x_floor, *rest = _ratios(results, labels, figure)
-    return [x_floor, less_client_ratio(results, labels, figure), *rest]
+    bare = cost_ratio(
+        figure, _median(results, BARE, figure.name), _median(results, FLOOR, figure.name)
+    )
+    return [x_floor, bare, *rest]
 
 
 def _head(labels: list[str]) -> list[str]:
     _, columns, reference = _layout(labels)
-    ratio_heads = ["× floor", "× floor less client"] + (["× ref"] if reference else [])
+    ratio_heads = ["× floor", "bare × floor"] + (["× ref"] if reference else [])
     return ["figure", "what", *ratio_heads, *columns, "goal", "met"]
 
 
@@ -244,11 +232,11 @@ def document(
     out["x_floor"], out["x_reference"], out["met"] = {}, {}, {}
     client = client_ms(results, labels)
     out["client_ms_per_request"] = None if client is None else round(client, 3)
-    out["x_floor_less_client"] = {}
+    out["bare_x_floor"] = {}
     for figure in FIGURES:
-        less = less_client_ratio(results, labels, figure)
-        if less is not None:
-            out["x_floor_less_client"][figure.name] = round(less, 2)
+        bare = _all_ratios(results, labels, figure)[1]
+        if bare is not None:
+            out["bare_x_floor"][figure.name] = round(bare, 2)
         ratios = _ratios(results, labels, figure)
         met = meets(results, labels, figure)
         out["met"][figure.name] = "yes" in met if met else None

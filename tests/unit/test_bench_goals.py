@@ -59,29 +59,30 @@ def test_the_table_and_the_document_judge_each_figure_from_its_own_run() -> None
     assert row.endswith("| × floor ≤ 1.5, × ref ≤ 0.5 | yes |")
 
 
-def test_less_client_takes_the_clients_cost_per_request_off_before_the_ratio() -> None:
+def test_the_bare_client_has_its_own_ratio_and_the_client_its_cost_per_request() -> None:
     results = _results(
         ours={
             "seq_run_ms": 8.0,
-            "burst_runs_s": 100.0,  # 10 ms a run
+            "burst_runs_s": 100.0,
             "sdk_trip_ms": 1.5,
             "raw_trip_ms": 0.5,  # the client adds 1 ms to each request
-            "start_ms": 9.0,
         },
-        **{FLOOR: {"seq_run_ms": 4.0, "burst_runs_s": 200.0, "start_ms": 3.0}},
+        bare={"seq_run_ms": 6.0, "burst_runs_s": 160.0},
+        **{FLOOR: {"seq_run_ms": 4.0, "burst_runs_s": 200.0}},
+        ref={"seq_run_ms": 16.0},
     )
-    doc = document(results, {}, [], 1)
+    doc = document(results, {}, ["--against", "ref"], 1)
     assert doc["client_ms_per_request"] == 1.0
-    assert doc["x_floor"]["seq_run_ms"] == 2.0
-    assert doc["x_floor_less_client"]["seq_run_ms"] == 1.5  # (8 - 2 × 1) / 4
-    assert doc["x_floor_less_client"]["burst_runs_s"] == 1.8  # (10 - 1.02 × 1) / 5, rounded
-    assert "start_ms" not in doc["x_floor_less_client"]  # polls: no fixed count of requests
-    assert doc["met"]["seq_run_ms"] is False  # the goal is judged as the issue set it
-    row = next(line for line in markdown(doc).splitlines() if line.startswith("| `seq_run_ms`"))
-    assert "| 2.00× | 1.50× |" in row
+    assert doc["x_floor"]["seq_run_ms"] == 2.0 and doc["x_reference"]["seq_run_ms"] == 0.5
+    assert doc["bare_x_floor"] == {"seq_run_ms": 1.5, "burst_runs_s": 1.25}
+    assert doc["met"]["seq_run_ms"] is False  # judged through the SDK, as the issue set it
+    table = markdown(doc).splitlines()
+    assert table[0].startswith("| figure | what | × floor | bare × floor | × ref | ours | bare |")
+    row = next(line for line in table if line.startswith("| `seq_run_ms`"))
+    assert "| 2.00× | 1.50× | 0.50× | 8.0 ms | 6.0 ms | 4.0 ms | 16.0 ms |" in row
 
 
-def test_without_both_trips_there_is_no_less_client_ratio() -> None:
+def test_without_both_trips_there_is_no_client_cost() -> None:
     results = _results(ours={"seq_run_ms": 8.0, "sdk_trip_ms": 1.5}, **{FLOOR: {"seq_run_ms": 4.0}})
     doc = document(results, {}, [], 1)
-    assert doc["client_ms_per_request"] is None and doc["x_floor_less_client"] == {}
+    assert doc["client_ms_per_request"] is None and doc["bare_x_floor"] == {}
