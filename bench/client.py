@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 import httpx
 from langgraph_sdk.client import LangGraphClient
 
+from bench.wire import BareClient
+
 _ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 TERMINAL = frozenset({"success", "error", "interrupted", "timeout"})
 INFLIGHT = frozenset({"pending", "running"})
@@ -135,7 +137,7 @@ def make_client(
 
 
 async def wait_status(
-    client: LangGraphClient,
+    client: LangGraphClient | BareClient,
     thread_id: str,
     run_id: str,
     wanted: frozenset[str] | set[str],

@@ -21,7 +21,7 @@ from langgraph_sdk.errors import NotFoundError
 
 from bench import server as servers
 from bench.client import TERMINAL, human, wait_status
-from bench.wire import BareConnection
+from bench.wire import BareClient, BareConnection
 
 TODO_GRAPH = "task_maistro"
 SAMPLE_TIMEOUT_S = 120.0
@@ -33,7 +33,7 @@ class Target:
 
     label: str
     url: str
-    client: LangGraphClient
+    client: LangGraphClient | BareClient  # BareClient only for the figures marked `bare`
     server: servers.Server | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -293,7 +293,15 @@ FIGURES: list[Figure] = [
         seq_run_ms,
         bare=True,
     ),
-    Figure("start_ms", "ms", True, (Goal(5),), "create → status running, idle thread", start_ms),
+    Figure(
+        "start_ms",
+        "ms",
+        True,
+        (Goal(5),),
+        "create → status running, idle thread",
+        start_ms,
+        bare=True,
+    ),
     Figure(
         "burst_runs_s",
         "runs/s",
