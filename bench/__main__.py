@@ -1,7 +1,8 @@
 """``python -m bench``: figures (default), ``storm``, ``kill9`` and ``fuzz``.
 
-Figures (each also measured on the floor, the same graphs in-process with no server; every
-figure is printed as ratios to it and to the reference)::
+Figures (each also measured on the floor, the same graphs in-process with no server, and those
+that only create, join and get also through a bare client, the same requests on a bare socket;
+every figure is printed as ratios to the floor and to the reference)::
 
     python -m bench                                  # start our server, measure it
     python -m bench --against langgraph-dev          # ... and a `langgraph dev` we start
