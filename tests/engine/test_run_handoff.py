@@ -154,3 +154,26 @@ async def test_a_join_of_a_run_that_ended_here_answers_unread_until_its_thread_i
         await engine.find_run(tid, kept["run_id"])
     with pytest.raises(ThreadNotFound):
         await engine.join_run(tid, kept["run_id"])
+
+
+@pytest.mark.parametrize("strategy", ["interrupt", "rollback"])
+async def test_a_preempts_steps_come_in_order_on_its_time_line(strategy: str) -> None:
+    """`bench.phases` notes when each step begins and ends: run 2's graph starts only once run
+    1's graph has unwound and its end (seal or removal, with run 2's claim) is written, and the
+    join answers only after run 2's end is written."""
+    from bench.phases import measure as phases
+
+    found = (await phases(strategy, repeats=3))["steps"]
+    stopped = found["a run's graph (execute), already going"]
+    accept = found["accept (one transaction) #1"]
+    ended = found["a run's end, all of it #1"]
+    graph = found["a run's graph (execute) #1"]
+    last = found["a run's end, all of it #2"]
+    assert accept["end_ms"] <= stopped["end_ms"] <= ended["begin_ms"]
+    assert ended["end_ms"] <= graph["begin_ms"] <= graph["end_ms"] <= last["begin_ms"]
+    if strategy == "interrupt":
+        assert found["end write (and the next run's claim) #1"]["end_ms"] <= graph["begin_ms"]
+    else:
+        assert found["rollback: delete the stopped run #1"]["end_ms"] <= graph["begin_ms"]
+    # every step above was seen in every sample (medians of per-sample order keep the order)
+    assert {stopped["in_samples"], accept["in_samples"], graph["in_samples"]} == {3}
