@@ -1,6 +1,6 @@
 """TUI benchmark: keystroke-to-composer latency while replies stream, and transcript throughput.
 
-    python -m bench.tui_bench [--json out.json] [--keys 200] [--tokens 2000,20000]
+    python -m bench.tui_bench [--json out.json] [--keys 200] [--tokens 2000,20000] [--no-freeze]
 
 Runs the real app headless (Pilot) against the embedded engine, so layout and rendering work is
 done as in a terminal but nothing is written to one.
@@ -20,12 +20,17 @@ done as in a terminal but nothing is written to one.
    same path as stream events), until the final full render is done, with keystrokes measured
    during that flood (the worst case for typing). The engine is idle by then, so this is the
    UI's own ceiling.
+4. `gc_pauses_ms`: every cyclic garbage collection while the app runs, by generation (count,
+   median, max): a collection stops the UI loop, keystrokes included. The start-up heap is frozen
+   first, as `doubletext` does before it runs the app (`doubletext/heap.py`); `--no-freeze`
+   measures without that.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import statistics
 import tempfile
@@ -36,6 +41,7 @@ from typing import Any
 from textual import events
 
 from doubletext.engine_thread import EngineThread
+from doubletext.heap import freeze_startup_heap
 from tui.app import DoubletextApp
 from tui.drive import ready, say, turns, wait_until
 from tui.runstate import Entry, Fate
@@ -48,6 +54,38 @@ SIZE = (140, 40)
 
 def active(app: DoubletextApp) -> bool:
     return bool(app.session and app.session.log.has_active())
+
+
+class GcPauses:
+    """Times each cyclic collection (gc.callbacks), by generation, while entered."""
+
+    def __init__(self) -> None:
+        self.by_generation: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self._began = 0.0
+
+    def _note(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._began = time.perf_counter()
+        else:
+            pause = (time.perf_counter() - self._began) * 1000.0
+            self.by_generation[info["generation"]].append(pause)
+
+    def __enter__(self) -> GcPauses:
+        gc.callbacks.append(self._note)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        gc.callbacks.remove(self._note)
+
+    def report(self) -> dict[str, dict[str, float]]:
+        return {
+            f"gen{generation}": {
+                "n": len(pauses),
+                "p50": round(statistics.median(pauses), 2) if pauses else 0.0,
+                "max": round(max(pauses), 2) if pauses else 0.0,
+            }
+            for generation, pauses in self.by_generation.items()
+        }
 
 
 def summary(samples: list[float]) -> dict[str, float]:
@@ -148,7 +186,11 @@ async def follow_two_runs(pilot: Any, keys: int) -> tuple[list[float], dict[str,
     return samples, {"lanes": len(shown.lanes), "source": shown.knowledge.source}
 
 
-async def measure(url: str, keys: int, sizes: list[int], state: Path) -> dict[str, Any]:
+async def measure(
+    url: str, keys: int, sizes: list[int], state: Path, freeze: bool = True
+) -> dict[str, Any]:
+    if freeze:  # as `doubletext` does, just before it builds and runs the app
+        freeze_startup_heap()
     app = DoubletextApp(
         url,
         "task_maistro",
@@ -158,19 +200,20 @@ async def measure(url: str, keys: int, sizes: list[int], state: Path) -> dict[st
     )
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        idle_samples = await type_keys(app, keys // 2)
-        app.query_one(Composer).value = ""
-        for text in ("I need to book the dentist by Friday", "Show me my todos", "I need milk"):
-            await say(pilot, text)
-        await wait_until(pilot, lambda: any(t.replies() for t in turns(app)), 30)
-        streaming_samples: list[float] = []
-        while active(app) and len(streaming_samples) < keys:
-            streaming_samples += await type_keys(app, 10)
-        app.query_one(Composer).value = ""
-        await wait_until(pilot, lambda: not active(app), 60, "runs finished")
-        timeline_samples, timeline = await follow_two_runs(pilot, keys)
-        source = app.session.source if app.session else None
-        floods = [await flood(app, tokens) for tokens in sizes]
+        with GcPauses() as pauses:
+            idle_samples = await type_keys(app, keys // 2)
+            app.query_one(Composer).value = ""
+            for text in ("I need to book the dentist by Friday", "Show me my todos", "I need milk"):
+                await say(pilot, text)
+            await wait_until(pilot, lambda: any(t.replies() for t in turns(app)), 30)
+            streaming_samples: list[float] = []
+            while active(app) and len(streaming_samples) < keys:
+                streaming_samples += await type_keys(app, 10)
+            app.query_one(Composer).value = ""
+            await wait_until(pilot, lambda: not active(app), 60, "runs finished")
+            timeline_samples, timeline = await follow_two_runs(pilot, keys)
+            source = app.session.source if app.session else None
+            floods = [await flood(app, tokens) for tokens in sizes]
     return {
         "source": source,
         "keystroke_idle_ms": summary(idle_samples),
@@ -179,6 +222,8 @@ async def measure(url: str, keys: int, sizes: list[int], state: Path) -> dict[st
         "timeline": timeline,
         "transcript_tokens_per_s": {str(f["tokens"]): f["tokens_per_s"] for f in floods},
         "floods": floods,
+        "start_up_heap_frozen": freeze,
+        "gc_pauses_ms": pauses.report(),
     }
 
 
@@ -188,15 +233,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keys", type=int, default=200)
     parser.add_argument("--tokens", default="2000,20000", help="reply sizes for the flood")
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--no-freeze", action="store_true", help="leave the start-up heap to the collector"
+    )
     args = parser.parse_args(argv)
+    freeze = not args.no_freeze
     sizes = [int(n) for n in args.tokens.split(",")]
     with tempfile.TemporaryDirectory(prefix="doubletext-bench-") as tmp:
         state = Path(tmp) / "last-threads.json"
         if args.url:
-            result = asyncio.run(measure(args.url, args.keys, sizes, state))
+            result = asyncio.run(measure(args.url, args.keys, sizes, state, freeze))
         else:
             with EngineThread(data_dir=Path(tmp) / "data") as engine:
-                result = asyncio.run(measure(engine.url, args.keys, sizes, state))
+                result = asyncio.run(measure(engine.url, args.keys, sizes, state, freeze))
     k_idle, k_stream = result["keystroke_idle_ms"], result["keystroke_streaming_ms"]
     print(f"keystroke → composer, idle:      p50 {k_idle['p50']} ms  p95 {k_idle['p95']} ms")
     print(
@@ -214,6 +263,11 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"{f['tokens']:>6}-token reply: transcript absorbs {f['tokens_per_s']} tokens/s; "
             f"keystroke p50 {k.get('p50')} ms p95 {k.get('p95')} ms max {k.get('max')} ms"
+        )
+    for generation, seen in result["gc_pauses_ms"].items():
+        print(
+            f"GC {generation}: {seen['n']} collections, p50 {seen['p50']} ms, max {seen['max']} ms"
+            f" (start-up heap {'frozen' if freeze else 'not frozen'})"
         )
     print(json.dumps(result))
     if args.json:
