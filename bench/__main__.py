@@ -149,7 +149,8 @@ async def _measure_target(
     see the machine in the same state (results under `FLOOR` and `BARE` as well)."""
     client = make_client(url)
     target = Target(label, url, client, server)
-    bare = Target(BARE, url, BareClient(await BareConnection.open(url)), server)
+    bare_client = BareClient(BareConnection(url))  # connects on its first request
+    bare = Target(BARE, url, bare_client, server)
     results: dict[str, dict[str, Result]] = {label: {}, FLOOR: {}, BARE: {}}
     try:
         async with floor_figures(enabled=with_floor) as floor_of:
@@ -170,7 +171,7 @@ async def _measure_target(
                 console.log(shown)
     finally:
         await client.http.client.aclose()
-        await bare.client.connection.close()
+        await bare_client.connection.close()
     info: dict[str, Any] = {"url": url, "extras": target.extras}
     if server is not None:
         info.update(kind=server.kind, argv=server.argv, first_ready_s=server.ready_s)
