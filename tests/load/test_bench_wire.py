@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -90,3 +93,34 @@ async def test_a_connection_the_server_closed_is_opened_again(chunked: bool) -> 
             assert await connection.get("/ok") == body
         finally:
             await connection.close()
+
+
+def test_a_figures_run_measures_ours_the_floor_and_the_bare_client_in_one_run(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "figures.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--repeats",
+            "1",
+            "--only",
+            "seq_run_ms,sdk_trip_ms,raw_trip_ms",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    doc = json.loads(out.read_text())
+    results = {label: target["results"] for label, target in doc["targets"].items()}
+    assert set(results) == {"ours", "floor", "bare"}
+    assert results["ours"]["seq_run_ms"]["median"] > 0
+    assert results["floor"]["seq_run_ms"]["median"] > 0
+    assert results["bare"]["seq_run_ms"]["median"] > 0
+    assert "sdk_trip_ms" not in results["bare"]  # only the figures marked bare
+    assert doc["bare_x_floor"]["seq_run_ms"] > 0 and doc["client_ms_per_request"] is not None
