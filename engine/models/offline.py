@@ -11,6 +11,7 @@ current run's config, else the wall clock.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import re
@@ -71,6 +72,21 @@ def _to_message(chunk: AIMessageChunk) -> AIMessage:
     return AIMessage(content=chunk.content, tool_calls=chunk.tool_calls)
 
 
+@functools.lru_cache(maxsize=64)
+def _cached_openai_tool(tool: Any) -> dict[str, Any]:
+    return convert_to_openai_tool(tool)
+
+
+def _openai_tool(tool: Any) -> dict[str, Any]:
+    """A tool's OpenAI schema, converted once per tool: the todo graph binds the same pydantic
+    model on every run, and its JSON schema costs ≈0.4 ms, on the path to the first token.
+    Shared, so read-only (the model only reads its tools); unhashable tools convert each time."""
+    try:
+        return _cached_openai_tool(tool)
+    except TypeError:  # unhashable (a dict, a pydantic instance)
+        return convert_to_openai_tool(tool)
+
+
 class OfflineChatModel(BaseChatModel):
     """Rule-based chat model for the todo assistant (see module docstring)."""
 
@@ -93,7 +109,7 @@ class OfflineChatModel(BaseChatModel):
     def bind_tools(
         self, tools: Sequence[Any], *, tool_choice: str | None = None, **kwargs: Any
     ) -> Runnable[LanguageModelInput, AIMessage]:
-        formatted = [convert_to_openai_tool(tool) for tool in tools]
+        formatted = [_openai_tool(tool) for tool in tools]
         return self.bind(tools=formatted, tool_choice=tool_choice, **kwargs)
 
     # -- deciding -------------------------------------------------------------------------------

@@ -91,3 +91,18 @@ async def test_configurable_clock_and_pace(monkeypatch):
     monkeypatch.setenv("DOUBLETEXT_PACE", "0.25")
     assert model_from_config({}).pace == 0.25
     assert model_from_config({"configurable": {"doubletext_pace": 0}}).pace == 0
+
+
+def test_a_tools_schema_is_converted_once_and_a_dict_tool_still_binds():
+    from langchain_core.utils.function_calling import convert_to_openai_tool
+
+    first = _model().bind_tools([UpdateMemory]).kwargs["tools"][0]
+    again = _model().bind_tools([UpdateMemory]).kwargs["tools"][0]
+    assert first is again  # the schema of the same model class, converted on the first bind
+    assert first == convert_to_openai_tool(UpdateMemory)
+    as_dict = {"type": "function", "function": {"name": "UpdateMemory", "parameters": {}}}
+    bound = _model().bind_tools([as_dict])  # unhashable: converted each time, still bound
+    assert bound.kwargs["tools"][0]["function"]["name"] == "UpdateMemory"
+    assert bound.invoke([HumanMessage("Add a ToDo to buy milk.")]).tool_calls[0]["name"] == (
+        "UpdateMemory"
+    )
