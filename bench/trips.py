@@ -3,7 +3,8 @@
 ``python -m bench.trips`` opens the engine in-process on a temporary data dir (``--pace 0``
 graphs of ``langgraph.json``), then counts the calls aiosqlite hands to its connection threads
 (each one a thread hand-off and a wake-up of the event loop) for one ``noop`` run on a new thread
-(create + join) and for one preempting create (``slow`` running; ``noop`` with ``interrupt`` and
+(create + join), for one todo assistant run (its store reads and writes too) and for one
+preempting create (``slow`` running; ``noop`` with ``interrupt`` and
 with ``rollback``, create + join), both as the Python API waits (the stopped run is done when the
 create returns) and as over HTTP (it answers first). Counts, not times: they do not move between
 machines.
@@ -101,6 +102,24 @@ async def joined_after_its_end(engine: Engine) -> Callable[[], Awaitable[None]]:
     return counted
 
 
+async def todo_run(engine: Engine) -> Callable[[], Awaitable[None]]:
+    """A new thread, then create + join of one todo assistant run that files a todo (offline
+    model): its reads and writes of the store are counted too."""
+    thread_id = (await engine.create_thread())["thread_id"]
+    config = {"configurable": {"user_id": "trips", "todo_category": "trips"}}
+
+    async def counted() -> None:
+        run = await engine.create_run(
+            thread_id,
+            assistant_id="task_maistro",
+            input=_human("Add a todo: buy milk by Friday"),
+            config=config,
+        )
+        await engine.join_run(thread_id, run["run_id"], row=await engine.find_run(*_ids(run)))
+
+    return counted
+
+
 async def preempting(
     engine: Engine, strategy: str, wait_for_cancels: bool = True
 ) -> Callable[[], Awaitable[None]]:
@@ -161,6 +180,7 @@ async def measure() -> dict[str, dict[str, int]]:
                     "preempt rollback, as over HTTP": await _count(
                         engine, names, preempting, "rollback", False
                     ),
+                    "todo run (files a todo)": await _count(engine, names, todo_run),
                 }
             finally:
                 await engine.close()

@@ -27,6 +27,7 @@ from engine.faults import crashpoint
 from engine.serde import dumps_str, loads
 from engine.storage.db import fetch_all, marks, open_sqlite
 from engine.storage.shielded import run_to_completion
+from engine.storage.store_trip import OneTripStore
 
 if TYPE_CHECKING:
     from engine.storage.records import Records
@@ -49,7 +50,7 @@ async def open_store(path: Path) -> AsyncSqliteStore:
 
     async def prepare(conn: aiosqlite.Connection) -> None:
         await conn.execute("PRAGMA journal_mode=WAL")
-        stores.append(AsyncSqliteStore(conn))
+        stores.append(OneTripStore(conn))
         await stores[0].setup()
 
     await open_sqlite(path, "store database", prepare)
@@ -105,7 +106,8 @@ class JournalingStore(BaseStore):
         # interrupt or a rollback landing during a store write) left the store's only connection
         # inside an open transaction, and every later store call failed with "cannot start a
         # transaction within a transaction" until restart. Run whole, the write completes (and
-        # is journaled) and then the cancellation goes on.
+        # is journaled) and then the cancellation goes on. (`OneTripStore` no longer awaits
+        # between `BEGIN` and `COMMIT` at all; this still keeps a journaled write whole.)
         return await run_to_completion(self._abatch(list(ops), current_run.get()))
 
     async def _abatch(self, ops: list[Op], scope: RunScope | None) -> list[Result]:

@@ -1,0 +1,81 @@
+"""The store answers each batch in one trip to its database thread (`OneTripStore`), with the
+library's own statements: what it writes, the library's async store reads back alike."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+import aiosqlite
+import pytest
+from langgraph.store.base import GetOp, PutOp, SearchOp
+from langgraph.store.sqlite.aio import AsyncSqliteStore
+
+from engine.core import Engine
+from engine.storage.journal import RunScope, current_run
+
+NAMESPACE = ("todo", "trips", "work")
+
+
+@pytest.fixture
+def trips() -> Iterator[Counter[int]]:
+    """Calls handed to each aiosqlite connection's thread (as `bench.trips` counts them)."""
+    counted: Counter[int] = Counter()
+    original = aiosqlite.Connection._execute
+
+    async def counting(self: aiosqlite.Connection, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        counted[id(self)] += 1
+        return await original(self, fn, *args, **kwargs)
+
+    aiosqlite.Connection._execute = counting  # type: ignore[method-assign]
+    try:
+        yield counted
+    finally:
+        aiosqlite.Connection._execute = original  # type: ignore[method-assign]
+
+
+async def test_a_read_a_search_and_a_write_are_one_trip_each(
+    engine: Engine, trips: Counter[int]
+) -> None:
+    store, conn = engine.store, engine.store.inner.conn
+    await store.aput(NAMESPACE, "warm", {"task": "warm up"})
+    for call in (
+        store.aput(NAMESPACE, "milk", {"task": "Buy milk"}),
+        store.aget(NAMESPACE, "milk"),
+        store.asearch(NAMESPACE, limit=10),
+        store.adelete(NAMESPACE, "warm"),
+    ):
+        trips.clear()
+        await call
+        assert trips[id(conn)] == 1, trips
+    # A batch of several kinds is one trip too, in the order the ops were given.
+    trips.clear()
+    got, found, put = await store.abatch(
+        [GetOp(NAMESPACE, "milk"), SearchOp(NAMESPACE, limit=5), PutOp(NAMESPACE, "bike", {"t": 1})]
+    )
+    assert trips[id(conn)] == 1
+    assert got is not None and got.value == {"task": "Buy milk"}
+    assert [item.key for item in found] == ["milk"] and put is None
+
+
+async def test_the_librarys_async_store_reads_what_it_wrote(engine: Engine) -> None:
+    store = engine.store
+    current_run.set(RunScope("00000000-0000-4000-8000-0000000000aa", "thread"))
+    await store.aput(NAMESPACE, "plumber", {"task": "Call the plumber", "deadline": "2026-12-03"})
+    current_run.set(None)
+    await store.aput(NAMESPACE, "gone", {"task": "x"})
+    await store.adelete(NAMESPACE, "gone")
+    ours = await store.asearch(NAMESPACE, limit=10)
+    theirs_store = AsyncSqliteStore(engine.store.inner.conn)
+    theirs_store.is_setup = True
+    theirs = await theirs_store.asearch(NAMESPACE, limit=10)
+    assert [(i.key, i.value, i.namespace) for i in ours] == [
+        (i.key, i.value, i.namespace) for i in theirs
+    ]
+    assert [i.key for i in ours] == ["plumber"]
+    item = await theirs_store.aget(NAMESPACE, "plumber")
+    assert item is not None and item.value["deadline"] == "2026-12-03"
+    # The run's write was journaled as ever.
+    assert [e["key"] for e in await store.entries("00000000-0000-4000-8000-0000000000aa")] == [
+        "plumber"
+    ]
