@@ -78,14 +78,20 @@ async def _quiet(engine: Engine, *, of_runs: bool = True) -> None:
     await _until(idle, "the engine to go quiet")
 
 
+async def _join(engine: Engine, run: dict[str, Any]) -> None:
+    """Join a run as the HTTP route does: its row found first, then followed."""
+    await engine.join_run(run["thread_id"], run["run_id"], row=await engine.find_run(*_ids(run)))
+
+
 async def one_run(engine: Engine) -> Callable[[], Awaitable[None]]:
     """A new thread, then what is measured: create + join of one `noop` run on it (shared with
     `bench.inprocess`, which times what this counts)."""
     thread_id = (await engine.create_thread())["thread_id"]
 
     async def counted() -> None:
-        run = await engine.create_run(thread_id, assistant_id="noop", input=_human("hi"))
-        await engine.join_run(thread_id, run["run_id"], row=await engine.find_run(*_ids(run)))
+        await _join(
+            engine, await engine.create_run(thread_id, assistant_id="noop", input=_human("hi"))
+        )
 
     return counted
 
@@ -97,7 +103,7 @@ async def joined_after_its_end(engine: Engine) -> Callable[[], Awaitable[None]]:
     async def counted() -> None:
         run = await engine.create_run(thread_id, assistant_id="noop", input=_human("hi"))
         await _quiet(engine)
-        await engine.join_run(thread_id, run["run_id"], row=await engine.find_run(*_ids(run)))
+        await _join(engine, run)
 
     return counted
 
@@ -109,13 +115,11 @@ async def todo_run(engine: Engine) -> Callable[[], Awaitable[None]]:
     config = {"configurable": {"user_id": "trips", "todo_category": "trips"}}
 
     async def counted() -> None:
+        text = _human("Add a todo: buy milk by Friday")
         run = await engine.create_run(
-            thread_id,
-            assistant_id="task_maistro",
-            input=_human("Add a todo: buy milk by Friday"),
-            config=config,
+            thread_id, assistant_id="task_maistro", input=text, config=config
         )
-        await engine.join_run(thread_id, run["run_id"], row=await engine.find_run(*_ids(run)))
+        await _join(engine, run)
 
     return counted
 
@@ -138,7 +142,7 @@ async def preempting(
             multitask_strategy=strategy,
             wait_for_cancels=wait_for_cancels,
         )
-        await engine.join_run(thread_id, run["run_id"], row=await engine.find_run(*_ids(run)))
+        await _join(engine, run)
 
     return counted
 
