@@ -234,15 +234,14 @@ def document(
     out["client_ms_per_request"] = None if client is None else round(client, 3)
     out["bare_x_floor"] = {}
     for figure in FIGURES:
-        bare = _all_ratios(results, labels, figure)[1]
+        x_floor, bare, *x_ref = _all_ratios(results, labels, figure)
         if bare is not None:
             out["bare_x_floor"][figure.name] = round(bare, 2)
-        ratios = _ratios(results, labels, figure)
         met = meets(results, labels, figure)
         out["met"][figure.name] = "yes" in met if met else None
-        out["x_floor"][figure.name] = None if ratios[0] is None else round(ratios[0], 2)
+        out["x_floor"][figure.name] = None if x_floor is None else round(x_floor, 2)
         if reference is not None:
-            ratio = ratios[1]
+            ratio = x_ref[0]
             out["x_reference"][figure.name] = None if ratio is None else round(ratio, 2)
     return out
 

@@ -17,7 +17,8 @@ import asyncio
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,18 @@ _original = aiosqlite.Connection._execute
 async def _counting(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
     COUNTS[id(self)] += 1
     return await _original(self, fn, *args, **kwargs)
+
+
+@contextmanager
+def counting_trips() -> Iterator[Counter[int]]:
+    """While inside, `COUNTS[id(connection)]` counts the calls handed to each aiosqlite
+    connection's thread (yielded, cleared first)."""
+    COUNTS.clear()
+    aiosqlite.Connection._execute = _counting  # type: ignore[method-assign]
+    try:
+        yield COUNTS
+    finally:
+        aiosqlite.Connection._execute = _original  # type: ignore[method-assign]
 
 
 def _human(text: str) -> dict[str, Any]:
@@ -159,37 +172,31 @@ async def _count(engine: Engine, names: dict[int, str], setup: Any, *args: Any) 
 
 
 async def measure() -> dict[str, dict[str, int]]:
-    aiosqlite.Connection._execute = _counting  # type: ignore[method-assign]
-    try:
-        with tempfile.TemporaryDirectory(prefix="doubletext-trips-") as tmp:
-            settings = Settings(data_dir=Path(tmp) / "data", config_path=CONFIG, pace=0)
-            engine = await Engine.open(settings)
-            try:
-                names = {
-                    id(engine.records.conn): "engine.db",
-                    id(engine.services.saver.conn): "checkpoints.db",
-                    id(engine.store.inner.conn): "store.db",
-                }
-                await (await one_run(engine))()  # warm-up
-                return {
-                    "noop run": await _count(engine, names, one_run),
-                    "noop run, joined after its end": await _count(
-                        engine, names, joined_after_its_end
-                    ),
-                    "preempt interrupt": await _count(engine, names, preempting, "interrupt"),
-                    "preempt rollback": await _count(engine, names, preempting, "rollback"),
-                    "preempt interrupt, as over HTTP": await _count(
-                        engine, names, preempting, "interrupt", False
-                    ),
-                    "preempt rollback, as over HTTP": await _count(
-                        engine, names, preempting, "rollback", False
-                    ),
-                    "todo run (files a todo)": await _count(engine, names, todo_run),
-                }
-            finally:
-                await engine.close()
-    finally:
-        aiosqlite.Connection._execute = _original  # type: ignore[method-assign]
+    with counting_trips(), tempfile.TemporaryDirectory(prefix="doubletext-trips-") as tmp:
+        settings = Settings(data_dir=Path(tmp) / "data", config_path=CONFIG, pace=0)
+        engine = await Engine.open(settings)
+        try:
+            names = {
+                id(engine.records.conn): "engine.db",
+                id(engine.services.saver.conn): "checkpoints.db",
+                id(engine.store.inner.conn): "store.db",
+            }
+            await (await one_run(engine))()  # warm-up
+            return {
+                "noop run": await _count(engine, names, one_run),
+                "noop run, joined after its end": await _count(engine, names, joined_after_its_end),
+                "preempt interrupt": await _count(engine, names, preempting, "interrupt"),
+                "preempt rollback": await _count(engine, names, preempting, "rollback"),
+                "preempt interrupt, as over HTTP": await _count(
+                    engine, names, preempting, "interrupt", False
+                ),
+                "preempt rollback, as over HTTP": await _count(
+                    engine, names, preempting, "rollback", False
+                ),
+                "todo run (files a todo)": await _count(engine, names, todo_run),
+            }
+        finally:
+            await engine.close()
 
 
 def main() -> None:

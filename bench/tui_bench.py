@@ -21,7 +21,7 @@ done as in a terminal but nothing is written to one.
    during that flood (the worst case for typing). The engine is idle by then, so this is the
    UI's own ceiling.
 4. `gc_pauses_ms`: every cyclic garbage collection while the app runs, by generation (count,
-   median, max): a collection stops the UI loop, keystrokes included. The start-up heap is frozen
+   p50, p95, max): a collection stops the UI loop, keystrokes included. The start-up heap is frozen
    first, as `doubletext` does before it runs the app (`doubletext/heap.py`); `--no-freeze`
    measures without that.
 """
@@ -78,12 +78,9 @@ class GcPauses:
         gc.callbacks.remove(self._note)
 
     def report(self) -> dict[str, dict[str, float]]:
+        none = {"n": 0, "p50": 0.0, "p95": 0.0, "max": 0.0}
         return {
-            f"gen{generation}": {
-                "n": len(pauses),
-                "p50": round(statistics.median(pauses), 2) if pauses else 0.0,
-                "max": round(max(pauses), 2) if pauses else 0.0,
-            }
+            f"gen{generation}": summary(pauses) if pauses else none
             for generation, pauses in self.by_generation.items()
         }
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-import aiosqlite
 import pytest
 from langgraph.store.base import GetOp, PutOp, SearchOp
 from langgraph.store.sqlite.aio import AsyncSqliteStore
 
+from bench.trips import counting_trips
 from engine.core import Engine
 from engine.storage.journal import RunScope, current_run
 
@@ -20,18 +20,8 @@ NAMESPACE = ("todo", "trips", "work")
 @pytest.fixture
 def trips() -> Iterator[Counter[int]]:
     """Calls handed to each aiosqlite connection's thread (as `bench.trips` counts them)."""
-    counted: Counter[int] = Counter()
-    original = aiosqlite.Connection._execute
-
-    async def counting(self: aiosqlite.Connection, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
-        counted[id(self)] += 1
-        return await original(self, fn, *args, **kwargs)
-
-    aiosqlite.Connection._execute = counting  # type: ignore[method-assign]
-    try:
+    with counting_trips() as counted:
         yield counted
-    finally:
-        aiosqlite.Connection._execute = original  # type: ignore[method-assign]
 
 
 async def test_a_read_a_search_and_a_write_are_one_trip_each(
