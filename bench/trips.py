@@ -1,8 +1,10 @@
-"""Count SQLite round trips: how many calls one run queues on each database connection.
+"""Count SQLite round trips: how many calls one run makes on each database connection.
 
 ``python -m bench.trips`` opens the engine in-process on a temporary data dir (``--pace 0``
-graphs of ``langgraph.json``), then counts the calls aiosqlite hands to its connection threads
-(each one a thread hand-off and a wake-up of the event loop) for one ``noop`` run on a new thread
+graphs of ``langgraph.json``), then counts the calls it makes on each connection, whether
+``engine.storage.inline`` ran them on the event loop (the connection's thread idle: no hand-off)
+or aiosqlite handed them to its connection thread (each one a thread hand-off and a wake-up of
+the event loop; counted apart as ``... on its thread``). For one ``noop`` run on a new thread
 (create + join), for one todo assistant run (its store reads and writes too) and for one
 preempting create (``slow`` running; ``noop`` with ``interrupt`` and
 with ``rollback``, create + join), both as the Python API waits (the stopped run is done when the
@@ -28,9 +30,12 @@ from bench.report import emit
 from bench.server import CONFIG
 from engine.config import Settings
 from engine.core import Engine
+from engine.storage.inline import InlineConnection
 
-COUNTS: Counter[int] = Counter()
+COUNTS: Counter[int] = Counter()  # calls handed to a connection's thread
+HERE: Counter[int] = Counter()  # calls run on the event loop instead
 _original = aiosqlite.Connection._execute
+_original_here = InlineConnection.try_here
 
 
 async def _counting(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -38,16 +43,27 @@ async def _counting(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: A
     return await _original(self, fn, *args, **kwargs)
 
 
+def _counting_here(self: InlineConnection, fn: Any, *args: Any) -> Any:
+    done, result = _original_here(self, fn, *args)
+    if done:
+        HERE[id(self)] += 1
+    return done, result
+
+
 @contextmanager
-def counting_trips() -> Iterator[Counter[int]]:
+def counting_trips() -> Iterator[tuple[Counter[int], Counter[int]]]:
     """While inside, `COUNTS[id(connection)]` counts the calls handed to each aiosqlite
-    connection's thread (yielded, cleared first)."""
+    connection's thread, and `HERE[id(connection)]` those run on the event loop instead
+    (yielded, cleared first)."""
     COUNTS.clear()
+    HERE.clear()
     aiosqlite.Connection._execute = _counting  # type: ignore[method-assign]
+    InlineConnection.try_here = _counting_here  # type: ignore[method-assign]
     try:
-        yield COUNTS
+        yield COUNTS, HERE
     finally:
         aiosqlite.Connection._execute = _original  # type: ignore[method-assign]
+        InlineConnection.try_here = _original_here  # type: ignore[method-assign]
 
 
 def _human(text: str) -> dict[str, Any]:
@@ -164,10 +180,13 @@ async def _count(engine: Engine, names: dict[int, str], setup: Any, *args: Any) 
     counted = await setup(engine, *args)
     await _quiet(engine, of_runs=False)  # the slow run set up to be stopped is executing
     COUNTS.clear()
+    HERE.clear()
     await counted()
     await _quiet(engine)
-    out = {name: COUNTS.get(conn_id, 0) for conn_id, name in names.items()}
-    out["total"] = sum(COUNTS.values())
+    out = {name: COUNTS[conn_id] + HERE[conn_id] for conn_id, name in names.items()}
+    out["total"] = sum(COUNTS.values()) + sum(HERE.values())
+    out |= {f"{name} on its thread": COUNTS[conn_id] for conn_id, name in names.items()}
+    out["total on a thread"] = sum(COUNTS.values())
     return out
 
 

@@ -19,7 +19,8 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import Checkpoint
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-from engine.storage.db import open_sqlite
+from engine.storage.db import fetch_all, open_sqlite
+from engine.storage.inline import call
 from engine.storage.saver import HAS_WRITES, HEAD_ROW, OneTripSaver
 from engine.storage.shielded import run_to_completion
 
@@ -116,9 +117,9 @@ class Head:
 
 
 async def _fetch_all(saver: AsyncSqliteSaver, sql: str, params: Sequence[Any]) -> list[Any]:
-    """Rows of a query on the saver's connection, in one trip (a cursor costs three)."""
+    """Rows of a query on the saver's connection, in one call (a cursor costs three trips)."""
     async with saver.lock:
-        return list(await saver.conn.execute_fetchall(sql, tuple(params)))
+        return await fetch_all(saver.conn, sql, params)
 
 
 async def run_checkpoints(
@@ -220,8 +221,8 @@ async def _delete_run_checkpoints(
 ) -> list[str]:
     async with saver.lock:  # one trip: the whole transaction runs on the connection's thread
         _forget(saver, thread_id)
-        removed, bare, head = await saver.conn._execute(
-            _delete_run, saver.conn, thread_id, run_id, base
+        removed, bare, head = await call(
+            saver.conn, _delete_run, saver.conn, thread_id, run_id, base
         )
         if bare and isinstance(saver, OneTripSaver):
             saver.note_bare_head(thread_id, head)  # what is left: reading it needs no trip

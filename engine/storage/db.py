@@ -18,6 +18,7 @@ import aiosqlite
 
 from engine.datadir import private_file
 from engine.errors import StorageError
+from engine.storage import inline
 
 # Each entry upgrades the schema by one version (PRAGMA user_version); never edit a shipped one.
 MIGRATIONS: list[str] = [
@@ -140,7 +141,7 @@ async def open_sqlite(
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         private_file(path)  # SQLite gives its -wal and -shm files the database file's mode
-        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn = await inline.connect(path, isolation_level=None)
     except (OSError, sqlite3.Error) as exc:
         raise StorageError(f"cannot open {what} {path}: {exc}") from exc
     try:
@@ -284,12 +285,16 @@ def marks(values: Sequence[Any]) -> str:
     return ", ".join("?" * len(values))
 
 
+def _rows(conn: aiosqlite.Connection, sql: str, params: tuple[Any, ...]) -> list:
+    return conn._conn.execute(sql, params).fetchall()
+
+
 async def fetch_all(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> list:
-    """All rows in one trip to the database thread (a cursor costs three: run, fetch, close)."""
-    return list(await conn.execute_fetchall(sql, tuple(params)))
+    """All rows in one call (`inline.call`; a cursor costs three trips: run, fetch, close)."""
+    return await inline.call(conn, _rows, conn, sql, tuple(params))
 
 
 async def fetch_one(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()):
-    """The first row (None if none), in one trip: for queries of one row (a key or LIMIT 1)."""
-    rows = await conn.execute_fetchall(sql, tuple(params))
+    """The first row (None if none), in one call: for queries of one row (a key or LIMIT 1)."""
+    rows = await inline.call(conn, _rows, conn, sql, tuple(params))
     return next(iter(rows), None)

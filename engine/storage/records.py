@@ -4,7 +4,7 @@
 Rows come back as plain dicts shaped like the LangGraph API's Thread and Run objects, so the API
 layer only has to serialise them.
 
-Every change of a run's life is one transaction (`atomic`), run whole on the database thread:
+Every change of a run's life is one transaction (`atomic`), run whole (`inline.call`):
 the run's row, the cancel intents it records, and the thread's status it implies land together
 or not at all, and a cancelled caller cannot leave one half written. A run's status only moves
 along `engine.runs.status.can_transition` (the `WHERE status IN (...)` guards below).
@@ -30,6 +30,7 @@ from engine.serde import dumps_str, loads
 from engine.storage import journal
 from engine.storage.checkpoints import Head as CheckpointHead
 from engine.storage.db import marks
+from engine.storage.inline import call
 from engine.storage.run_reads import NEXT_PENDING, RunReads
 from engine.storage.story import Pending, Story, first_human_text
 from engine.storage.story_records import StoryRecords
@@ -88,16 +89,17 @@ class Records(ThreadRows, StoryRecords, RunReads):
         self._flush_due: asyncio.TimerHandle | None = None
 
     async def atomic(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `work(db)` as one transaction, whole, on the database's own thread.
+        """Run `work(db)` as one transaction, whole: on the loop when the connection is idle,
+        else on its thread (`inline.call`).
 
-        aiosqlite runs queued calls one at a time and to the end even if the awaiting task is
-        cancelled, so no other statement interleaves and no transaction is left open. (aiosqlite
-        has no public call for this; `_execute` is its queueing primitive, pinned by our range.)
+        Either way it runs to the end even if the awaiting task is cancelled (aiosqlite runs
+        queued calls one at a time and to the end; a call on the loop has no await), so no
+        other statement interleaves and no transaction is left open.
         """
         pending = self.story.take_buffered()
         try:
-            result, touched = await self.conn._execute(
-                _transaction, self.conn, self.story, pending, work
+            result, touched = await call(
+                self.conn, _transaction, self.conn, self.story, pending, work
             )
         except asyncio.CancelledError:
             self.story.restore(pending)  # told twice at worst: checkpoint events are idempotent

@@ -35,6 +35,7 @@ from langgraph.checkpoint.base import (
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.checkpoint.sqlite.utils import load_pending_writes, pending_writes_sql
 
+from engine.storage.inline import call
 from engine.storage.shielded import run_to_completion
 
 _PUT_CHECKPOINT = (
@@ -139,9 +140,7 @@ class OneTripSaver(AsyncSqliteSaver):
         async with self.lock:
             if thread_id is not None:
                 self.forget(thread_id)
-            # aiosqlite's queueing primitive (no public call runs a function on its thread);
-            # the same one `Records.atomic` relies on, pinned by our version range.
-            result = await self.conn._execute(fn, self.conn, *args)
+            result = await call(self.conn, fn, self.conn, *args)
             if after is not None:
                 after(result)
             return result

@@ -21,6 +21,8 @@ from langgraph.store.base import Op, Result
 from langgraph.store.sqlite import SqliteStore
 from langgraph.store.sqlite.aio import AsyncSqliteStore
 
+from engine.storage.inline import call
+
 
 class OneTripStore(AsyncSqliteStore):
     """`AsyncSqliteStore` whose batches are one trip each (see the module doc)."""
@@ -37,7 +39,7 @@ class OneTripStore(AsyncSqliteStore):
         batch = list(ops)
         # The library's lock: no async-store call of its own (several trips) interleaves.
         async with self.lock:
-            return await self.conn._execute(self._batch_here, batch)
+            return await call(self.conn, self._batch_here, batch)
 
     def _batch_here(self, ops: list[Op]) -> list[Result]:
         """On the connection's thread: the library's sync batch on the same connection."""

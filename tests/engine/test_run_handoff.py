@@ -30,10 +30,11 @@ async def test_a_preempting_run_starts_in_the_write_that_ends_the_stopped_one() 
     assert counts["preempt rollback, as over HTTP"]["engine.db"] == 3, counts
     # A join after the run ended is answered from what its end answered: accept, claim, end.
     assert counts["noop run, joined after its end"]["engine.db"] == 3, counts
-    # A todo run's store calls are one trip each (`OneTripStore`): the model's node reads the
+    # A todo run's store calls are one each (`OneTripStore`): the model's node reads the
     # profile, the instructions and the todos, twice (before the tool call and after it); the
     # tool reads the todos, then its journaled put reads the old value and writes. The
-    # library's store took 53 trips for the same calls.
+    # library's store took 53 trips for the same calls. (Counts are calls, whether run on the
+    # loop or handed to the connection's thread.)
     assert counts["todo run (files a todo)"]["store.db"] == 9, counts
 
 

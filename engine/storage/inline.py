@@ -1,0 +1,135 @@
+"""Storage calls run on the event loop when the database's thread would only add a hand-off.
+
+aiosqlite runs every call on a thread of its own: the call is queued, the thread takes it, and
+its result wakes the event loop. On an idle loop that is 0.1 ms; in a run it is 0.4–0.6 ms a
+call (`python -m bench.phases`), because the thread must also win the GIL back from the loop.
+The statement itself, a short transaction in WAL mode with `synchronous=NORMAL` (no fsync at
+commit), takes 20–40 µs. So the one-trip seams (`Records.atomic`, the saver's and the store's
+one-trip calls, a run's checkpoint deletion) hand their function to `call`, which runs it right
+here when that is safe and cheap, and queues it to the thread as before when not:
+
+* here only when the connection's thread has nothing queued or running: the connection is then
+  used by one thread at a time, as sqlite3 requires (its thread counts what it has finished);
+* here only without waiting for a lock: the busy timeout is 0 for the attempt, and a call that
+  finds the database locked (another process writing the file) is queued to the thread, which
+  waits as usual. Each seam's function starts with `BEGIN IMMEDIATE` (or only reads), so a
+  locked database stops it before it has changed anything;
+* the loop never runs a WAL checkpoint (the one step that syncs the disk): auto-checkpointing is
+  off on these connections, and every `CHECKPOINT_EVERY` calls a passive checkpoint is queued
+  to the thread instead.
+
+A call run here has no `await` in it, so no cancel can cut it half way: what the thread's queue
+guaranteed (a function runs whole, whatever happens to its caller) holds as well.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiosqlite
+
+T = TypeVar("T")
+
+BUSY_TIMEOUT_MS = 5000  # how long a call on the thread waits for a lock (sqlite3's default)
+CHECKPOINT_EVERY = 256  # calls between two passive WAL checkpoints on the thread
+_LOCK_ERRORS = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+class InlineConnection(aiosqlite.Connection):
+    """An aiosqlite connection that knows when its thread is idle (see the module doc)."""
+
+    def __init__(self, connector: Callable[[], sqlite3.Connection]) -> None:
+        super().__init__(connector, iter_chunk_size=64)
+        self.queued = 0  # calls handed to the thread (counted on the loop)
+        self.finished = 0  # calls the thread has finished (counted on the thread)
+        self.calls_here = 0  # calls `call` ran on the loop (for `bench.trips`)
+        self._since_checkpoint = 0
+
+    async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        self.queued += 1
+        return await super()._execute(self._counted, partial(fn, *args, **kwargs))
+
+    def _counted(self, function: Callable[[], Any]) -> Any:
+        """On the thread: run a queued call, then count it finished (whatever it raised)."""
+        try:
+            return function()
+        finally:
+            self.finished += 1
+
+    @property
+    def idle(self) -> bool:
+        """Open, and its thread has nothing queued or running: the loop may use it now."""
+        return self._running and self._connection is not None and self.finished == self.queued
+
+    def try_here(self, fn: Callable[..., T], *args: Any) -> tuple[bool, T | None]:
+        """Run `fn(*args)` on this (the loop's) thread unless it would wait for a lock:
+        (True, its result), or (False, None) when the database was locked and nothing was done.
+        Only while `idle`."""
+        db = self._conn
+        db.execute("PRAGMA busy_timeout=0")
+        try:
+            self.calls_here += 1
+            return True, fn(*args)
+        except sqlite3.OperationalError as exc:
+            if _is_lock_error(exc) and not db.in_transaction:
+                self.calls_here -= 1
+                return False, None
+            raise
+        finally:
+            db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+    def called(self) -> None:
+        """One more call through `call`: now and then, checkpoint the WAL on the thread."""
+        self._since_checkpoint += 1
+        if self._since_checkpoint >= CHECKPOINT_EVERY and self._running:
+            self._since_checkpoint = 0
+            self.queued += 1
+            # No future: nobody waits for it, and the thread drops what it might raise.
+            self._tx.put_nowait((None, partial(self._counted, self._checkpoint)))
+
+    def _checkpoint(self) -> None:
+        if self._connection is not None:
+            self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+
+def _is_lock_error(exc: sqlite3.OperationalError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _LOCK_ERRORS
+
+
+async def call(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
+    """`fn(*args)` run whole: on the loop when `conn` allows it (see the module doc), else on
+    the connection's thread. `fn` uses `conn._conn` and starts with `BEGIN IMMEDIATE` or only
+    reads."""
+    if isinstance(conn, InlineConnection):
+        conn.called()
+        if conn.idle:
+            done, result = conn.try_here(fn, *args)
+            if done:
+                return result  # type: ignore[return-value]
+    # aiosqlite's queueing primitive (no public call runs a function on its thread), pinned by
+    # our version range.
+    return await conn._execute(fn, *args)
+
+
+async def connect(path: Path, **kwargs: Any) -> InlineConnection:
+    """An `InlineConnection` to `path` (kwargs as `sqlite3.connect`'s), auto-checkpoint off."""
+
+    def connector() -> sqlite3.Connection:
+        # The loop and the connection's thread take turns with it (never both at once).
+        return sqlite3.connect(str(path), check_same_thread=False, **kwargs)
+
+    conn = InlineConnection(connector)
+    await conn
+    try:
+        await conn.execute("PRAGMA wal_autocheckpoint=0")
+    except BaseException:
+        await conn.close()
+        raise
+    return conn

@@ -1,0 +1,145 @@
+"""Storage calls run on the event loop only when that is safe (`engine.storage.inline`): the
+connection's thread idle, the database not locked; otherwise on the thread, as before."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from engine.storage import inline
+from engine.storage.inline import CHECKPOINT_EVERY, InlineConnection
+from tests.engine.conftest import wait_until
+
+PAGE = 4096
+
+
+@pytest.fixture
+async def conn(tmp_path: Path) -> AsyncIterator[InlineConnection]:
+    connection = await inline.connect(tmp_path / "t.db", isolation_level=None)
+    await connection.execute("PRAGMA journal_mode=WAL")
+    await connection.execute("PRAGMA synchronous=NORMAL")
+    await connection.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB)")
+    try:
+        yield connection
+    finally:
+        await connection.close()
+
+
+def _put(conn: InlineConnection, key: int, size: int = 16) -> str:
+    """A seam-style function: `BEGIN IMMEDIATE` first, one transaction; names its thread."""
+    db = conn._conn
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute("INSERT OR REPLACE INTO t VALUES (?, ?)", (key, b"x" * size))
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    return threading.current_thread().name
+
+
+def _holds(check: Callable[[], bool]) -> Callable[[], Awaitable[bool]]:
+    async def predicate() -> bool:
+        return check()
+
+    return predicate
+
+
+def _rows(path: Path) -> list[int]:
+    with sqlite3.connect(path) as other:
+        return [k for (k,) in other.execute("SELECT k FROM t ORDER BY k")]
+
+
+async def test_an_idle_connection_runs_the_call_on_the_loop(conn: InlineConnection) -> None:
+    queued = conn.queued
+    ran_on = await inline.call(conn, _put, conn, 1)
+    assert ran_on == threading.current_thread().name
+    assert conn.queued == queued and conn.calls_here == 1
+
+
+async def test_a_busy_thread_gets_the_call_in_order(conn: InlineConnection) -> None:
+    """While the thread works on a queued call, the next call queues behind it (two threads
+    never share the connection) and runs after it."""
+    release = threading.Event()
+    order: list[str] = []
+
+    def blocking(conn: InlineConnection) -> None:
+        release.wait(10)
+        order.append("first")
+
+    first = asyncio.ensure_future(conn._execute(blocking, conn))
+    await wait_until(_holds(lambda: not conn.idle), what="the first call to be queued")
+    second = asyncio.ensure_future(inline.call(conn, _put, conn, 2))
+    await asyncio.sleep(0)  # let `second` reach the queue
+    assert not second.done() and order == []
+    release.set()
+    await first
+    ran_on = await second
+    assert order == ["first"] and ran_on != threading.current_thread().name
+    assert conn.calls_here == 0
+
+
+async def test_a_locked_database_sends_the_call_to_the_thread_and_the_loop_runs_on(
+    conn: InlineConnection, tmp_path: Path
+) -> None:
+    """Another process holds the write lock: the call does not wait on the loop (this test's
+    own coroutine goes on and lets the lock go); it waits on the thread, then lands."""
+    other = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        writing = asyncio.ensure_future(inline.call(conn, _put, conn, 3))
+        await wait_until(_holds(lambda: not conn.idle), what="the call to go to the thread")
+        assert not writing.done() and conn.calls_here == 0
+        other.execute("COMMIT")
+        ran_on = await asyncio.wait_for(writing, 10)
+    finally:
+        other.close()
+    assert ran_on != threading.current_thread().name
+    assert _rows(tmp_path / "t.db") == [3]
+    # The attempt on the loop changed nothing: the busy timeout is the thread's again.
+    assert (await conn.execute_fetchall("PRAGMA busy_timeout"))[0][0] == inline.BUSY_TIMEOUT_MS
+
+
+async def test_an_error_on_the_loop_propagates_and_leaves_no_transaction(
+    conn: InlineConnection,
+) -> None:
+    def failing(conn: InlineConnection) -> None:
+        db = conn._conn
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("INSERT INTO t VALUES (1, x'00')")
+            db.execute("INSERT INTO t VALUES (1, x'00')")  # the same key: IntegrityError
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    with pytest.raises(sqlite3.IntegrityError):
+        await inline.call(conn, failing, conn)
+    assert not conn._conn.in_transaction
+    assert (await conn.execute_fetchall("SELECT COUNT(*) FROM t"))[0][0] == 0
+    assert (await conn.execute_fetchall("PRAGMA busy_timeout"))[0][0] == inline.BUSY_TIMEOUT_MS
+
+
+async def test_the_wal_is_checkpointed_on_the_thread_and_stays_bounded(
+    conn: InlineConnection, tmp_path: Path
+) -> None:
+    """Auto-checkpointing is off (the loop never syncs the disk); the passive checkpoints
+    queued every `CHECKPOINT_EVERY` calls keep the WAL from growing with every write."""
+    assert (await conn.execute_fetchall("PRAGMA wal_autocheckpoint"))[0][0] == 0
+    wal_file = tmp_path / "t.db-wal"
+    for key in range(CHECKPOINT_EVERY - 2):  # the first checkpoint is not due yet
+        await inline.call(conn, _put, conn, key, PAGE // 2)
+    one_round = wal_file.stat().st_size  # what the writes between two checkpoints take
+    rounds = 8
+    for key in range(CHECKPOINT_EVERY - 2, rounds * CHECKPOINT_EVERY):
+        await inline.call(conn, _put, conn, key, PAGE // 2)
+    await wait_until(_holds(lambda: conn.idle), what="the last checkpoint")
+    # The WAL file is reused from its start after a complete checkpoint, not grown: its size
+    # is the most it ever held at once. With no checkpoint it would hold every round.
+    assert wal_file.stat().st_size < 3 * one_round, (wal_file.stat().st_size, one_round)
+    assert len(_rows(tmp_path / "t.db")) == rounds * CHECKPOINT_EVERY
