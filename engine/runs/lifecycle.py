@@ -122,7 +122,7 @@ class Lifecycle(Recovery):
             await self.settled(thread_id)  # an earlier create's cancels come first
 
             def plan(metadata: dict[str, Any], active: list[str]) -> Acceptance | Rejection:
-                """On the database thread, inside the accepting transaction: no I/O."""
+                """Inside the accepting transaction (maybe on the database thread): no I/O."""
                 assert thread_id is not None
                 run = new_run(thread_id, metadata, request, assistant, entry, temporary, started_ms)
                 decision = decide(request.multitask_strategy, active)

@@ -219,7 +219,7 @@ async def delete_run_checkpoints(
 async def _delete_run_checkpoints(
     saver: AsyncSqliteSaver, thread_id: str, run_id: str, base: Head | None
 ) -> list[str]:
-    async with saver.lock:  # one trip: the whole transaction runs on the connection's thread
+    async with saver.lock:  # one call: the whole transaction runs at once (`inline.call`)
         _forget(saver, thread_id)
         removed, bare, head = await call(
             saver.conn, _delete_run, saver.conn, thread_id, run_id, base
@@ -232,7 +232,7 @@ async def _delete_run_checkpoints(
 def _delete_run(
     conn: aiosqlite.Connection, thread_id: str, run_id: str, base: Head | None
 ) -> tuple[list[str], bool, tuple[Any, ...] | None]:
-    """On the connection's thread: `delete_run_checkpoints` as one transaction. Also returns
+    """In one call: `delete_run_checkpoints` as one transaction. Also returns
     whether the thread's root head afterwards has no writes on it, and that head's row (None:
     the thread has no root checkpoint)."""
     db = conn._conn

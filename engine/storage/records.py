@@ -54,7 +54,7 @@ def _transaction(
 ) -> tuple[T, list[str]]:
     """One transaction: buffered checkpoint events first (they happened before), then `work`.
     Returns its result and the threads whose story it changed."""
-    db = conn._conn  # runs on aiosqlite's own thread, which owns this connection
+    db = conn._conn  # the loop or the connection's thread, never both at once (`inline`)
     db.execute("BEGIN IMMEDIATE")
     story.begin()
     try:
@@ -138,13 +138,13 @@ class Records(ThreadRows, StoryRecords, RunReads):
         peek: Peek | None = None,
     ) -> Acceptance | Rejection | None:
         """Read the thread's queue, let `plan` decide, and insert the pending run and record the
-        cancels it decided, all in one transaction (one trip).
+        cancels it decided, all in one transaction (one call).
 
-        `plan(thread metadata, active run ids in acceptance order)` runs on the database thread
-        inside the transaction (pure: build the run, apply the strategy). Its `stop_now` are the
-        targets an interrupt marks `interrupted` at once (pending runs, and running ones whose
-        graph has not finished). Returns what it decided (a rejection writes nothing), or None
-        if the thread does not exist. `peek` gets the thread's next pending run afterwards (see
+        `plan(thread metadata, active run ids in acceptance order)` runs inside the transaction
+        (pure: build the run, apply the strategy). Its `stop_now` are the targets an interrupt
+        marks `interrupted` at once (pending runs, and running ones whose graph has not
+        finished). Returns what it decided (a rejection writes nothing), or None if the thread
+        does not exist. `peek` gets the thread's next pending run afterwards (see
         `_atomic_peek`).
         """
         defaults = dumps_str(thread_defaults)

@@ -1,14 +1,15 @@
-"""LangGraph's `AsyncSqliteSaver`, with its hot paths in one trip to the database thread each.
+"""LangGraph's `AsyncSqliteSaver`, with its hot paths in one call to the database each.
 
 `aput`, `aput_writes` and `aget_tuple` take three to six trips in the library (cursor, statement,
 fetch, commit, close); a run makes about a dozen of these calls, and each trip is a thread
-hand-off and a wake-up of the event loop. Here each runs whole on the connection's thread, so a
-cancelled caller cannot stop it half way, and its writes are one transaction that it commits or
-rolls back itself: the autocommit guarantee of `checkpoints.py` holds (no transaction is ever
-left open). Everything else (listing, deleting, the delta channel history) is the library's.
+hand-off and a wake-up of the event loop. Here each is one function run whole (`inline.call`: on
+the event loop while the connection's thread is idle, else on that thread), so a cancelled
+caller cannot stop it half way, and its writes are one transaction that it commits or rolls back
+itself: the autocommit guarantee of `checkpoints.py` holds (no transaction is ever left open).
+Everything else (listing, deleting, the delta channel history) is the library's.
 
 The saver also knows, without a read, what a head read would return right after its own writes:
-each root `aput` checks in its trip whether the checkpoint is now its thread's head with no
+each root `aput` checks in its call whether the checkpoint is now its thread's head with no
 writes on it, and the answer is kept (in the order the database saw the writes) until a write,
 a deletion or a copy touches the thread. The lifecycle uses it to skip reading back a head it
 has just written (`known_head`, `take_written`).
@@ -55,11 +56,11 @@ Rows = list[tuple[Any, ...]]
 
 
 def _write(conn: aiosqlite.Connection, sql: str, rows: Rows) -> None:
-    """On the connection's thread: insert `rows` as one transaction, committed or undone.
+    """In one call (`inline.call`): insert `rows` as one transaction, committed or undone.
 
     Should a transaction have been left open (`commit_if_stranded`'s case), the rows join it and
     it is committed, as the library's own `aput` would."""
-    db = conn._conn  # aiosqlite's thread owns this connection, and we are on it
+    db = conn._conn  # the loop or the connection's thread, never both at once (`inline`)
     own = not db.in_transaction
     if own:
         db.execute("BEGIN IMMEDIATE")
@@ -90,9 +91,9 @@ KEPT_ROWS, KEPT_ROW_BYTES = 64, 16 * 1024 * 1024
 
 
 def _put_root(conn: aiosqlite.Connection, row: tuple[Any, ...]) -> bool:
-    """On the connection's thread: `_write` one root checkpoint; is it now its thread's head,
-    with no writes on it? (Two indexed reads in the same trip: the answer a head read would
-    give right after.)"""
+    """In one call: `_write` one root checkpoint; is it now its thread's head, with no writes
+    on it? (Two indexed reads in the same call: the answer a head read would give right
+    after.)"""
     _write(conn, _PUT_CHECKPOINT, [row])
     db = conn._conn
     thread_id, checkpoint_id = row[0], row[2]
@@ -105,8 +106,8 @@ def _put_root(conn: aiosqlite.Connection, row: tuple[Any, ...]) -> bool:
 def _read(
     conn: aiosqlite.Connection, sql: str, params: tuple[Any, ...], writes_sql: str
 ) -> tuple[tuple[Any, ...], Rows] | None:
-    """On the connection's thread: a checkpoint row and its pending writes. Nothing else can
-    write in between: this connection is the file's only writer and its thread is ours."""
+    """In one call: a checkpoint row and its pending writes. Nothing else can write in between:
+    this connection is the file's only writer, and one call runs at a time on it."""
     db = conn._conn
     row = db.execute(sql, params).fetchone()
     if row is None:
@@ -116,7 +117,7 @@ def _read(
 
 
 class OneTripSaver(AsyncSqliteSaver):
-    """`AsyncSqliteSaver` whose writes and head reads are one trip each (see the module doc)."""
+    """`AsyncSqliteSaver` whose writes and head reads are one call each (see the module doc)."""
 
     def __init__(self, conn: aiosqlite.Connection, **kwargs: Any) -> None:
         super().__init__(conn, **kwargs)
@@ -131,7 +132,7 @@ class OneTripSaver(AsyncSqliteSaver):
     async def _trip(
         self, fn: Any, *args: Any, thread_id: str | None = None, after: Any = None
     ) -> Any:
-        """Run `fn` on the connection's thread. With `thread_id` (a write to its root
+        """Run `fn` in one call (`inline.call`). With `thread_id` (a write to its root
         checkpoints): what is known of its head is forgotten first, and `after(result)` may say
         it again once the write is done; both under the lock, so in the order the database
         sees the writes (`_save` runs a write to its end even when its caller is cancelled)."""

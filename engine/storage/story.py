@@ -67,7 +67,7 @@ class Story:
     _changes: dict[str, asyncio.Event] = field(default_factory=dict)
     _ended: Counter[str] = field(default_factory=Counter)  # run ends told, per thread
 
-    # -- writing (on the database thread, inside a transaction) ------------------------------
+    # -- writing (inside a transaction, one at a time) ---------------------------------------
 
     def add(
         self,
@@ -108,7 +108,7 @@ class Story:
         self._tx_threads.append(thread_id)
 
     def begin(self) -> None:
-        """A transaction starts (the database thread runs one at a time)."""
+        """A transaction starts (they run one at a time)."""
         self._tx_threads = []
 
     def touched(self) -> list[str]:
