@@ -34,6 +34,7 @@ from engine.runs.status import ACTIVE
 from engine.runs.strategy import CANCEL_ACTIONS
 from engine.serde import loads, to_jsonable
 from engine.state import interrupts_json
+from engine.storage import inline
 from engine.storage.checkpoints import open_saver
 from engine.storage.db import open_database, verify_data_files
 from engine.storage.journal import JournalingStore, open_store
@@ -43,6 +44,13 @@ from engine.storage.story import Story
 from engine.threads import ThreadOps, check_uuid
 
 __all__ = ["Engine", "Event", "RunRequest"]
+
+
+# Storage calls run on the event loop while at most this many runs execute: a hand-off to the
+# database's thread would cost them more than it frees the loop (a run, or a preempt: the
+# stopped run is released as its successor starts). With more, the loop is loaded and SQLite
+# runs on the thread beside it (`engine.storage.inline`).
+INLINE_UP_TO_RUNS = 1
 
 
 class Engine(AssistantOps, ThreadOps):
@@ -77,6 +85,12 @@ class Engine(AssistantOps, ThreadOps):
             graphs = GraphRegistry.load(settings.config_path, saver, store)
             services = Services(settings, records, saver, store, graphs, ChannelRegistry())
             lifecycle = Lifecycle(services)
+            inline.share_load(
+                lambda: len(lifecycle.executions) > INLINE_UP_TO_RUNS,
+                conn,
+                saver.conn,
+                inner.conn,
+            )
             scheduler = Scheduler(lifecycle)
             await scheduler.recover()
         except BaseException:

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from engine.core import INLINE_UP_TO_RUNS, Engine
 from engine.storage import inline
 from engine.storage.inline import CHECKPOINT_EVERY, InlineConnection
-from tests.engine.conftest import wait_until
+from tests.engine.conftest import human, wait_until
+from tests.engine.gated_graphs import gates
 
 PAGE = 4096
 
@@ -143,3 +145,37 @@ async def test_the_wal_is_checkpointed_on_the_thread_and_stays_bounded(
     # is the most it ever held at once. With no checkpoint it would hold every round.
     assert wal_file.stat().st_size < 3 * one_round, (wal_file.stat().st_size, one_round)
     assert len(_rows(tmp_path / "t.db")) == rounds * CHECKPOINT_EVERY
+
+
+async def test_a_loaded_loop_leaves_sqlite_to_the_thread(conn: InlineConnection) -> None:
+    """While `loop_busy` says so, calls go to the thread (SQLite then runs beside the loop)."""
+    busy = True
+    conn.loop_busy = lambda: busy
+    assert await inline.call(conn, _put, conn, 1) != threading.current_thread().name
+    busy = False
+    assert await inline.call(conn, _put, conn, 2) == threading.current_thread().name
+    assert conn.calls_here == 1
+
+
+async def test_the_engine_calls_on_the_loop_only_while_one_run_executes(
+    engine: Engine,
+) -> None:
+    """The engine's load signal is its executing runs (`INLINE_UP_TO_RUNS`, one)."""
+    store = engine.store.inner
+    assert isinstance(store.conn, InlineConnection)
+
+    async def read_here() -> bool:
+        before = store.conn.calls_here
+        await store.aget(("load",), "key")
+        return store.conn.calls_here == before + 1
+
+    assert await read_here()  # nothing executing
+    for n in (1, 2):
+        thread_id = (await engine.create_thread())["thread_id"]
+        await engine.create_run(thread_id, assistant_id="gated", input=human(f"hold:load{n}"))
+        await wait_until(lambda n=n: gates.reached(f"load{n}"), what=f"run {n} to hold")
+        assert len(engine.lifecycle.executions) == n
+        # One run: the loop has little else to do. Two: the thread runs SQLite beside it.
+        assert await read_here() == (n <= INLINE_UP_TO_RUNS)
+    gates.open("load1")
+    gates.open("load2")
