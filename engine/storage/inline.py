@@ -98,7 +98,8 @@ class InlineConnection(aiosqlite.Connection):
             db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
     def called(self) -> None:
-        """One more call through `call`: now and then, checkpoint the WAL on the thread."""
+        """One more call through `call` or `run_now`: now and then, checkpoint the WAL on the
+        thread."""
         self._since_checkpoint += 1
         if self._since_checkpoint >= CHECKPOINT_EVERY and self._running:
             self._since_checkpoint = 0
@@ -116,16 +117,26 @@ def _is_lock_error(exc: sqlite3.OperationalError) -> bool:
     return code is not None and code & 0xFF in _LOCK_ERRORS
 
 
+def run_now(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> tuple[bool, T | None]:
+    """`fn(*args)` run right here, synchronously, if `conn` allows it (see the module doc):
+    (True, its result); (False, None) when it must go to the connection's thread."""
+    if not (isinstance(conn, InlineConnection) and conn.here):
+        return False, None
+    done, result = conn.try_here(fn, *args)
+    if done:
+        conn.called()
+    return done, result
+
+
 async def call(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
     """`fn(*args)` run whole: on the loop when `conn` allows it (see the module doc), else on
     the connection's thread. `fn` uses `conn._conn` and starts with `BEGIN IMMEDIATE` or only
     reads."""
+    done, result = run_now(conn, fn, *args)
+    if done:
+        return result  # type: ignore[return-value]
     if isinstance(conn, InlineConnection):
         conn.called()
-        if conn.here:
-            done, result = conn.try_here(fn, *args)
-            if done:
-                return result  # type: ignore[return-value]
     # aiosqlite's queueing primitive (no public call runs a function on its thread), pinned by
     # our version range.
     return await conn._execute(fn, *args)

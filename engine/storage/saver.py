@@ -36,7 +36,7 @@ from langgraph.checkpoint.base import (
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.checkpoint.sqlite.utils import load_pending_writes, pending_writes_sql
 
-from engine.storage.inline import call
+from engine.storage.inline import call, run_now
 from engine.storage.shielded import run_to_completion
 
 _PUT_CHECKPOINT = (
@@ -234,7 +234,18 @@ class OneTripSaver(AsyncSqliteSaver):
         cut there, the head stayed the step's parent and the interrupting run's input discarded
         what the step had done (tests/engine/test_interrupted_save.py). Shielded, the save lands
         before LangGraph's exit (which waits for its save tasks) and so before the run's end.
+
+        When nobody holds the lock and the connection takes the call on the loop, the save runs
+        right now, with no await at all (so nothing to cut, and no task to shield it in).
         """
+        if self.is_setup and not self.lock.locked():
+            if thread_id is not None:
+                self.forget(thread_id)
+            done, result = run_now(self.conn, fn, self.conn, *args)
+            if done:
+                if after is not None:
+                    after(result)
+                return result
         return await run_to_completion(self._trip(fn, *args, thread_id=thread_id, after=after))
 
     async def aput(
