@@ -40,7 +40,10 @@ class TodoWatch:
             await self._wake.wait()
             await asyncio.sleep(0.15)
             self._wake.clear()
-            if self.session.online:
+            # Not before the thread is loaded: until its source is chosen, who wrote what is not
+            # known, and the fallback would credit a todo to whichever run had ended last (a
+            # full suite's load once showed run 2's todo as run 1's). The load wakes it.
+            if self.session.online and self.session.source is not None:
                 await self._refresh()
 
     async def _refresh(self) -> None:
