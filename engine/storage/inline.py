@@ -53,7 +53,6 @@ class InlineConnection(aiosqlite.Connection):
         super().__init__(connector, iter_chunk_size=64)
         self.queued = 0  # calls handed to the thread (counted on the loop)
         self.finished = 0  # calls the thread has finished (counted on the thread)
-        self.calls_here = 0  # calls `call` ran on the loop (for `bench.trips`)
         # True while the loop has enough else to do that the thread should run SQLite beside
         # it (set by the engine); None: the loop never has.
         self.loop_busy: Callable[[], bool] | None = None
@@ -90,11 +89,9 @@ class InlineConnection(aiosqlite.Connection):
         db.execute("PRAGMA busy_timeout=0")
         db.execute("PRAGMA wal_autocheckpoint=0")  # no checkpoint (and its fsync) on the loop
         try:
-            self.calls_here += 1
             return True, fn(*args)
         except sqlite3.OperationalError as exc:
             if _is_lock_error(exc) and not db.in_transaction:
-                self.calls_here -= 1
                 return False, None
             raise
         finally:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from bench.trips import counting_trips
 from engine.core import INLINE_UP_TO_RUNS, Engine
 from engine.storage import inline
 from engine.storage.inline import CHECKPOINT_EVERY, InlineConnection
@@ -18,6 +20,13 @@ from tests.engine.conftest import human, wait_until
 from tests.engine.gated_graphs import gates
 
 PAGE = 4096
+
+
+@pytest.fixture
+def here() -> Iterator[Counter[int]]:
+    """Calls run on the event loop, per connection (as `bench.trips` counts them)."""
+    with counting_trips() as (_, counted):
+        yield counted
 
 
 @pytest.fixture
@@ -57,14 +66,18 @@ def _rows(path: Path) -> list[int]:
         return [k for (k,) in other.execute("SELECT k FROM t ORDER BY k")]
 
 
-async def test_an_idle_connection_runs_the_call_on_the_loop(conn: InlineConnection) -> None:
+async def test_an_idle_connection_runs_the_call_on_the_loop(
+    conn: InlineConnection, here: Counter[int]
+) -> None:
     queued = conn.queued
     ran_on = await inline.call(conn, _put, conn, 1)
     assert ran_on == threading.current_thread().name
-    assert conn.queued == queued and conn.calls_here == 1
+    assert conn.queued == queued and here[id(conn)] == 1
 
 
-async def test_a_busy_thread_gets_the_call_in_order(conn: InlineConnection) -> None:
+async def test_a_busy_thread_gets_the_call_in_order(
+    conn: InlineConnection, here: Counter[int]
+) -> None:
     """While the thread works on a queued call, the next call queues behind it (two threads
     never share the connection) and runs after it."""
     release = threading.Event()
@@ -83,11 +96,11 @@ async def test_a_busy_thread_gets_the_call_in_order(conn: InlineConnection) -> N
     await first
     ran_on = await second
     assert order == ["first"] and ran_on != threading.current_thread().name
-    assert conn.calls_here == 0
+    assert here[id(conn)] == 0
 
 
 async def test_a_locked_database_sends_the_call_to_the_thread_and_the_loop_runs_on(
-    conn: InlineConnection, tmp_path: Path
+    conn: InlineConnection, tmp_path: Path, here: Counter[int]
 ) -> None:
     """Another process holds the write lock: the call does not wait on the loop (this test's
     own coroutine goes on and lets the lock go); it waits on the thread, then lands."""
@@ -96,7 +109,7 @@ async def test_a_locked_database_sends_the_call_to_the_thread_and_the_loop_runs_
         other.execute("BEGIN IMMEDIATE")
         writing = asyncio.ensure_future(inline.call(conn, _put, conn, 3))
         await wait_until(_holds(lambda: not conn.idle), what="the call to go to the thread")
-        assert not writing.done() and conn.calls_here == 0
+        assert not writing.done() and here[id(conn)] == 0
         other.execute("COMMIT")
         ran_on = await asyncio.wait_for(writing, 10)
     finally:
@@ -148,27 +161,29 @@ async def test_the_wal_is_checkpointed_on_the_thread_and_stays_bounded(
     assert len(_rows(tmp_path / "t.db")) == rounds * CHECKPOINT_EVERY
 
 
-async def test_a_loaded_loop_leaves_sqlite_to_the_thread(conn: InlineConnection) -> None:
+async def test_a_loaded_loop_leaves_sqlite_to_the_thread(
+    conn: InlineConnection, here: Counter[int]
+) -> None:
     """While `loop_busy` says so, calls go to the thread (SQLite then runs beside the loop)."""
     busy = True
     conn.loop_busy = lambda: busy
     assert await inline.call(conn, _put, conn, 1) != threading.current_thread().name
     busy = False
     assert await inline.call(conn, _put, conn, 2) == threading.current_thread().name
-    assert conn.calls_here == 1
+    assert here[id(conn)] == 1
 
 
 async def test_the_engine_calls_on_the_loop_only_while_one_run_executes(
-    engine: Engine,
+    engine: Engine, here: Counter[int]
 ) -> None:
     """The engine's load signal is its executing runs (`INLINE_UP_TO_RUNS`, one)."""
     store = engine.store.inner
     assert isinstance(store.conn, InlineConnection)
 
     async def read_here() -> bool:
-        before = store.conn.calls_here
+        before = here[id(store.conn)]
         await store.aget(("load",), "key")
-        return store.conn.calls_here == before + 1
+        return here[id(store.conn)] == before + 1
 
     assert await read_here()  # nothing executing
     for n in (1, 2):
