@@ -10,7 +10,7 @@ from __future__ import annotations
 from textual import events
 from textual.widgets import OptionList
 
-from tests.tui.helpers import fate_of, idle, ready, replies, say, turns, wait_until
+from tests.tui.helpers import fate_of, hold, idle, ready, release, replies, say, turns, wait_until
 from tui import messages as msg
 from tui.drive import burst
 from tui.runstate import Fate
@@ -72,10 +72,11 @@ async def test_multi_line_paste_sends_each_line_or_one_message(make_app) -> None
 
 
 async def test_a_held_message_fires_with_one_key_while_message_one_runs(make_app) -> None:
-    app = make_app()  # `slow`: run 1 takes 2 s
+    app = make_app()  # `slow`, held: run 1 runs until message 2 interrupts it
     seen: list[object] = []
     async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
         await ready(pilot)
+        await hold(app)
         await pilot.press("f2")
         app.query_one(Composer).value = "second"
         await pilot.press("ctrl+l")
@@ -84,6 +85,8 @@ async def test_a_held_message_fires_with_one_key_while_message_one_runs(make_app
         await say(pilot, "first")  # on an idle thread every strategy simply runs
         await wait_until(pilot, lambda: fate_of(app, "first") is Fate.RUNNING, 20)
         await pilot.press("f5")
+        await wait_until(pilot, lambda: fate_of(app, "first") is Fate.INTERRUPTED, 10)
+        await release(app)
         await wait_until(pilot, lambda: idle(app) and replies(app, "second"), 30, "reply 2")
         assert not app.held and not app.query_one("#held").display
         assert fate_of(app, "first") is Fate.INTERRUPTED

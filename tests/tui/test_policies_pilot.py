@@ -2,8 +2,9 @@
 embedded engine: picked with its keys, double texted, and what the transcript, the run panel and
 the server then show.
 
-Most use the `slow` bench graph (2 s, then `reply to: <msg>`), so message 1 is reliably still
-running when the next goes out; steer uses the todo assistant at a pace that keeps its first
+Most use the `slow` bench graph (`reply to: <msg>`), held by the thread's gate until the test
+releases it, so message 1 is still running when the next goes out however loaded the machine;
+steer uses the todo assistant at a pace that keeps its first
 model call going while message 2 is queued.
 """
 
@@ -16,8 +17,10 @@ import pytest
 
 from tests.tui.helpers import (
     fate_of,
+    hold,
     idle,
     ready,
+    release,
     replies,
     run_panel,
     say,
@@ -55,9 +58,10 @@ async def runs(app: DoubletextApp) -> list[dict[str, Any]]:
 
 async def start(pilot, *keys: str, first: str = "one") -> None:
     """Pick the policy with `keys`, send `first` (the thread is idle: a plain send) and wait
-    until its run is running."""
+    until its run is running. The thread's `slow` runs are held until the test calls `release`."""
     app = pilot.app
     await ready(pilot)
+    await hold(app)
     await pilot.press(*keys)
     await say(pilot, first)
     await wait_until(pilot, lambda: fate_of(app, first) is Fate.RUNNING, 20, f"{first} running")
@@ -77,6 +81,7 @@ async def test_keep_latest_leaves_at_most_one_waiting(make_app) -> None:
         await wait_until(pilot, lambda: fate_of(app, "two") is Fate.INTERRUPTED, 10)
         assert turn(app, "two").cause_text == "↳ replaced by a newer message (keep latest)"
         assert "still waiting → replaced by this one" in note(app, "three").why
+        await release(app)
         await wait_until(pilot, lambda: idle(app) and replies(app, "three"), 30, "reply 3")
         assert replies(app, "one") == ["reply to: one"] and replies(app, "two") == []
         assert run_panel(app) == {"one": "done", "two": "interrupted", "three": "done"}
@@ -95,6 +100,7 @@ async def test_merge_leaves_one_message_with_both_texts(make_app) -> None:
         await say(pilot, "call mom")
         merged = "Context: buy milk\n\nCurrent request: call mom"
         await wait_until(pilot, lambda: fate_of(app, "buy milk") is Fate.ROLLED_BACK, 10)
+        await release(app)
         await wait_until(pilot, lambda: idle(app) and replies(app, merged), 30, "the reply")
         assert "folded in as context, sent with rollback" in note(app, merged).why
         assert turn(app, merged).strategy == "rollback"
@@ -123,6 +129,7 @@ async def test_retry_counts_down_is_cancellable_and_succeeds_once_run_one_ends(m
 
         await pilot.press("enter")  # again, and this time let it retry
         await wait_until(pilot, lambda: countdown.wait is not None, 10, "the countdown")
+        await release(app)  # run 1 ends: a retry is accepted
         withdrawn, sent = [t for t in turns(app) if t.text == "two"]
         await wait_until(pilot, lambda: idle(app) and sent.replies(), 30, "reply 2")
         assert not countdown.display
@@ -171,6 +178,7 @@ async def test_auto_picks_by_age_and_says_why(make_app, source: str) -> None:
         why = note(app, "two").why
         assert re.fullmatch(r"run \w{8} has run \d+\.\d s: younger than 5 s → rollback", why)
         assert turn(app, "two").badge_text.startswith("auto → rollback · ")
+        await release(app)
         await wait_until(pilot, lambda: idle(app) and replies(app, "two"), 30, "reply 2")
         title = str(note(app, "two").title)
         # Observing costs runs.list and the side-effects route, unless the story told both.
@@ -206,10 +214,11 @@ async def test_ask_offers_the_four_strategies_on_keys_1_to_4(make_app) -> None:
         await answer("four", "3")  # rollback: one and two erased
         await wait_until(pilot, lambda: fate_of(app, "four") is Fate.RUNNING, 10)
         await answer("five", "2")  # interrupt four
+        await wait_until(pilot, lambda: fate_of(app, "four") is Fate.INTERRUPTED, 10)
+        await release(app)
         await wait_until(pilot, lambda: idle(app) and replies(app, "five"), 30, "reply 5")
-        shown = run_panel(app)
-        assert shown.pop("one") in ("done", "rolled back")  # it may end before four is sent
-        assert shown == {
+        assert run_panel(app) == {
+            "one": "rolled back",
             "two": "rolled back",
             "three": "rejected",
             "four": "interrupted",
@@ -233,8 +242,9 @@ async def test_a_preset_chosen_by_name_in_the_palette(make_app) -> None:
         assert str(picker.query_one("#chip-preset").render()) == "search"
         await start(pilot, first="hotels in Paris")
         await say(pilot, "hotels in Tokyo")
+        await wait_until(pilot, lambda: fate_of(app, "hotels in Paris") is Fate.ROLLED_BACK, 10)
+        await release(app)
         await wait_until(pilot, lambda: idle(app) and replies(app, "hotels in Tokyo"), 30)
-        assert fate_of(app, "hotels in Paris") is Fate.ROLLED_BACK
         assert note(app, "hotels in Tokyo").why == (
             "scenario search → rollback: the user changed what to search for; "
             "the old results are useless"

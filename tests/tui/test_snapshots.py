@@ -4,13 +4,27 @@ Deterministic by construction: `stable_ids` shows `run-N`/`thread-N` instead of 
 elapsed times, the composer cursor does not blink, the engine label is fixed, fates come from
 `runs.list` polling on every engine (so the pictures do not change when a server starts serving
 the story), and each picture is taken only once `wait_until` has seen the state it shows (the
-`slow` bench graph keeps run 1 running for 2 s, far longer than the capture takes).
+thread's gate holds the `slow` bench graph's runs until the test releases them, so run 1 is
+still running when message 2 goes out, however loaded the machine).
 """
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.tui.conftest import Engine, RecordingApp
-from tests.tui.helpers import fate_of, idle, ready, replies, say, steady, turn, wait_until
+from tests.tui.helpers import (
+    fate_of,
+    hold,
+    idle,
+    ready,
+    release,
+    replies,
+    say,
+    steady,
+    turn,
+    wait_until,
+)
 from tui.runstate import Fate
 from tui.widgets.why import WhyLine
 
@@ -33,19 +47,28 @@ def app_for(engine: Engine, name: str, tmp_path, assistant: str = "slow", **kw) 
 
 
 async def two_messages(pilot, key: str) -> None:
+    """Message 1 (its run held), then message 2 with the strategy `key` while run 1 runs."""
     app = pilot.app
     await ready(pilot)
+    await hold(app)
     await say(pilot, FIRST)
     await pilot.press(key)
-    # Filled in rather than typed key by key, so the send happens well inside run 1's 2 s.
     app.query_one("#composer").value = SECOND
     await wait_until(pilot, lambda: fate_of(app, FIRST) is Fate.RUNNING, 20)
     await pilot.press("enter")
 
 
 async def settled(pilot) -> None:
-    """Idle, reply 2 shown, and the double text's why line said (once the thread is quiet)."""
+    """Idle, reply 2 shown, and the double text's why line said (once the thread is quiet).
+    Run 1 is released once message 2 has done its part (queued, or run 1 stopped)."""
     app = pilot.app
+    await wait_until(
+        pilot,
+        lambda: fate_of(app, FIRST) is not Fate.RUNNING or fate_of(app, SECOND) is Fate.QUEUED,
+        10,
+        "message 2 to stop run 1 or queue behind it",
+    )
+    await release(app)
     await wait_until(pilot, lambda: idle(app) and replies(app, SECOND), 30, "reply 2")
     await wait_until(pilot, lambda: app.chat.query(WhyLine), 10, "the why")
     await steady(pilot)
@@ -90,7 +113,10 @@ def test_running_with_queued_and_held_message_160x48(snap_compare, engine, tmp_p
         await steady(pilot)
 
     app = app_for(engine, "queued", tmp_path)
-    assert snap_compare(app, run_before=run_before, terminal_size=LARGE)
+    try:
+        assert snap_compare(app, run_before=run_before, terminal_size=LARGE)
+    finally:
+        asyncio.run(release(app))  # run 1 is still held
 
 
 def test_mid_stream_after_interrupt_160x48(snap_compare, engine, tmp_path) -> None:

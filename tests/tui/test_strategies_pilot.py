@@ -1,15 +1,18 @@
 """One Pilot test per strategy: send message 1, send message 2 while reply 1 is still running.
 
-Uses the `slow` bench graph (2 s, then `reply to: <msg>`), so message 1 is reliably still running
-when message 2 goes out; the assertions read what the transcript and run panel show.
+Uses the `slow` bench graph (`reply to: <msg>`), held by the thread's gate until the test releases
+it, so message 1 is still running when message 2 goes out however loaded the machine; the
+assertions read what the transcript and run panel show.
 """
 
 from __future__ import annotations
 
 from tests.tui.helpers import (
     fate_of,
+    hold,
     idle,
     ready,
+    release,
     replies,
     run_panel,
     say,
@@ -26,12 +29,15 @@ SIZE = (150, 40)
 
 
 async def send_two(pilot, strategy_key: str) -> None:
+    """Hold the thread's runs, send message 1, and once it runs, message 2 (typed ahead, as a
+    quick typist does). The test calls `release` when run 1 may end."""
     app = pilot.app
     await ready(pilot)
+    await hold(app)
     await say(pilot, "first")
     await wait_until(pilot, lambda: fate_of(app, "first") is Fate.RUNNING, 20, "run 1 running")
     await pilot.press(strategy_key)
-    burst(app, "second\n")  # typed ahead: `say` waits ~0.1 s a key under load, run 1 lasts 2 s
+    burst(app, "second\n")
 
 
 async def test_enqueue_answers_both(make_app) -> None:
@@ -40,6 +46,7 @@ async def test_enqueue_answers_both(make_app) -> None:
         await send_two(pilot, "f1")
         await wait_until(pilot, lambda: fate_of(app, "second") is Fate.QUEUED, 10, "queued")
         assert "queued #1" in turn(app, "second").badge_text
+        await release(app)
         await wait_until(
             pilot, lambda: idle(app) and len(app.session.log.entries) == 2, 30, "both done"
         )
@@ -55,6 +62,7 @@ async def test_interrupt_keeps_message_one_without_reply(make_app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await send_two(pilot, "f2")
         await wait_until(pilot, lambda: fate_of(app, "first") is Fate.INTERRUPTED, 10)
+        await release(app)
         await wait_until(pilot, lambda: idle(app) and replies(app, "second"), 30, "reply 2")
         assert replies(app, "first") == []
         assert replies(app, "second") == ["reply to: second"]
@@ -67,6 +75,7 @@ async def test_rollback_strikes_message_one(make_app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await send_two(pilot, "f3")
         await wait_until(pilot, lambda: fate_of(app, "first") is Fate.ROLLED_BACK, 10)
+        await release(app)
         await wait_until(pilot, lambda: idle(app) and replies(app, "second"), 30, "reply 2")
         first = turn(app, "first")
         assert first.has_class("-rolled-back")
@@ -90,6 +99,7 @@ async def test_reject_notifies_and_run_one_completes(make_app) -> None:
             5,
             "a 409 warning",
         )
+        await release(app)
         await wait_until(pilot, lambda: idle(app) and replies(app, "first"), 30, "reply 1")
         assert replies(app, "first") == ["reply to: first"]
         assert replies(app, "second") == []

@@ -12,8 +12,10 @@ from doubletext.engine_thread import EngineThread
 from tests.tui.conftest import RecordingApp
 from tests.tui.helpers import (
     fate_of,
+    hold,
     idle,
     ready,
+    release,
     replies,
     run_panel,
     say,
@@ -121,10 +123,13 @@ async def test_fates_and_causes_survive_a_restart(tmp_path: Path) -> None:
         app = app_on(engine, tmp_path)
         async with app.run_test(size=SIZE) as pilot:
             await ready(pilot)
+            await hold(app)
             await say(pilot, "first")
             await wait_until(pilot, lambda: fate_of(app, "first") is Fate.RUNNING, 20)
             await pilot.press("f2")
-            burst(app, "second\n")  # typed ahead: within run 1's 2 s even on a loaded machine
+            burst(app, "second\n")
+            await wait_until(pilot, lambda: fate_of(app, "first") is Fate.INTERRUPTED, 10)
+            await release(app)
             await wait_until(pilot, lambda: idle(app) and replies(app, "second"), 30)
             thread, cause = app.thread_id, turn(app, "first").cause_text
             runs = app.session.log.run_ids()
@@ -142,13 +147,10 @@ async def test_fates_and_causes_survive_a_restart(tmp_path: Path) -> None:
 
 
 async def _double_texts(pilot) -> None:
-    """reject, rollback and an Esc on one thread (the `slow` graph: 2 s per run).
-
-    The reject and the rollback must both land within run 1's 2 s, so they are typed ahead
-    (`burst`), as a quick typist would: `say` waits for the screen after every key, about
-    0.1 s a key on a loaded machine, and run 1 could end before the rollback was sent (nothing
-    left to roll back: `first` then ends done, with no cause)."""
+    """reject, rollback and an Esc on one thread (the `slow` graph, held by the thread's gate
+    until each double text has landed, however loaded the machine)."""
     app = pilot.app
+    await hold(app)
     await say(pilot, "first")
     await wait_until(pilot, lambda: fate_of(app, "first") is Fate.RUNNING, 20)
     await pilot.press("f4")
@@ -157,11 +159,15 @@ async def _double_texts(pilot) -> None:
     app.query_one("#composer").value = ""
     await pilot.press("f3")
     burst(app, "second\n")
+    await wait_until(pilot, lambda: fate_of(app, "first") is Fate.ROLLED_BACK, 10)
+    await release(app)
     await wait_until(pilot, lambda: idle(app) and replies(app, "second"), 30)
+    await hold(app)
     await say(pilot, "third")
     await wait_until(pilot, lambda: fate_of(app, "third") is Fate.RUNNING, 20)
     await pilot.press("escape")
     await wait_until(pilot, lambda: idle(app) and fate_of(app, "third") is Fate.INTERRUPTED, 20)
+    await release(app)
 
 
 async def test_the_story_keeps_rejections_rollbacks_and_cancels_across_a_restart(

@@ -28,7 +28,16 @@ from bench.timeline_bench import Cancel  # noqa: E402
 from doubletext.demo import SCENARIOS, Scenario  # noqa: E402
 from tests.timeline.checks import check_lanes_match_the_api, check_outcome  # noqa: E402
 from tests.tui.conftest import Engine, RecordingApp  # noqa: E402
-from tests.tui.helpers import fate_of, idle, ready, steady, turn, turns, wait_until  # noqa: E402
+from tests.tui.helpers import (  # noqa: E402
+    fate_of,
+    hold,
+    idle,
+    ready,
+    steady,
+    turn,
+    turns,
+    wait_until,
+)
 from tui.client import Backend, NotServed  # noqa: E402
 from tui.message_chunks import AIDelta, parse_message  # noqa: E402
 from tui.runstate import FINAL, Fate  # noqa: E402
@@ -162,6 +171,7 @@ async def test_esc_and_ctrl_b_lanes_equal_the_runs(make_app) -> None:
     app = make_app(sources=("poll",))
     async with app.run_test(size=LARGE) as pilot:
         await ready(pilot)
+        await hold(app)  # each run runs until its key cuts it
         for text, key in (("first", "escape"), ("second", "ctrl+b")):
             app.query_one("#composer").value = text
             await pilot.press("enter")
