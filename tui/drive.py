@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 
 from textual import events
+from textual.css.query import NoMatches
 from textual.pilot import Pilot
 
 from tui.app import DoubletextApp
@@ -20,13 +21,28 @@ from tui.widgets.transcript import Transcript, Turn
 async def wait_until(
     pilot: Pilot, predicate: Callable[[], object], timeout: float = 15.0, what: str = ""
 ) -> None:
-    """Let the app run until `predicate()` is truthy; fail with `what` after `timeout` s."""
+    """Let the app run until `predicate()` is truthy; fail with `what` after `timeout` s, and
+    with what the transcript showed then (a failure on a loaded CI machine tells its story)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
         await pilot.pause(0.03)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
+    raise AssertionError(
+        f"timed out after {timeout}s waiting for {what or predicate}; {shown(pilot.app)}"
+    )
+
+
+def shown(app: object) -> str:
+    """ "turns: 'one' done, 'two' interrupted": each message on screen and its fate."""
+    if not isinstance(app, DoubletextApp):
+        return "not a doubletext app"
+    try:
+        found = turns(app)
+    except NoMatches:  # the chat screen is not mounted (yet, or any more)
+        return "no transcript"
+    fates = ", ".join(f"{t.text!r} {t.fate.value if t.fate else 'no fate'}" for t in found)
+    return f"turns: {fates or 'none'}"
 
 
 async def steady(pilot: Pilot, timeout: float = 10.0, quiet: float = 0.2) -> None:

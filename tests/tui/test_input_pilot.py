@@ -7,6 +7,7 @@ changes the pace the run is created with. Messages are observed with `message_ho
 
 from __future__ import annotations
 
+import pytest
 from textual import events
 from textual.widgets import OptionList
 
@@ -129,3 +130,15 @@ async def test_slow_motion_multiplies_the_pace_runs_are_created_with(make_app) -
             for r in runs
         }
         assert paces == {"slowly": 1.5, "very slowly": 5.0}
+
+
+async def test_a_wait_that_times_out_says_what_the_transcript_showed(make_app) -> None:
+    app = make_app("noop")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        with pytest.raises(AssertionError, match=r"never; turns: none$"):
+            await wait_until(pilot, lambda: False, 0.1, "never")
+        await say(pilot, "hi")
+        await wait_until(pilot, lambda: idle(app) and replies(app, "hi"), 20, "the reply")
+        with pytest.raises(AssertionError, match=r"never; turns: 'hi' done$"):
+            await wait_until(pilot, lambda: False, 0.1, "never")
