@@ -20,9 +20,13 @@ here when that is safe and cheap, and queues it to the thread as before when not
   costs. Under `bench storm` (50 threads, 100 streams) every call on the loop took `POST /runs`
   to p50 1.1–1.6 s, p99 7.9–9.3 s, against 0.33–1.1 s and 3.7–5.8 s with none there;
 * the loop never runs a WAL checkpoint (the one step that syncs the disk): auto-checkpointing is
-  off while a call runs here, and every `CHECKPOINT_EVERY` calls here a passive checkpoint is
-  queued to the thread instead. Calls on the thread checkpoint as SQLite does by default (past
-  1000 pages, at commit): the storm measured checkpoints every 256 calls there slower.
+  off for calls here, and every `CHECKPOINT_EVERY` calls here a passive checkpoint is queued to
+  the thread instead. Calls on the thread checkpoint as SQLite does by default (past 1000 pages,
+  at commit): the storm measured checkpoints every 256 calls there slower.
+
+The two settings (busy timeout, auto-checkpoint) are switched only when the side using the
+connection changes, not around every call: four `PRAGMA`s a call were 32 statements of a
+preempt's 85 (`cProfile` of `bench.trips.preempting`).
 
 A call run here has no `await` in it, so no cancel can cut it half way: what the thread's queue
 guaranteed (a function runs whole, whatever happens to its caller) holds as well.
@@ -57,6 +61,7 @@ class InlineConnection(aiosqlite.Connection):
         # it (set by the engine); None: the loop never has.
         self.loop_busy: Callable[[], bool] | None = None
         self._since_checkpoint = 0
+        self._loop_settings = False  # sqlite3's own settings, the thread's, until a call here
 
     async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         if not self._running or not self._connection:
@@ -65,8 +70,13 @@ class InlineConnection(aiosqlite.Connection):
         return await super()._execute(self._counted, partial(fn, *args, **kwargs))
 
     def _counted(self, function: Callable[[], Any]) -> Any:
-        """On the thread: run a queued call, then count it finished (whatever it raised)."""
+        """On the thread: run a queued call with the thread's settings, then count it finished
+        (whatever it raised)."""
         try:
+            if self._loop_settings and self._connection is not None:
+                self._connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                self._connection.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
+                self._loop_settings = False
             return function()
         finally:
             self.finished += 1
@@ -86,17 +96,16 @@ class InlineConnection(aiosqlite.Connection):
         (True, its result), or (False, None) when the database was locked and nothing was done.
         Only while `idle`."""
         db = self._conn
-        db.execute("PRAGMA busy_timeout=0")
-        db.execute("PRAGMA wal_autocheckpoint=0")  # no checkpoint (and its fsync) on the loop
+        if not self._loop_settings:
+            db.execute("PRAGMA busy_timeout=0")
+            db.execute("PRAGMA wal_autocheckpoint=0")  # no checkpoint (and its fsync) on the loop
+            self._loop_settings = True
         try:
             return True, fn(*args)
         except sqlite3.OperationalError as exc:
             if _is_lock_error(exc) and not db.in_transaction:
                 return False, None
             raise
-        finally:
-            db.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
-            db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
     def called(self) -> None:
         """One more call run on the loop: now and then, checkpoint the WAL on the thread."""

@@ -116,8 +116,36 @@ async def test_a_locked_database_sends_the_call_to_the_thread_and_the_loop_runs_
         other.close()
     assert ran_on != threading.current_thread().name
     assert _rows(tmp_path / "t.db") == [3]
-    # The attempt on the loop changed nothing: the busy timeout is the thread's again.
+    # The call on the thread waited with the thread's busy timeout, and kept it.
     assert (await conn.execute_fetchall("PRAGMA busy_timeout"))[0][0] == inline.BUSY_TIMEOUT_MS
+
+
+async def test_the_settings_switch_only_when_the_side_running_calls_changes(
+    conn: InlineConnection,
+) -> None:
+    """The loop's settings (no busy wait, no auto-checkpoint) are set by the first call there
+    and kept for the next ones; a call on the thread has the thread's again."""
+    statements: list[str] = []
+    conn._conn.set_trace_callback(statements.append)
+    loop_side = ["PRAGMA busy_timeout=0", "PRAGMA wal_autocheckpoint=0"]
+    thread_side = [
+        f"PRAGMA busy_timeout={inline.BUSY_TIMEOUT_MS}",
+        f"PRAGMA wal_autocheckpoint={inline.AUTOCHECKPOINT_PAGES}",
+    ]
+
+    def settings() -> list[str]:
+        found = [s for s in statements if s.startswith("PRAGMA") and "=" in s]
+        statements.clear()
+        return found
+
+    for key in range(3):
+        await inline.call(conn, _put, conn, key)
+    assert settings() == loop_side
+    assert (await conn.execute_fetchall("PRAGMA busy_timeout"))[0][0] == inline.BUSY_TIMEOUT_MS
+    assert (await conn.execute_fetchall("PRAGMA wal_autocheckpoint"))[0][0] == 1000
+    assert settings() == thread_side
+    await inline.call(conn, _put, conn, 3)
+    assert settings() == loop_side
 
 
 async def test_an_error_on_the_loop_propagates_and_leaves_no_transaction(
