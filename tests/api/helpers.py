@@ -9,6 +9,8 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage
 
+from engine.graphs.bench import GATES
+
 
 def human(text: str) -> dict[str, Any]:
     return {"messages": [HumanMessage(content=text)]}
@@ -35,6 +37,16 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}; last value: {value!r}")
         await asyncio.sleep(0.02)
+
+
+async def hold(client: Any, thread_id: str) -> None:
+    """Shut the thread's gate: its `slow` runs wait for `release` (≤ 60 s), however slow the CI."""
+    await client.store.put_item(list(GATES), thread_id, {"open": False})
+
+
+async def release(client: Any, thread_id: str) -> None:
+    """Open the thread's gate: held `slow` runs reply now, later ones sleep their 2 s."""
+    await client.store.put_item(list(GATES), thread_id, {"open": True})
 
 
 async def run_status(client: Any, thread_id: str, run_id: str, *wanted: str) -> dict[str, Any]:

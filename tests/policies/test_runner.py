@@ -1,7 +1,8 @@
 """Plans run by `PlanRunner` on the real embedded engine, over the real SDK and a loopback socket.
 
-The busy thread is a `slow` bench run (2 s, cancellable) or a paced todo run, so "run 1 is still
-working" is true when the policy acts; every wait is on a condition with a deadline.
+The busy thread is a `slow` bench run held by its thread's gate until the test releases it (at
+most 60 s; cancellable) or a paced todo run, so "run 1 is still working" is true when the policy
+acts; every wait is on a condition with a deadline.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import asyncio
 import pytest
 from langgraph_sdk.client import LangGraphClient
 
-from tests.api.helpers import eventually, run_status
+from tests.api.helpers import eventually, hold, release, run_status
 from tui.calllog import CallLog
 from tui.policies.plan import Ask, Choice
 from tui.policies.runner import PlanRunner, RetryWait, RunnerEvent
@@ -20,6 +21,10 @@ FAST = {"config": {"configurable": {"doubletext_pace": 0, "user_id": "policies"}
 
 
 async def start(client: LangGraphClient, thread_id: str, text: str, graph: str = "slow") -> str:
+    """Start run 1; a `slow` one is held until the test calls `release` (the fixture cancels what
+    a failed test leaves running)."""
+    if graph == "slow":
+        await hold(client, thread_id)
     run = await client.runs.create(
         thread_id, graph, input={"messages": [{"type": "human", "content": text}]}
     )
@@ -52,6 +57,7 @@ async def test_keep_latest_leaves_at_most_one_pending_run(client, thread_id) -> 
     assert [c.method for c in third.calls] == ["GET", "GET", "POST", "POST"]
 
     await client.runs.cancel(thread_id, run1, wait=True)  # let run 3 start now
+    await release(client, thread_id)  # run 3 is slow on this thread too
     await client.runs.join(thread_id, third.run_id)
     shown = await messages(client, thread_id)
     assert ("human", "m3") in shown and ("ai", "reply to: m3") in shown
@@ -69,7 +75,8 @@ async def test_keep_latest_leaves_a_run_that_started_meanwhile_alone(client, thr
 
     third = await runner.run(keep_latest(situation))
     assert third.cancelled == {second.run_id: "left alone: running"}
-    assert (await client.runs.get(thread_id, second.run_id))["status"] == "running"
+    assert (await client.runs.get(thread_id, second.run_id))["status"] == "running"  # held
+    await release(client, thread_id)
 
 
 async def test_merge_leaves_one_human_message_holding_both_texts(client, thread_id) -> None:
@@ -97,16 +104,30 @@ async def test_merge_leaves_one_human_message_holding_both_texts(client, thread_
 async def test_retry_succeeds_once_the_first_run_ends(client, thread_id) -> None:
     run1 = await start(client, thread_id, "m1")
     events: list[RunnerEvent] = []
-    runner = PlanRunner(client, thread_id, "slow", on_event=events.append)
-    outcome = await runner.send("retry", "m2")
+    second_wait = asyncio.Event()
 
-    assert outcome.status == "created" and outcome.attempts >= 2
+    def on_event(event: RunnerEvent) -> None:
+        events.append(event)
+        if isinstance(event, RetryWait) and event.attempt == 2:
+            second_wait.set()
+
+    runner = PlanRunner(client, thread_id, "slow", on_event=on_event)
+    sending = asyncio.create_task(runner.send("retry", "m2"))  # its calls: not the test's
+    waiting = asyncio.create_task(second_wait.wait())
+    try:  # two 409s while run 1 is held (if the send ends first, the asserts below tell how)
+        await asyncio.wait({sending, waiting}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiting.cancel()
+        await release(client, thread_id)  # run 1 ends now, well within the 2 s countdown
+    outcome = await sending
+
+    assert outcome.status == "created" and outcome.attempts == 3
     waits = [e for e in events if isinstance(e, RetryWait)]
     assert len(waits) == outcome.attempts - 1
-    assert [w.delay_s for w in waits] == [1.0, 2.0][: len(waits)]
+    assert [w.delay_s for w in waits] == [1.0, 2.0]
     assert (await client.runs.get(thread_id, run1))["status"] == "success"
     posts = [c for c in outcome.calls if c.method == "POST"]
-    assert [c.status for c in posts] == [409] * (len(posts) - 1) + [200]
+    assert [c.status for c in posts] == [409, 409, 200]
     assert "Thread is already running a task" in posts[0].response
     assert posts[-1].run_id == outcome.run_id
 
@@ -129,12 +150,14 @@ async def test_retry_countdown_is_cancellable(client, thread_id) -> None:
         "m2",
     )
     assert len(await client.runs.list(thread_id)) == 1
+    await release(client, thread_id)
 
 
 async def test_auto_rolls_back_a_young_run(client, thread_id) -> None:
     run1 = await start(client, thread_id, "m1")
     outcome = await PlanRunner(client, thread_id, "slow").send("auto", "m2")
     assert outcome.plan.strategy == "rollback" and "younger than 5 s" in outcome.plan.why
+    await release(client, thread_id)  # run 2 is slow on this thread too
     await client.runs.join(thread_id, outcome.run_id)
     assert [r["run_id"] for r in await client.runs.list(thread_id)] == [outcome.run_id]
     assert await messages(client, thread_id) == [("human", "m2"), ("ai", "reply to: m2")]
@@ -163,6 +186,7 @@ async def test_ask_runs_the_chosen_strategy(client, thread_id) -> None:
     assert (await client.runs.get(thread_id, run1))["status"] == "interrupted"
     run = await client.runs.get(thread_id, outcome.run_id)
     assert run["multitask_strategy"] == "interrupt" and run["metadata"]["policy"] == "ask"
+    await release(client, thread_id)
 
 
 async def test_ask_dismissed_sends_nothing(client, thread_id) -> None:
@@ -174,6 +198,7 @@ async def test_ask_dismissed_sends_nothing(client, thread_id) -> None:
     outcome = await PlanRunner(client, thread_id, "slow", ask=dismiss).send("ask", "m2")
     assert (outcome.status, outcome.text, outcome.run) == ("cancelled", "m2", None)
     assert len(await client.runs.list(thread_id)) == 1
+    await release(client, thread_id)
 
 
 @pytest.mark.parametrize(("preset", "status"), [("transaction", "rejected"), ("search", "created")])
@@ -193,6 +218,7 @@ async def test_presets_on_a_busy_thread(client, thread_id, preset: str, status: 
             lambda runs: [r["run_id"] for r in runs] == [outcome.run_id],
             what="run 1 rolled back",
         )
+    await release(client, thread_id)  # after the log checks above: this call is logged too
     assert len(log.calls) > len(outcome.calls)  # the test's own calls: logged, not the plan's
     assert all(c.duration_ms > 0 and c.line().startswith(c.method) for c in outcome.calls)
 
