@@ -249,17 +249,29 @@ class DoubletextApp(ThreadActions, App[None]):
             return
         text = message.entry.text
         self.last_rejected = text
-        composer = self.chat.query_one(Composer)
-        composer.remember(text)
-        if not composer.value:
-            composer.put_back(text)
+        self.chat.query_one(Composer).remember(text)
+        where = (
+            "It is back in the composer: pick another strategy (F1–F3) and press Enter, or "
+            "Ctrl+R to resend."
+            if self._put_back(text)
+            else "Your draft stays in the composer; Ctrl+R resends the refused message with "
+            "the selected strategy (Up also brings it back)."
+        )
         self.notify(
-            "Thread busy: the server refused this message (409). It is back in the composer: "
-            "pick another strategy (F1–F3) and press Enter, or Ctrl+R to resend.",
+            f"Thread busy: the server refused this message (409). {where}",
             title="Rejected",
             severity="warning",
             timeout=8,
         )
+
+    def _put_back(self, text: str) -> bool:
+        """Show `text` in the composer again, unless the person is typing something else there
+        (that draft is not overwritten). True if it is back."""
+        composer = self.chat.query_one(Composer)
+        if composer.value:
+            return False
+        composer.put_back(text)
+        return True
 
     @on(msg.Withdrawn)
     def _on_withdrawn(self, message: msg.Withdrawn) -> None:
@@ -268,10 +280,14 @@ class DoubletextApp(ThreadActions, App[None]):
             return
         text = message.entry.text
         composer = self.chat.query_one(Composer)
-        if not composer.value:
-            composer.put_back(text)
+        composer.remember(text)
+        where = (
+            "Your text is back in the composer."
+            if self._put_back(text)
+            else "Your draft stays in the composer; Up brings the text back."
+        )
         cause = message.entry.cause.detail if message.entry.cause else "called off"
-        self.notify(f"Not sent: {cause}. Your text is back in the composer.", timeout=5)
+        self.notify(f"Not sent: {cause}. {where}", timeout=5)
 
     @on(RetryCountdown.CancelRequested)
     def _on_countdown_cancel(self) -> None:

@@ -9,8 +9,10 @@ from textual.widgets import Input, OptionList
 from tests.tui.conftest import RecordingApp
 from tests.tui.helpers import (
     fate_of,
+    hold,
     idle,
     ready,
+    release,
     replies,
     run_panel,
     say,
@@ -18,6 +20,7 @@ from tests.tui.helpers import (
     wait_until,
 )
 from tui.runstate import Fate
+from tui.widgets.composer import Composer
 from tui.widgets.dialogs import ThreadPicker, UserIdDialog
 from tui.widgets.header import InfoBar
 
@@ -137,3 +140,29 @@ async def test_set_user_id_from_the_dialog(make_app) -> None:
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.user_id == "alice", 5)
         assert "user alice" in app.query_one(InfoBar).plain
+
+
+async def test_a_reject_while_a_draft_is_typed_keeps_the_draft_and_says_so(make_app) -> None:
+    """Message 2 held (Ctrl+L), message 1 sent, a draft typed, message 2 fired with reject: the
+    draft stays and the notification does not claim the refused text is back in the composer."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await hold(app)
+        await pilot.press("f4")
+        app.query_one(Composer).value = "second"
+        await pilot.press("ctrl+l")
+        await say(pilot, "first")
+        await wait_until(pilot, lambda: fate_of(app, "first") is Fate.RUNNING, 20)
+        await pilot.press("d", "r", "a", "f", "t", "f5")
+        await wait_until(pilot, lambda: fate_of(app, "second") is Fate.REJECTED, 10)
+        await wait_until(pilot, lambda: any("409" in n for n, _ in app.notes), 5, "a 409 note")
+        await release(app)
+        composer = app.query_one(Composer)
+        assert composer.value == "draft"
+        (note,) = [n for n, _ in app.notes if "409" in n]
+        assert "back in the composer" not in note
+        assert "Ctrl+R" in note
+        await pilot.press("up")  # the refused text is in the history
+        assert composer.value == "second"
+        await wait_until(pilot, lambda: idle(app), 30)

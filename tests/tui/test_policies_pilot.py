@@ -253,3 +253,23 @@ async def test_a_preset_chosen_by_name_in_the_palette(make_app) -> None:
 
 def whys(app: DoubletextApp) -> list[str]:
     return [w.line for w in app.chat.query(WhyLine)]
+
+
+async def test_a_retry_called_off_while_a_draft_is_typed_keeps_the_draft(make_app) -> None:
+    """Esc during retry's countdown with a new draft in the composer: the draft stays, and the
+    notification does not claim the withdrawn text is back in the composer."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, "f9", "3")
+        countdown = app.chat.query_one(RetryCountdown)
+        composer = app.chat.query_one(Composer)
+        await say(pilot, "two")
+        await wait_until(pilot, lambda: countdown.wait is not None, 10, "the countdown")
+        await pilot.press("d", "r", "a", "f", "t", "escape")
+        await wait_until(pilot, lambda: fate_of(app, "two") is Fate.WITHDRAWN, 5, "withdrawn")
+        await wait_until(pilot, lambda: any("Not sent" in n for n, _ in app.notes), 5, "a note")
+        await release(app)
+        assert composer.value == "draft"
+        (withdrawn,) = [n for n, _ in app.notes if "Not sent" in n]
+        assert "back in the composer" not in withdrawn
+        await wait_until(pilot, lambda: idle(app), 30)
