@@ -381,6 +381,9 @@ class DoubletextApp(ThreadActions, App[None]):
 
     def action_resend(self) -> None:
         text, self.last_rejected = self.last_rejected, ""
+        if not text:  # the palette runs actions without check_action
+            self.notify("No rejected message to resend.", timeout=2)
+            return
         composer = self.chat.query_one(Composer)
         if composer.value.strip() == text:
             composer.value = ""

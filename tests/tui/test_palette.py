@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.command import CommandList
 
-from tests.tui.helpers import ready, wait_until
+from tests.tui.helpers import ready, turns, wait_until
 from tui import palette
 from tui.policies.catalog import POLICIES
 from tui.strategies import STRATEGIES
@@ -47,3 +47,22 @@ async def test_an_entry_chosen_in_the_palette_runs_its_action(make_app) -> None:
         await wait_until(pilot, lambda: _highlighted(app).startswith("Strategy: rollback"), 10)
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.strategy == "rollback", 10, "rollback selected")
+
+
+async def test_resend_from_the_palette_with_nothing_rejected_sends_nothing(make_app) -> None:
+    """The palette runs an action without `check_action`: Resend with nothing rejected must not
+    send an empty message (it used to: an empty turn, and a run on the server)."""
+    app = make_app("noop")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.action_command_palette()
+        await pilot.pause()
+        for key in "Resend rejected":
+            await pilot.press("space" if key == " " else key)
+        await wait_until(pilot, lambda: _highlighted(app).startswith("Resend rejected"), 10)
+        await pilot.press("enter")
+        await wait_until(
+            pilot, lambda: any("No rejected message" in n for n, _ in app.notes), 5, "a note"
+        )
+        assert turns(app) == [] and not app.session.log.entries
+        assert await app.backend.runs(app.thread_id or "") == []
