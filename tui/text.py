@@ -36,12 +36,14 @@ def distinct_labels(texts: Sequence[str], width: int) -> list[str]:
     """
     words = [t.split() for t in texts]
     labels = []
-    for i, mine in enumerate(words):
+    for mine in words:
         text = " ".join(mine)
         if len(text) <= width:
             labels.append(text)
             continue
-        shared = max((_shared_words(mine, w) for j, w in enumerate(words) if j != i), default=0)
+        # only against other texts: the same text again (a resent message) has no words that
+        # tell it apart, and would be cut down to its last word
+        shared = max((_shared_words(mine, w) for w in words if w != mine), default=0)
         if shared:
             labels.append(clip("…" + " ".join(mine[shared:]), width))
         else:

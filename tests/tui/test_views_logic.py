@@ -61,6 +61,12 @@ def test_labels_tell_similar_messages_apart() -> None:
     texts = ["Add a ToDo to buy milk", "Add a ToDo to call mom", "Short"]
     assert distinct_labels(texts, 14) == ["…buy milk", "…call mom", "Short"]
     assert distinct_labels(["I need to book the dentist by Friday"], 14) == ["I need to…"]
+    # the same text twice (a rejected message resent with Ctrl+R) cannot be told apart by its
+    # words: both read as the message starts, not as its last word ("…wall.")
+    same = "Add a ToDo to mount dresser to the wall."
+    assert distinct_labels([same, same], 14) == ["Add a ToDo…"] * 2
+    resent = distinct_labels([same, same, "Add a ToDo to call mom"], 20)
+    assert resent == ["…mount dresser to…", "…mount dresser to…", "…call mom"]
     assert clip("word " * 10, 12) == "word word…"
     ids = ShortIds(stable=True)
     assert (ids("x" * 36), ids("y" * 36), ids("x" * 36)) == ("run-1", "run-2", "run-1")
