@@ -71,8 +71,10 @@ class DoubletextApp(ThreadActions, App[None]):
         Binding("f7", "panels", "Panels", id="view.panels"),
         Binding("f12", "timeline", "Timeline", id="view.timeline"),
         Binding("ctrl+f", "not_kept", "Not kept", id="view.not_kept", show=False),
-        Binding("f9", "policies", "Policies", id="policy.menu", show=False),  # on the picker
-        Binding("ctrl+g", "guide", "Which strategy?", id="policy.guide", show=False),
+        # Priority: the menu is pushed as the key arrives, so a key that came in the same read
+        # (F9 2 over a laggy link, or tmux) reaches the menu, not the composer.
+        Binding("f9", "policies", "Policies", id="policy.menu", show=False, priority=True),
+        Binding("ctrl+g", "guide", "Which strategy?", id="policy.guide", show=False, priority=True),
         Binding("f10", "policy_calls", "Policy calls", id="policy.calls", show=False),
         Binding("ctrl+t", "switch_thread", "Threads", id="thread.switch"),
         Binding("ctrl+n", "new_thread", "New thread", id="thread.new", show=False),
@@ -215,6 +217,8 @@ class DoubletextApp(ThreadActions, App[None]):
             return True if self.held else None
         if action == "resend":
             return True if self.last_rejected else None
+        if action in ("policies", "guide"):  # priority keys: not over another dialog
+            return self.screen is self.chat
         return True
 
     # -- what the session tells (bubbled from the chat screen) --------------------------------

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 import pytest
+from textual import events
 
 from tests.tui.helpers import (
     fate_of,
@@ -34,6 +35,8 @@ from tui.text import short_id
 from tui.widgets.ask_dialog import AskDialog
 from tui.widgets.composer import Composer
 from tui.widgets.picker import StrategyPicker
+from tui.widgets.policy_help import PolicyHelp
+from tui.widgets.policy_menu import PolicyMenu
 from tui.widgets.policy_note import PolicyNote
 from tui.widgets.retry_countdown import RetryCountdown
 from tui.widgets.timeline_pane import TimelinePane
@@ -273,3 +276,23 @@ async def test_a_retry_called_off_while_a_draft_is_typed_keeps_the_draft(make_ap
         (withdrawn,) = [n for n, _ in app.notes if "Not sent" in n]
         assert "back in the composer" not in withdrawn
         await wait_until(pilot, lambda: idle(app), 30)
+
+
+async def test_a_key_in_the_same_read_as_f9_picks_in_the_menu(make_app) -> None:
+    """F9 and 2 in one terminal read (a laggy link, tmux): the 2 picks policy 2 in the menu, it
+    does not land in the composer behind a menu left open. F9 over another dialog still does
+    nothing."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        for key, character in (("f9", None), ("2", "2")):  # as the driver posts one read
+            app.post_message(events.Key(key, character))
+        await wait_until(pilot, lambda: app.strategy == "ask", 5, "policy 2 (ask) picked")
+        assert app.screen is app.chat
+        assert app.chat.query_one(Composer).value == ""
+
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: isinstance(app.screen, PolicyHelp), 5, "the guide open")
+        await pilot.press("f9")
+        assert isinstance(app.screen, PolicyHelp)
+        assert not any(isinstance(s, PolicyMenu) for s in app.screen_stack)
