@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 # What the checkpoint saver accepts as a metadata filter key (it raises on anything else).
 FILTER_KEY = re.compile(r"[A-Za-z0-9_.-]+")
+# What LangGraph raises when values cannot be applied to the state's channels (a message it
+# cannot coerce, a wrong type for a reducer): a client's mistake, never a server fault.
+UNAPPLIABLE = (InvalidUpdateError, ValueError, TypeError, KeyError, NotImplementedError)
 
 
 def check_uuid(value: object, what: str = "thread") -> str:
@@ -178,7 +181,10 @@ class ThreadOps:
         config: dict[str, Any] = {"configurable": {"thread_id": thread["thread_id"]}}
         if checkpoint_id:
             config["configurable"]["checkpoint_id"] = checkpoint_id
-        snapshot = await graph.aget_state(config, subgraphs=subgraphs)
+        try:
+            snapshot = await graph.aget_state(config, subgraphs=subgraphs)
+        except UNAPPLIABLE as exc:  # a failed run's input, kept as a write the state cannot take
+            raise BadRequest(f"cannot read state: {exc}") from exc
         if not snapshot.created_at:
             return empty_state()
         return snapshot_to_dict(snapshot)
@@ -203,7 +209,7 @@ class ThreadOps:
             config["configurable"]["checkpoint_id"] = checkpoint_id
         try:
             new_config = await graph.aupdate_state(config, values, as_node=as_node)
-        except (InvalidUpdateError, ValueError, TypeError, KeyError, NotImplementedError) as exc:
+        except UNAPPLIABLE as exc:
             raise InvalidInput(f"cannot update state: {exc}") from exc
         await self.lifecycle.settle(thread_id, graph)
         configurable = new_config["configurable"]

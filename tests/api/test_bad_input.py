@@ -10,7 +10,7 @@ from langgraph_sdk.errors import (
     UnprocessableEntityError,
 )
 
-from tests.api.helpers import human
+from tests.api.helpers import human, transcript
 
 MISSING = "00000000-0000-4000-8000-000000000000"
 
@@ -172,3 +172,26 @@ async def test_bad_state_updates_are_4xx(client, http: httpx.AsyncClient) -> Non
     ):
         response = await http.post(f"/threads/{tid}/state", json=body)
         assert response.status_code == 422, (body, response.text)
+
+
+async def test_a_run_with_unusable_input_leaves_a_readable_thread(
+    client, http: httpx.AsyncClient
+) -> None:
+    """A message the graph cannot coerce fails the run; its input stays as a pending write on
+    the head checkpoint, and reading the state used to be a 500 until the next run."""
+    tid = (await client.threads.create())["thread_id"]
+    await client.runs.wait(tid, "noop", input=human("kept"))
+    failed = await client.runs.wait(
+        tid, "noop", input={"messages": [{"role": "wizard", "content": "x"}]}, raise_error=False
+    )
+    assert "Unexpected message type" in failed["__error__"]["message"]
+    for response in (
+        await http.get(f"/threads/{tid}/state"),
+        await http.post(f"/threads/{tid}/state/checkpoint", json={}),
+    ):
+        assert response.status_code == 400, response.text
+        assert "Unexpected message type: 'wizard'" in response.json()["detail"]
+    with pytest.raises(BadRequestError):
+        await client.threads.get_state(tid)
+    await client.runs.wait(tid, "noop", input=human("again"))  # the thread still works
+    assert "human:again" in transcript(await client.threads.get_state(tid))
