@@ -147,6 +147,7 @@ async def follow_thread(
             await change.wait()
 
     teller = asyncio.ensure_future(tell())
+    getting: asyncio.Future[Event | None] | None = None
     try:
         while True:
             if teller.done() and queue.empty():
@@ -162,7 +163,9 @@ async def follow_thread(
                 return
             yield item
     finally:
-        for task in (teller, *forwarders):
+        # `getting` too: a client that leaves cancels us while we wait on it.
+        tasks = [teller, *forwarders, *([getting] if getting is not None else [])]
+        for task in tasks:
             task.cancel()
         with contextlib.suppress(BaseException):
-            await asyncio.gather(teller, *forwarders, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)

@@ -19,6 +19,7 @@ from langgraph_sdk import get_client
 from langgraph_sdk.client import LangGraphClient
 
 from doubletext.demo import SCENARIOS
+from engine.api.embedded import start_embedded_server
 from tests.api.helpers import eventually, human, run_status, state_has
 from tests.api.serve import ServeProcess
 
@@ -321,3 +322,33 @@ async def test_an_acceptance_tells_the_runs_metadata(client: LangGraphClient) ->
     accepted = next(e for e in await story(client, thread_id) if e["kind"] == "run_accepted")
     assert accepted["metadata"] == (await client.runs.get(thread_id, run["run_id"]))["metadata"]
     assert accepted["metadata"]["policy"] == "merge" and accepted["metadata"]["steer"] is True
+
+
+async def test_a_thread_stream_left_by_its_client_leaves_no_task_behind(tmp_path: Path) -> None:
+    """Each disconnected `join_stream` used to leave its pending `queue.get()` task behind,
+    which the garbage collector later logged as "Task was destroyed but it is pending!"."""
+    server = await start_embedded_server(data_dir=tmp_path / "data", pace=0)
+
+    def tasks(name: str) -> list[asyncio.Task[Any]]:
+        return [t for t in asyncio.all_tasks() if name in t.get_coro().__qualname__]
+
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+            thread_id = (await http.post("/threads", json={})).json()["thread_id"]
+            await http.post(
+                f"/threads/{thread_id}/runs/wait", json={"assistant_id": "noop", "input": {}}
+            )
+            for _ in range(3):
+                params = {"stream_mode": "lifecycle"}
+                async with http.stream("GET", f"/threads/{thread_id}/stream", params=params) as r:
+                    async for line in r.aiter_lines():
+                        if line.startswith("data:"):
+                            break  # leave while the server waits for the thread's next event
+            await eventually(
+                lambda: asyncio.sleep(0, tasks("follow_thread.<locals>.tell")),
+                lambda tellers: not tellers,
+                what="the server to close the streams",
+            )
+            assert tasks("Queue.get") == []
+    finally:
+        await server.stop()
