@@ -146,17 +146,19 @@ class ThreadOps:
         status: str | None = None,
         limit: int = 10,
         offset: int = 0,
+        ids: list[str] | None = None,
     ) -> list[dict[str, Any]]:
+        """Threads matching every filter given; `ids` (canonical UUIDs) narrows them to those."""
         if status is not None and status not in ("idle", "busy", "interrupted", "error"):
             raise InvalidInput("status must be one of idle, busy, interrupted, error")
         for key in metadata or {}:  # a key becomes a quoted JSON path in SQL
             if '"' in key or "\x00" in key:
                 raise InvalidInput(f"metadata filter key {key!r} cannot contain '\"' or NUL")
         if values:
-            found = await self.records.search_threads(metadata, status, None, 0)
+            found = await self.records.search_threads(metadata, status, None, 0, ids)
             found = [t for t in found if _matches(t.get("values"), values)]
             return found[offset : offset + limit]
-        return await self.records.search_threads(metadata, status, limit, offset)
+        return await self.records.search_threads(metadata, status, limit, offset, ids)
 
     async def count_threads(
         self,

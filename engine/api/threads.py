@@ -8,7 +8,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from engine import errors
 from engine.api.deps import engine_of
 from engine.api.responses import JSONResponse, sse_response
 from engine.api.validation import (
@@ -65,22 +64,13 @@ def _filters(fields: Fields) -> dict[str, Any]:
 
 async def search_threads(request: Request) -> Response:
     fields = await read_fields(request)
-    engine = engine_of(request)
-    filters = _filters(fields)
-    limit = fields.integer("limit", 10, minimum=1, maximum=1000)
-    offset = fields.integer("offset", 0)
-    ids = fields.uuids("ids")
-    if ids is None:
-        return JSONResponse(await engine.search_threads(**filters, limit=limit, offset=offset))
-    found = []
-    for thread_id in ids:  # explicit ids: look each up, then apply the status filter
-        try:
-            thread = await engine.get_thread(thread_id)
-        except errors.NotFound:
-            continue
-        if filters["status"] in (None, thread.get("status")):
-            found.append(thread)
-    return JSONResponse(found[offset : offset + limit])
+    threads = await engine_of(request).search_threads(
+        **_filters(fields),
+        limit=fields.integer("limit", 10, minimum=1, maximum=1000),
+        offset=fields.integer("offset", 0),
+        ids=fields.uuids("ids"),
+    )
+    return JSONResponse(threads)
 
 
 async def count_threads(request: Request) -> Response:

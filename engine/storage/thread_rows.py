@@ -149,8 +149,12 @@ class ThreadRows:
         status: str | None,
         limit: int | None,
         offset: int,
+        ids: list[str] | None = None,
     ) -> list[dict[str, Any]]:
         where, params = ["1"], []
+        if ids is not None:  # one JSON parameter: any number of ids stays under SQLite's limit
+            where.append("thread_id IN (SELECT value FROM json_each(?))")
+            params.append(dumps_str(ids))
         for key, value in (metadata or {}).items():
             where.append("json_extract(metadata, ?) = json_extract(?, '$')")
             params += [f'$."{key}"', dumps_str(value)]

@@ -180,6 +180,15 @@ async def test_thread_crud_search_and_count(client) -> None:
         await client.threads.get(tid)
 
 
+async def test_thread_search_by_ids_applies_the_other_filters(client) -> None:
+    """`ids` narrows the search; metadata, values and status still apply (they were ignored)."""
+    mine = (await client.threads.create(metadata={"suite": "ids", "team": "a"}))["thread_id"]
+    other = (await client.threads.create(metadata={"suite": "ids", "team": "b"}))["thread_id"]
+    found = await client.threads.search(ids=[mine, other], metadata={"team": "a"})
+    assert [t["thread_id"] for t in found] == [mine]
+    assert await client.threads.search(ids=[mine, other], values={"messages": []}) == []
+
+
 async def test_state_update_and_history(client) -> None:
     tid = (await client.threads.create())["thread_id"]
     await client.runs.wait(tid, "noop", input=human("hi"))
