@@ -147,18 +147,25 @@ class ThreadOps:
         limit: int = 10,
         offset: int = 0,
         ids: list[str] | None = None,
+        sort_by: str | None = None,
+        sort_order: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Threads matching every filter given; `ids` (canonical UUIDs) narrows them to those."""
+        """Threads matching every filter given; `ids` (canonical UUIDs) narrows them to those.
+        Newest first unless sorted (a given `sort_by` defaults to desc, as on the reference)."""
+        order = {
+            "sort_by": sort_by or "created_at",
+            "descending": sort_by is None or (sort_order or "desc").lower() != "asc",
+        }
         if status is not None and status not in ("idle", "busy", "interrupted", "error"):
             raise InvalidInput("status must be one of idle, busy, interrupted, error")
         for key in metadata or {}:  # a key becomes a quoted JSON path in SQL
             if '"' in key or "\x00" in key:
                 raise InvalidInput(f"metadata filter key {key!r} cannot contain '\"' or NUL")
         if values:
-            found = await self.records.search_threads(metadata, status, None, 0, ids)
+            found = await self.records.search_threads(metadata, status, None, 0, ids, **order)
             found = [t for t in found if _matches(t.get("values"), values)]
             return found[offset : offset + limit]
-        return await self.records.search_threads(metadata, status, limit, offset, ids)
+        return await self.records.search_threads(metadata, status, limit, offset, ids, **order)
 
     async def count_threads(
         self,

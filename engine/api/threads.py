@@ -20,6 +20,7 @@ from engine.api.validation import (
     read_fields,
 )
 from engine.runs.thread_stream import parse_last_event_id, parse_modes
+from engine.storage.thread_rows import THREAD_SORT_KEYS
 
 
 def _thread_id(request: Request) -> str:
@@ -69,6 +70,8 @@ async def search_threads(request: Request) -> Response:
         limit=fields.integer("limit", 10, minimum=1, maximum=1000),
         offset=fields.integer("offset", 0),
         ids=fields.uuids("ids"),
+        sort_by=fields.choice("sort_by", THREAD_SORT_KEYS),
+        sort_order=fields.choice("sort_order", ("asc", "desc")),
     )
     return JSONResponse(threads)
 

@@ -27,6 +27,10 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat()
 
 
+# The thread fields a search can sort by (the reference's ThreadSearchRequest.sort_by).
+THREAD_SORT_KEYS = ("thread_id", "status", "created_at", "updated_at", "state_updated_at")
+
+
 def _thread_dict(row: aiosqlite.Row) -> dict[str, Any]:
     thread = {
         "thread_id": row["thread_id"],
@@ -150,7 +154,11 @@ class ThreadRows:
         limit: int | None,
         offset: int,
         ids: list[str] | None = None,
+        sort_by: str = "created_at",
+        descending: bool = True,
     ) -> list[dict[str, Any]]:
+        if sort_by not in THREAD_SORT_KEYS:  # a column name in SQL: never anything else
+            raise ValueError(f"cannot sort threads by {sort_by!r}")
         where, params = ["1"], []
         if ids is not None:  # one JSON parameter: any number of ids stays under SQLite's limit
             where.append("thread_id IN (SELECT value FROM json_each(?))")
@@ -161,7 +169,8 @@ class ThreadRows:
         if status:
             where.append("status = ?")
             params.append(status)
-        sql = f"SELECT * FROM threads WHERE {' AND '.join(where)} ORDER BY created_at DESC"
+        direction = "DESC" if descending else "ASC"
+        sql = f"SELECT * FROM threads WHERE {' AND '.join(where)} ORDER BY {sort_by} {direction}"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]

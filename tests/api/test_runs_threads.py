@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from langgraph_sdk.errors import ConflictError, NotFoundError
@@ -187,6 +189,25 @@ async def test_thread_search_by_ids_applies_the_other_filters(client) -> None:
     found = await client.threads.search(ids=[mine, other], metadata={"team": "a"})
     assert [t["thread_id"] for t in found] == [mine]
     assert await client.threads.search(ids=[mine, other], values={"messages": []}) == []
+
+
+async def test_thread_search_sorts_as_asked(client) -> None:
+    """`sort_by` / `sort_order` were ignored: every search came back newest first."""
+    made = [
+        (await client.threads.create(metadata={"suite": "sort"}))["thread_id"] for _ in range(3)
+    ]
+
+    async def order(**options: Any) -> list[str]:
+        found = await client.threads.search(metadata={"suite": "sort"}, **options)
+        return [t["thread_id"] for t in found]
+
+    assert await order() == made[::-1]  # newest first by default
+    assert await order(sort_by="created_at", sort_order="asc") == made
+    assert await order(sort_by="created_at") == made[::-1]  # a given sort_by defaults to desc
+    assert await order(sort_by="thread_id", sort_order="asc") == sorted(made)
+    assert await order(ids=made, sort_by="created_at", sort_order="asc", limit=2) == made[:2]
+    response = await client.http.client.post("/threads/search", json={"sort_by": "bogus"})
+    assert response.status_code == 422 and '"bogus" is not one of' in response.json()["detail"]
 
 
 async def test_state_update_and_history(client) -> None:
