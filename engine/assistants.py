@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from engine.runs.services import Services
 
 SORT_KEYS = ("assistant_id", "graph_id", "name", "created_at", "updated_at")
+# The fields a search can `select` (AssistantSelectField).
+FIELDS = (*SORT_KEYS, "description", "config", "context", "metadata", "version")
 _BOTH = (
     "Cannot specify both configurable and context. Prefer setting context alone. Context was "
     "introduced in LangGraph 0.6.0 and is the long term planned replacement for configurable."

@@ -153,6 +153,14 @@ class Fields:
             raise invalid(f"'{name}' must be an array of strings")
         return value
 
+    def choices(self, name: str, choices: tuple[str, ...]) -> list[str] | None:
+        """An array whose every item is one of `choices` (e.g. a search's `select`)."""
+        values = self.strings(name)
+        for value in values or ():
+            if value not in choices:
+                raise not_one_of(name, value, choices)
+        return values
+
     def uuids(self, name: str) -> list[str] | None:
         values = self.strings(name)
         if values is None:

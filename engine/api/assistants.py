@@ -13,9 +13,9 @@ from starlette.routing import Route
 
 from engine import errors
 from engine.api.deps import engine_of
-from engine.api.responses import JSONResponse
+from engine.api.responses import JSONResponse, selected
 from engine.api.validation import Fields, invalid, query_bool, read_fields
-from engine.assistants import SORT_KEYS
+from engine.assistants import FIELDS, SORT_KEYS
 
 
 def _id(request: Request) -> str:
@@ -94,15 +94,13 @@ async def search(request: Request) -> Response:
     fields = await read_fields(request)
     limit = fields.integer("limit", 10, minimum=1, maximum=1000)
     offset = fields.integer("offset", 0)
-    select = fields.strings("select")
+    select = fields.choices("select", FIELDS)
     found = await engine_of(request).search_assistants(
         **_filters(fields),
         sort_by=fields.choice("sort_by", SORT_KEYS),
         sort_order=fields.choice("sort_order", ("asc", "desc")),
     )
-    page = found[offset : offset + limit]
-    if select:
-        page = [{k: v for k, v in a.items() if k in select} for a in page]
+    page = selected(found[offset : offset + limit], select)
     headers = {"X-Pagination-Total": str(offset + len(page))}
     if len(found) > offset + limit:
         headers = {"X-Pagination-Total": str(offset + limit + 1)}

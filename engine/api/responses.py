@@ -39,6 +39,13 @@ class JSONResponse(Response):
         return serde.dumps(content)
 
 
+def selected(items: list[dict[str, Any]], select: list[str] | None) -> list[dict[str, Any]]:
+    """A search's `select`: only the fields asked for (all of them without one)."""
+    if not select:
+        return items
+    return [{k: v for k, v in item.items() if k in select} for item in items]
+
+
 def error_body(message: str) -> dict[str, str]:
     return {"detail": message}
 

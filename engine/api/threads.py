@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from engine.api.deps import engine_of
-from engine.api.responses import JSONResponse, sse_response
+from engine.api.responses import JSONResponse, selected, sse_response
 from engine.api.validation import (
     THREAD_STATUSES,
     Fields,
@@ -20,7 +20,7 @@ from engine.api.validation import (
     read_fields,
 )
 from engine.runs.thread_stream import parse_last_event_id, parse_modes
-from engine.storage.thread_rows import THREAD_SORT_KEYS
+from engine.storage.thread_rows import THREAD_FIELDS, THREAD_SORT_KEYS
 
 
 def _thread_id(request: Request) -> str:
@@ -73,7 +73,7 @@ async def search_threads(request: Request) -> Response:
         sort_by=fields.choice("sort_by", THREAD_SORT_KEYS),
         sort_order=fields.choice("sort_order", ("asc", "desc")),
     )
-    return JSONResponse(threads)
+    return JSONResponse(selected(threads, fields.choices("select", THREAD_FIELDS)))
 
 
 async def count_threads(request: Request) -> Response:

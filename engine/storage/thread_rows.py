@@ -29,6 +29,8 @@ def now_iso() -> str:
 
 # The thread fields a search can sort by (the reference's ThreadSearchRequest.sort_by).
 THREAD_SORT_KEYS = ("thread_id", "status", "created_at", "updated_at", "state_updated_at")
+# The fields a search can `select` (ThreadSelectField).
+THREAD_FIELDS = (*THREAD_SORT_KEYS, "metadata", "config", "values", "interrupts")
 
 
 def _thread_dict(row: aiosqlite.Row) -> dict[str, Any]:

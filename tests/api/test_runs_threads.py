@@ -210,6 +210,22 @@ async def test_thread_search_sorts_as_asked(client) -> None:
     assert response.status_code == 422 and '"bogus" is not one of' in response.json()["detail"]
 
 
+async def test_search_select_returns_only_the_fields_asked_for(client) -> None:
+    """threads.search ignored `select`; assistants.search answered `[{}, ...]` for a field
+    neither has. Both return the fields asked for and refuse unknown ones (422)."""
+    tid = (await client.threads.create(metadata={"suite": "select"}))["thread_id"]
+    found = await client.threads.search(
+        metadata={"suite": "select"}, select=["thread_id", "status"]
+    )
+    assert found == [{"thread_id": tid, "status": "idle"}]
+    assistants = await client.assistants.search(graph_id="noop", select=["graph_id"], limit=1)
+    assert assistants == [{"graph_id": "noop"}]
+    for path in ("/threads/search", "/assistants/search"):
+        response = await client.http.client.post(path, json={"select": ["bogus"]})
+        assert response.status_code == 422, path
+        assert '"bogus" is not one of' in response.json()["detail"]
+
+
 async def test_state_update_and_history(client) -> None:
     tid = (await client.threads.create())["thread_id"]
     await client.runs.wait(tid, "noop", input=human("hi"))
