@@ -18,6 +18,8 @@ from tui.runstate import Fate
 from tui.widgets.composer import Composer
 from tui.widgets.dialogs import PasteDialog
 from tui.widgets.header import InfoBar
+from tui.widgets.runs import RunPanel
+from tui.widgets.timeline import TimelineView
 
 SIZE = (150, 40)
 
@@ -142,3 +144,32 @@ async def test_a_wait_that_times_out_says_what_the_transcript_showed(make_app) -
         await wait_until(pilot, lambda: idle(app) and replies(app, "hi"), 20, "the reply")
         with pytest.raises(AssertionError, match=r"never; turns: 'hi' done$"):
             await wait_until(pilot, lambda: False, 0.1, "never")
+
+
+async def test_typing_while_a_view_has_the_focus_writes_in_the_composer(make_app) -> None:
+    """The timeline (F12) or a panel has the focus: a letter goes to the composer, not nowhere;
+    the keys the timeline binds (0: fit) keep their meaning; back in the composer, the next key
+    adds to the draft (no select-all on focus that would replace it)."""
+    app = make_app("noop")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await say(pilot, "one")
+        await wait_until(pilot, lambda: idle(app) and replies(app, "one"), 20, "run 1 done")
+        composer = app.query_one(Composer)
+        await pilot.press("f12")
+        timeline = app.chat.query_one(TimelineView)
+        await wait_until(pilot, lambda: timeline.has_focus, 5, "the timeline focused")
+        await pilot.press("0")
+        assert timeline.has_focus and composer.value == ""
+        await pilot.press("h", "i")
+        assert composer.has_focus and composer.value == "hi"
+
+        app.chat.query_one(RunPanel).focus()
+        await pilot.press("space", "x")
+        assert composer.has_focus and composer.value == "hi x"
+        await pilot.press("f12", "f12")  # to the timeline and back: the draft is not selected
+        assert composer.has_focus
+        await pilot.press("!")
+        assert composer.value == "hi x!"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: [t.text for t in turns(app)] == ["one", "hi x!"], 10)

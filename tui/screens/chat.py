@@ -100,6 +100,20 @@ class ChatScreen(Screen[None]):
             self.set_interval(0.5, self._tick)
         self.post_message(self.Ready())
 
+    def on_key(self, event: events.Key) -> None:
+        """Typing while another view has the focus (the timeline, a panel) writes in the
+        composer instead of going nowhere; keys that view binds (the timeline's 0, +, -) keep
+        their meaning."""
+        composer = self.query_one(Composer)
+        if composer.has_focus or not event.is_printable or event.character is None:
+            return
+        if event.key in self.app.active_bindings:
+            return
+        event.stop()
+        event.prevent_default()
+        composer.focus()
+        composer.insert_text_at_cursor(event.character)
+
     # -- layout -----------------------------------------------------------------------------
 
     def on_resize(self, event: events.Resize) -> None:

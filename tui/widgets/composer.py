@@ -42,7 +42,9 @@ class Composer(Input):
         lines: list[str]
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(placeholder=PLACEHOLDER, **kwargs)  # type: ignore[arg-type]
+        # Not Input's select-all on focus: coming back from the timeline or a panel, the next
+        # key would replace the whole draft.
+        super().__init__(placeholder=PLACEHOLDER, select_on_focus=False, **kwargs)  # type: ignore[arg-type]
         self.history: list[str] = []
         self._cursor = 0
 
