@@ -450,7 +450,7 @@ class DoubletextApp(ThreadActions, App[None]):
         timeline = self.chat.query_one(TimelinePane).shown
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(markdown, encoding="utf-8")
+            timeline_export.write_private(path, markdown)
             svg, story = timeline_export.save(timeline, path.parent, f"{path.stem}-timeline")
         except OSError as exc:
             self.notify(f"Export failed: {exc}", severity="error")

@@ -58,4 +58,5 @@ async def test_export_and_copy_last_reply(make_app, tmp_path) -> None:
         await wait_until(pilot, lambda: svg.exists() and story.exists(), 5, "the timeline")
         assert svg.read_text().startswith("<svg") and "run&#160;1" in svg.read_text()
         assert "| 1 | `" in story.read_text() and "| hello there |" in story.read_text()
-        assert svg.stat().st_mode & 0o077 == 0  # owner-only, like every export
+        for written in (exported, svg, story):  # owner-only, like every data file
+            assert written.stat().st_mode & 0o077 == 0, written.name

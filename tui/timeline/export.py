@@ -63,11 +63,17 @@ def save(timeline: Timeline, directory: Path, stem: str, width: int = 120) -> tu
         (directory / f"{stem}.svg", timeline_svg(timeline, width=width, title=stem)),
         (directory / f"{stem}.md", story_markdown(timeline)),
     ):
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
+        write_private(path, text)
         written.append(path)
     return written[0], written[1]
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write `text` to `path` readable by the owner only (a new file is never group- or
+    world-readable, even for a moment)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
 
 
 def _run_row(timeline: Timeline, lane: Lane, origin: float) -> str:
