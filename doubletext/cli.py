@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 from doubletext.heap import freeze_startup_heap
 
@@ -91,8 +92,19 @@ def _host(text: str) -> str:
 
 
 def _url(text: str) -> str:
+    """An http(s) URL the SDK's client (httpx) can use, with a host and a port in range."""
     if not text.startswith(("http://", "https://")):
         raise argparse.ArgumentTypeError(f"expected an http(s):// URL, got {text!r}")
+    import httpx
+
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not 0-65535
+        httpx.URL(text)
+    except (ValueError, httpx.InvalidURL) as exc:
+        raise argparse.ArgumentTypeError(f"invalid URL {text!r}: {exc}") from None
+    if not parts.hostname:
+        raise argparse.ArgumentTypeError(f"invalid URL {text!r}: it has no host")
     return text.rstrip("/")
 
 

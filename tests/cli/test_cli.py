@@ -69,6 +69,25 @@ def test_bad_arguments(args: tuple[str, ...], fragment: str) -> None:
     assert_one_line_failure(run_cli(*args), fragment)
 
 
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("--url", "http://[::1"), "IPv6"),
+        (("--url", "http://localhost:abc"), "Port could not be cast"),
+        (("demo", "--url", "http://localhost:99999"), "Port out of range"),
+        (("demo", "--url", "http://"), "no host"),
+        (("demo", "--url", "http://h/\x01"), "non-printable"),
+    ],
+)
+def test_a_malformed_url_is_a_usage_error(args: tuple[str, ...], fragment: str) -> None:
+    """`--url` was only checked for its scheme: a bad port or bracket reached httpx (a traceback
+    from the app and the demo) or the socket ("port must be 0-65535")."""
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert_one_line_failure(result, fragment)
+    assert "argument --url" in result.stderr
+
+
 def test_serve_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     server = ServeProcess(tmp_path / "data")
     server.start()
