@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -213,6 +214,12 @@ def summary_table(outcomes: list[Outcome], scenarios: tuple[Scenario, ...]) -> T
     return table
 
 
+def _fail(message: str) -> int:
+    """One line on stderr, as the CLI's own errors (the console is stdout, and wraps)."""
+    print(f"doubletext: {' '.join(message.split())}", file=sys.stderr, flush=True)
+    return 1
+
+
 async def run_demo(
     *,
     url: str | None = None,
@@ -232,8 +239,7 @@ async def run_demo(
         try:
             server = await start_embedded_server(data_dir=data_dir, pace=pace, ephemeral=True)
         except (EngineError, OSError) as exc:
-            console.print(f"doubletext: {getattr(exc, 'message', exc)}", markup=False)
-            return 1
+            return _fail(str(getattr(exc, "message", exc)))
         url = server.url
     # The tutorial waits 1 s at a hosted model's speed. The offline model thinks for `pace` s
     # before its first token, so half of that lands mid-reply at any pace.
@@ -244,8 +250,7 @@ async def run_demo(
         for scenario in SCENARIOS:
             outcomes.append(await run_scenario(client, console, scenario, graph, pause_s))
     except (httpx.HTTPError, TimeoutError) as exc:
-        console.print(f"doubletext: demo failed against {url}: {exc}", markup=False)
-        return 1
+        return _fail(f"demo failed against {url}: {exc}")
     finally:
         with contextlib.suppress(Exception):
             await client.aclose()

@@ -148,6 +148,20 @@ def test_demo_against_the_embedded_engine_passes_every_contract() -> None:
     assert "interrupted" in rows[2] and "deleted (404)" in rows[3] and "rejected (409)" in rows[0]
 
 
+def test_demo_failures_are_one_line_on_stderr(tmp_path: Path) -> None:
+    """They went to stdout through the demo's console, wrapped at the terminal's width."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    result = run_cli("demo", "--url", url)
+    assert_one_line_failure(result, f"demo failed against {url}")
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    result = run_cli("demo", "--db", str(not_a_dir))
+    assert_one_line_failure(result, f"cannot create data directory {not_a_dir}")
+    assert result.stdout == ""
+
+
 def test_demo_exits_non_zero_when_an_outcome_breaks_the_contract(tmp_path: Path) -> None:
     """At pace 0 run 1 is over before the tutorial's 1 s pause: interrupt has nothing to cut."""
     with ServeProcess(tmp_path / "data", pace="0") as server:
