@@ -146,9 +146,13 @@ async def open_sqlite(
         raise StorageError(f"cannot open {what} {path}: {exc}") from exc
     try:
         await prepare(conn)
-    except sqlite3.Error as exc:
+    except BaseException as exc:
+        # Cancelled too (Ctrl-C during start): an unclosed connection's thread keeps the
+        # process from exiting.
         await conn.close()
-        raise StorageError(f"cannot use {what} {path}: {exc}") from exc
+        if isinstance(exc, sqlite3.Error):
+            raise StorageError(f"cannot use {what} {path}: {exc}") from exc
+        raise
     return conn
 
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import socket
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -93,6 +98,48 @@ def test_serve_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     server.start()
     assert server.stop() == 0
     assert "Traceback" not in "".join(server.output)
+
+
+def _open_files(pid: int) -> set[str]:
+    files = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            files.add(os.readlink(fd))
+    return files
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_ctrl_c_while_a_database_is_being_opened_exits(tmp_path: Path) -> None:
+    """Ctrl-C while the checkpoint database was being prepared left its connection open: its
+    thread kept the process from exiting (it hung until killed), or died with a traceback when
+    the event loop had closed first."""
+    data = tmp_path / "data"
+    data.mkdir()
+    checkpoints = data / "checkpoints.db"
+    checkpoints.touch()
+    holder = sqlite3.connect(checkpoints, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # serve's setup waits for it (its busy timeout is 5 s)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "doubletext", "serve", "--port", "0", "--db", str(data)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        wanted = {str(data / "engine.db"), str(checkpoints)}
+        deadline = time.monotonic() + 60
+        # Both open at once: past the checks (one file at a time), in the checkpoint setup.
+        while not wanted <= _open_files(proc.pid):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGINT)
+        holder.rollback()
+        out, err = proc.communicate(timeout=30)
+    finally:
+        holder.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "serving on" not in out
 
 
 def test_no_subcommand_passes_only_the_given_options_to_the_app(tmp_path: Path) -> None:
