@@ -251,6 +251,9 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 async def _serve_async(settings: object, args: argparse.Namespace) -> int:
+    # First of all: from here on SIGINT is ours, not asyncio.Runner's, which would cancel this
+    # task wherever it is (inside uvicorn's start-up, whose cancelled lifespan logs a traceback).
+    stopper = _Stopper()
     from engine.api.app import create_app
     from engine.api.connections import raise_fd_limit
     from engine.api.embedded import (
@@ -271,6 +274,10 @@ async def _serve_async(settings: object, args: argparse.Namespace) -> int:
         engine = await Engine.open(settings)  # type: ignore[arg-type]
     except EngineError as exc:
         return _fail(exc.message)
+    except asyncio.CancelledError:
+        if stopper.signal is None:
+            raise
+        return 128 + stopper.signal  # stopped during start-up; Engine.open closed what it opened
     try:
         try:
             sock = bind_socket(args.host, args.port)
@@ -279,7 +286,7 @@ async def _serve_async(settings: object, args: argparse.Namespace) -> int:
         app = create_app(engine, api_key=args.api_key, allowed_hosts=allowed_hosts(args.host))
         freeze_startup_heap()
         server = QuietServer(uvicorn_config(app, log_level=args.log_level))
-        _stop_on_signals(server)
+        stopper.server = server  # no await since Engine.open: no signal was handled in between
         if engine.lock is not None:
             engine.lock.publish(local_url(sock), args.api_key)
         print(f"doubletext: serving on {url_of(sock)}", flush=True)
@@ -289,20 +296,32 @@ async def _serve_async(settings: object, args: argparse.Namespace) -> int:
         await engine.close()
 
 
-def _stop_on_signals(server: object) -> None:
-    """SIGINT/SIGTERM: drain (SSE streams end, engine closes cleanly); a second one forces."""
-    from sse_starlette.sse import AppStatus
+class _Stopper:
+    """SIGINT/SIGTERM: during start-up, stop it (what is open is closed); while serving, drain
+    (SSE streams end, the engine closes cleanly); a second one while serving forces."""
 
-    def stop() -> None:
-        if getattr(server, "should_exit", False):
-            server.force_exit = True  # type: ignore[attr-defined]
-        server.should_exit = True  # type: ignore[attr-defined]
+    def __init__(self) -> None:
+        self.task = asyncio.current_task()
+        self.server: Any = None
+        self.signal: int | None = None
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, self.stop, sig)
+
+    def stop(self, sig: int) -> None:
+        first = self.signal is None
+        self.signal = self.signal or sig
+        if self.server is None:
+            if first and self.task is not None:
+                self.task.cancel()
+            return
+        from sse_starlette.sse import AppStatus
+
+        if self.server.should_exit:
+            self.server.force_exit = True
+        self.server.should_exit = True
         AppStatus.should_exit = True
-
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop)
 
 
 def _demo(args: argparse.Namespace) -> int:

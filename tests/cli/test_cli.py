@@ -142,6 +142,34 @@ def test_ctrl_c_while_a_database_is_being_opened_exits(tmp_path: Path) -> None:
     assert "Traceback" not in err and "serving on" not in out
 
 
+def test_ctrl_c_just_after_the_port_is_bound_exits_without_a_traceback(tmp_path: Path) -> None:
+    """Between binding the port and taking over SIGINT (some 100 ms: the app is built, the heap
+    frozen), Ctrl-C was asyncio's: it cancelled start-up inside uvicorn's lifespan, and uvicorn
+    logged the cancelled lifespan task's traceback."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "doubletext", "serve", "--port", str(port), "--db", str(tmp_path)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # the moment it listens (a refused connect costs microseconds)
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            with socket.socket() as client:
+                if client.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode in (0, 130), err
+    assert "Traceback" not in err and "ERROR" not in err, err
+
+
 def test_no_subcommand_passes_only_the_given_options_to_the_app(tmp_path: Path) -> None:
     given = ["--db", str(tmp_path), "--pace", "0.5", "--user-id", "me"]
     args = cli.build_parser().parse_args(given)
