@@ -91,6 +91,14 @@ def _host(text: str) -> str:
     return text.strip()
 
 
+def _data_dir(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            "an empty data directory would mean the current directory; give a path"
+        )
+    return Path(text)
+
+
 def _url(text: str) -> str:
     """An http(s) URL the SDK's client (httpx) can use, with a host and a port in range."""
     if not text.startswith(("http://", "https://")):
@@ -138,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--user-id", type=_user_id, help="user_id passed to the graph (todo namespaces)"
     )
-    parser.add_argument("--db", type=Path, help="data directory of the embedded engine")
+    parser.add_argument("--db", type=_data_dir, help="data directory of the embedded engine")
     parser.add_argument(
         "--pace",
         type=_non_negative,
@@ -165,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--port", type=_port, default=8123, help="port (0 = any free port)")
     serve.add_argument("--config", type=Path, help="langgraph.json listing the graphs to serve")
-    serve.add_argument("--db", type=Path, dest="serve_db", help="data directory")
+    serve.add_argument("--db", type=_data_dir, dest="serve_db", help="data directory")
     serve.add_argument("--model", help="chat model: offline (default) or provider:model")
     serve.add_argument(
         "--pace",
@@ -200,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--url", type=_url, dest="demo_url", help="server to run against")
     demo.add_argument("--pace", type=_non_negative, dest="demo_pace", help="offline model pace")
     demo.add_argument("--graph", default="task_maistro", help="graph to drive")
-    demo.add_argument("--db", type=Path, dest="demo_db", help="data directory (embedded only)")
+    demo.add_argument("--db", type=_data_dir, dest="demo_db", help="data directory (embedded only)")
     return parser
 
 

@@ -187,6 +187,10 @@ def test_the_embedded_engine_logs_to_a_file_never_to_the_terminal(tmp_path: Path
         (("serve", "--api-key", ""), "empty API key"),
         (("serve", "--host", ""), "empty host"),
         (("--api-key", ""), "empty API key"),
+        # An empty --db (an unset variable) put the data in the current directory.
+        (("serve", "--db", ""), "empty data directory"),
+        (("--db", " "), "empty data directory"),
+        (("demo", "--db", ""), "empty data directory"),
     ],
 )
 def test_empty_key_or_host_is_an_error(args: tuple[str, ...], fragment: str) -> None:
