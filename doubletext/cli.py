@@ -84,11 +84,15 @@ def _api_key(text: str) -> str:
 
 
 def _host(text: str) -> str:
-    if not text.strip():
+    """The host to bind; an IPv6 literal may come bracketed as in a URL (`[::1]`)."""
+    host = text.strip()
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1].strip()
+    if not host:
         raise argparse.ArgumentTypeError(
             "an empty host would mean every interface; give one, e.g. 127.0.0.1 or 0.0.0.0"
         )
-    return text.strip()
+    return host
 
 
 def _data_dir(text: str) -> Path:

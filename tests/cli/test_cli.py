@@ -93,6 +93,12 @@ def test_a_malformed_url_is_a_usage_error(args: tuple[str, ...], fragment: str) 
     assert "argument --url" in result.stderr
 
 
+@pytest.mark.parametrize(("given", "bound"), [("[::1]", "::1"), (" 127.0.0.1 ", "127.0.0.1")])
+def test_a_host_is_taken_as_written_in_a_url_too(given: str, bound: str) -> None:
+    """`--host [::1]` (as in a URL) binds ::1, instead of failing to resolve "[::1]"."""
+    assert cli.build_parser().parse_args(["serve", "--host", given]).host == bound
+
+
 def test_serve_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     server = ServeProcess(tmp_path / "data")
     server.start()
