@@ -35,7 +35,7 @@ from engine.models.merged import requests
 from engine.models.offline import OfflineChatModel
 from engine.models.planner import TodoOp, plan_todo_changes
 from engine.models.profile import merge_profile, parse_profile
-from engine.models.rules import context_from, merge_instructions
+from engine.models.rules import context_from, merge_instructions, route
 
 DEFAULT_ROLE = (
     "You are a helpful task management assistant. You help you create, organize, "
@@ -285,13 +285,18 @@ def make_builder(model: BaseChatModel | None = None) -> StateGraph:
                 state, config, "\n\n".join(await apply(ops, existing, config, store))
             )
         # Pure and fast (no file access), so it runs on the event loop. A merged message holds
-        # several requests: each is planned on the list the one before it left.
+        # several requests: each todo request is planned on the list the one before it left (a
+        # question or remark among them, "Give me a summary …", is no todo).
         turns = _turns_before_last_human(state)
         blocks: list[str] = []
-        for request in requests(_last_human(state)):
+        asked = requests(_last_human(state))
+        for request in asked:
             existing = await _todos(store, config)
             context = context_from([*turns, ("human", request)])
-            ops = plan_todo_changes(request, existing, llm.current_time(), context)
+            now = llm.current_time()
+            if len(asked) > 1 and route(request, now, context) != "todo":
+                continue
+            ops = plan_todo_changes(request, existing, now, context)
             done = await apply(ops, existing, config, store)
             blocks += done
             turns += [("human", request), ("tool", "\n\n".join(done))]

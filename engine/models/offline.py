@@ -126,14 +126,16 @@ class OfflineChatModel(BaseChatModel):
             return AIMessage(content=replies.reply_after_tool(tail, human, now))
         context = context_from([(m.type, m.text) for m in messages if m.type != "system"])
         parts = merged.requests(human) if human else []
-        intent = _intent([route(part, now, context) for part in parts])
+        routes = [route(part, now, context) for part in parts]
+        intent = _intent(routes)
         names = {t.get("function", {}).get("name") for t in tools or []}
         todos = replies.parse_prompt_todos(system)
         if intent in ("todo", "user", "instructions") and "UpdateMemory" in names:
             if intent == "todo":
                 # Dry run on the prompt's list: nothing to change means ask back, no tool call.
                 keyed = [(str(i), todo) for i, todo in enumerate(todos)]
-                ops = [op for p in parts for op in plan_todo_changes(p, keyed, now, context)]
+                asks = [p for p, r in zip(parts, routes, strict=True) if r == "todo"]
+                ops = [op for p in asks for op in plan_todo_changes(p, keyed, now, context)]
                 if all(op.kind == "note" for op in ops):
                     asked = " ".join(op.plan for op in ops) or replies.UNCLEAR
                     return _said(messages, asked, human, now)

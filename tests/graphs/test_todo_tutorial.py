@@ -124,3 +124,21 @@ async def test_rollback_scenario_patches_earlier_yoga_todo(graph, store):
     assert [(t["task"], t["deadline"]) for t in await todos(store)] == [
         ("Drop by Yoga in person", "2024-11-17T23:59:59")
     ]
+
+
+async def test_interrupt_scenario_merged_keeps_the_question_off_the_list(graph, store):
+    # §10.3's merge of the interrupt scenario's two messages: the summary question is answered
+    # by no tool, so only the Ham todo is stored (not a todo named "Give me a summary …").
+    text = (
+        "Context: Give me a summary of my ToDos due tomrrow.\n\n"
+        "Current request: Never mind, create a ToDo to Order Ham for Thanksgiving by next Friday."
+    )
+    _, result, reply = _shape(await send(graph, "t3m", text))
+    assert result.content == (
+        "New ToDo created:\nContent: {'task': 'Order Ham for Thanksgiving', "
+        "'deadline': '2024-11-22T23:59:59'}"
+    )
+    assert reply.content == (
+        'I\'ve added "Order Ham for Thanksgiving" (due Friday, November 22) to your ToDo list.'
+    )
+    assert [t["task"] for t in await todos(store)] == ["Order Ham for Thanksgiving"]
