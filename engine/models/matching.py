@@ -54,11 +54,15 @@ def _stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("e") else word
 
 
+# A word in any script ("josé", "买牛奶"), or one emoji ("buy 🥛" is not "buy 🍞").
+_WORD_RE = re.compile(r"[^\W_](?:[^\W_]|['-])*|[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]")
+
+
 @lru_cache(maxsize=8192)
 def tokens(text: str) -> frozenset[str]:
     """Content words (stemmed) and numbers (as digits) of a phrase (cached: tasks recur)."""
     out = set()
-    for raw in re.findall(r"[a-z0-9][a-z0-9'-]*", text.lower().replace("’", "'")):
+    for raw in _WORD_RE.findall(text.lower().replace("’", "'")):
         word = raw.removesuffix("'s").strip("'-")
         ordinal = re.fullmatch(r"(\d+)(?:st|nd|rd|th)", word)
         if ordinal:

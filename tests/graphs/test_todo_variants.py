@@ -188,3 +188,21 @@ async def test_questions_about_the_list_are_answered_not_added(graph, store):
     turn = await send(graph, "q1", "what's next?")
     assert turn[1].content == 'Next up: "Pay rent" (due today). You have 2 other open items.'
     assert len(await todos(store)) == 3
+
+
+async def test_emoji_and_chinese_tasks_are_told_apart_and_can_be_changed(graph, store):
+    await send(graph, "u1", "Add a ToDo to buy 🥛")
+    turn = await send(graph, "u1", "Add a ToDo to buy 🍞")  # not "Buy 🥛 is already on your list"
+    assert turn[3].content == 'I\'ve added "Buy 🍞" to your ToDo list.'
+    await send(graph, "u1", "Add a ToDo to 买牛奶")
+    await send(graph, "u1", "Add a ToDo to 买面包")
+    assert [t["task"] for t in await todos(store)] == ["Buy 🥛", "Buy 🍞", "买牛奶", "买面包"]
+    turn = await send(graph, "u1", "mark 买牛奶 as done")
+    assert turn[3].content == 'I\'ve marked "买牛奶" as done.'
+    turn = await send(graph, "u1", "delete 买面包")
+    assert turn[3].content == 'I\'ve removed "买面包" from your ToDo list.'
+    assert [(t["task"], t["status"]) for t in await todos(store)] == [
+        ("Buy 🥛", "not started"),
+        ("Buy 🍞", "not started"),
+        ("买牛奶", "done"),
+    ]

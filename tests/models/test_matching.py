@@ -44,3 +44,9 @@ def test_search_mentions_any_word_but_respects_numbers():
     assert [k for k, _ in mentions("Denver", TODOS)] == ["k2"]
     assert [k for k, _ in mentions("booking", TODOS)] == ["k2", "k3"]
     assert mentions("chapter two", TODOS) == []
+
+
+def test_words_in_any_script_and_emoji_are_content():
+    assert tokens("buy 🥛") == {"buy", "🥛"} and tokens("买牛奶") == {"买牛奶"}
+    assert not same_task("buy 🍞", "Buy 🥛") and not same_task("买面包", "买牛奶")
+    assert tokens("Call José") == {"call", "josé"} and tokens("foo_bar") == {"foo", "bar"}
