@@ -23,14 +23,17 @@ PROFILE_RE = re.compile(
 def parse_profile(text: str) -> dict[str, Any]:
     """Profile facts in one message → partial Profile fields."""
     out: dict[str, Any] = {}
+    # After "my name is" a name may be typed in lower case ("my name is lance"); after "call me"
+    # only a capitalized one is a name ("call me back"). A surname is always capitalized.
     name = re.search(
-        r"\b(?:my name(?:'s| is)|i(?:'m| am) called|call me)\s+"
-        r"((?-i:[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?))",
+        r"\b(?:my name(?:'s| is)|i(?:'m| am) called)\s+(?!(?:not|a|an|the|also|still|just)\b)"
+        r"([^\W\d_][\w'-]*(?-i:\s+[A-Z][\w'-]*)?)"
+        r"|\bcall me\s+((?-i:[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?))",
         text,
         re.I,
     )
     if name:
-        out["name"] = name.group(1).strip().title()
+        out["name"] = (name.group(1) or name.group(2)).strip().title()
     loc = re.search(
         r"\bi(?:'m| am)? (?:live|living|based|from)\s+(?:in\s+)?"
         r"([A-Z][\w .'-]*?)(?=[,.!?]|\s+and\b|$)",

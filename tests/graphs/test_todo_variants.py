@@ -206,3 +206,11 @@ async def test_emoji_and_chinese_tasks_are_told_apart_and_can_be_changed(graph, 
         ("Buy 🍞", "not started"),
         ("买牛奶", "done"),
     ]
+
+
+async def test_a_name_typed_in_lower_case_is_kept(graph, store):
+    turn = await send(graph, "p1", "my name is lance")
+    assert turn[2].content == "updated profile"
+    assert turn[3].content == "Nice to meet you, Lance! What can I help you get done?"
+    profile = (await store.asearch(("profile", "general", "Test-Double-Texting")))[0].value
+    assert profile["name"] == "Lance"

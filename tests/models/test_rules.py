@@ -121,6 +121,14 @@ def test_parse_profile():
         "interests": ["hiking", "jazz"],
     }
     assert parse_profile("my wife is called Jane") == {"connections": ["Jane (wife)"]}
+    # typed in lower case: still a name (title-cased), but not a word such as "not" or "back"
+    assert parse_profile("my name is lance and i live in paris") == {
+        "name": "Lance",
+        "location": "paris",
+    }
+    assert parse_profile("my name's Lance Martin") == {"name": "Lance Martin"}
+    assert parse_profile("my name is not important") == {}
+    assert parse_profile("call me back tomorrow") == {}
 
 
 def test_replies_from_tool_messages():
