@@ -217,12 +217,16 @@ class DatePhrase:
 
 
 def resolve_date(core: str, now: datetime) -> datetime | None:
-    """One date expression (without "by"/"on") → deadline (end of day unless exact), or None."""
+    """One date expression (without "by"/"on") → deadline (end of day unless exact), or None
+    (also for a date past year 9999: "in 10000 years")."""
     phrase = " ".join(core.lower().split())
     for pattern, resolve in _COMPILED:
         m = pattern.fullmatch(phrase)
         if m:
-            return resolve(m, now)
+            try:
+                return resolve(m, now)
+            except (ValueError, OverflowError):
+                return None
     return None
 
 

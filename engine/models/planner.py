@@ -292,7 +292,11 @@ class _Planner:
             shift = parse_shift(reading.slots["shift"])
             assert shift is not None  # checked by _valid
             base = value.get("deadline") or datetime.combine(self.now.date(), END_OF_DAY)
-            moved = datetime.fromisoformat(str(base)) + shift
+            try:
+                moved = datetime.fromisoformat(str(base)) + shift
+            except (ValueError, OverflowError):  # past year 9999
+                self.notes.append(f'I can\'t move "{value.get("task")}" that far.')
+                return
             self.request(todo, {"deadline": moved.isoformat()})
         elif reading.intent == "reschedule":
             self.request(todo, {"deadline": self._when(reading.slots["when"], value)})

@@ -214,3 +214,13 @@ async def test_a_name_typed_in_lower_case_is_kept(graph, store):
     assert turn[3].content == "Nice to meet you, Lance! What can I help you get done?"
     profile = (await store.asearch(("profile", "general", "Test-Double-Texting")))[0].value
     assert profile["name"] == "Lance"
+
+
+async def test_a_date_beyond_year_9999_is_no_run_error(graph, store):
+    turn = await send(graph, "y1", "Add a todo to fly to Mars in 10000 years")
+    assert turn[3].content == 'I\'ve added "Fly to Mars in 10000 years" to your ToDo list.'
+    turn = await send(graph, "y1", "push the Mars trip back 10000 years")
+    assert turn[-1].content == 'I can\'t move "Fly to Mars in 10000 years" that far.'
+    assert [(t["task"], t["deadline"]) for t in await todos(store)] == [
+        ("Fly to Mars in 10000 years", None)
+    ]

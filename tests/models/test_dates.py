@@ -115,7 +115,17 @@ def test_more_date_forms(text, expected):
     assert found.cut(f"Do the thing {text}") == "Do the thing"
 
 
-@pytest.mark.parametrize("text", ["Read the 5th chapter", "lesson 5th", "Feb 30", "at 3"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Read the 5th chapter",
+        "lesson 5th",
+        "Feb 30",
+        "at 3",
+        "in 10000 years",  # past year 9999: no date, not a ValueError
+        "in 99999999999 days",  # not an OverflowError
+    ],
+)
 def test_more_not_dates(text):
     assert find_date(text, MON) is None
 
