@@ -233,10 +233,20 @@ _TENTATIVE_FIRST = frozenset({"start", "begin", "cancel", "drop", "skip", "chang
                               "fix", "update", "edit", "correct", "lose"})  # fmt: skip
 
 
+# A change ("move X to Friday", "rename A to B") is a short sentence. A longer clause is not
+# read as one: its readings multiply with every " to " in it, each a regex compiled and tried,
+# and the offline model runs on the server's event loop (a pasted 5 KB "move …" held every
+# thread for 5 s).
+CHANGE_MAX_CHARS = 300
+
+
 @lru_cache(maxsize=1024)
 def change_readings(text: str) -> tuple[Reading, ...]:
     """Every way the change table reads a normalized clause, in table order (cached: the model
-    and the graph's update node read the same message)."""
+    and the graph's update node read the same message); none for a clause too long to be one
+    (`CHANGE_MAX_CHARS`)."""
+    if len(text) > CHANGE_MAX_CHARS:
+        return ()
     return tuple(_change_readings(text))
 
 

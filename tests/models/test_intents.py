@@ -76,3 +76,13 @@ def test_normalize_drops_politeness_and_list_tails():
 )
 def test_question_kinds(text, kind):
     assert intents.question_kind(text) == kind
+
+
+def test_a_clause_too_long_to_be_a_change_has_no_change_reading():
+    """A pasted wall of "x to y to …" is no "move"/"rename": each " to " would be one more
+    reading to compile and try, on the server's event loop."""
+    short = normalize("move buy milk to friday")
+    assert intents.change_readings(short)[0].intent == "reschedule"
+    wall = normalize("move buy milk " + " ".join(f"to step {i}" for i in range(60)) + " to friday")
+    assert len(wall) > intents.CHANGE_MAX_CHARS
+    assert intents.change_readings(wall) == ()
