@@ -205,26 +205,29 @@ class ThreadOps:
         as_node: str | None = None,
         checkpoint_id: str | None = None,
     ) -> dict[str, Any]:
-        thread = await self._thread_row(thread_id)
-        thread_id = thread["thread_id"]
-        active = await self.records.active_run_ids(thread_id)
-        if active:
-            raise Conflict(f"Thread {thread_id} has in-flight runs: {', '.join(active)}")
-        graph = self._thread_graph(thread)
-        if graph is None:
-            raise BadRequest(f"Thread {thread_id} has no graph yet: run it once first")
-        config: dict[str, Any] = {"configurable": {"thread_id": thread_id}}
-        if checkpoint_id:
-            config["configurable"]["checkpoint_id"] = checkpoint_id
-        try:
-            new_config = await graph.aupdate_state(config, values, as_node=as_node)
-        except UNAPPLIABLE as exc:
-            raise InvalidInput(f"cannot update state: {exc}") from exc
-        await self.lifecycle.settle(thread_id, graph)
-        configurable = new_config["configurable"]
-        await self.records.record_state_update(
-            thread_id, configurable.get("checkpoint_id"), as_node
-        )
+        thread_id = check_uuid(thread_id)
+        # Held from the check to the write: no run is accepted (nor the thread deleted) between
+        # "no run in flight" and the edit, so the edit never lands inside a run.
+        async with self.lifecycle.lock(thread_id):
+            thread = await self._thread_row(thread_id)
+            active = await self.records.active_run_ids(thread_id)
+            if active:
+                raise Conflict(f"Thread {thread_id} has in-flight runs: {', '.join(active)}")
+            graph = self._thread_graph(thread)
+            if graph is None:
+                raise BadRequest(f"Thread {thread_id} has no graph yet: run it once first")
+            config: dict[str, Any] = {"configurable": {"thread_id": thread_id}}
+            if checkpoint_id:
+                config["configurable"]["checkpoint_id"] = checkpoint_id
+            try:
+                new_config = await graph.aupdate_state(config, values, as_node=as_node)
+            except UNAPPLIABLE as exc:
+                raise InvalidInput(f"cannot update state: {exc}") from exc
+            await self.lifecycle.settle(thread_id, graph)
+            configurable = new_config["configurable"]
+            await self.records.record_state_update(
+                thread_id, configurable.get("checkpoint_id"), as_node
+            )
         return {
             "checkpoint": configurable,
             "configurable": configurable,

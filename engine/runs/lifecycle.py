@@ -89,7 +89,8 @@ class Lifecycle(Recovery):
         self._started: dict[str, tuple[Any, Execution]] = {}
 
     def lock(self, thread_id: str) -> asyncio.Lock:
-        """Serialises what changes a thread's set of runs: accept, delete run, delete thread."""
+        """Serialises what changes a thread's set of runs or its state by hand: accept, delete run,
+        delete thread, state edit."""
         lock = self._locks.get(thread_id)
         if lock is None:
             lock = asyncio.Lock()

@@ -9,7 +9,7 @@ import random
 import pytest
 
 from engine.core import Engine
-from engine.errors import RunNotFound, ThreadBusy, ThreadNotFound
+from engine.errors import Conflict, RunNotFound, ThreadBusy, ThreadNotFound
 from engine.runs import reasons
 from tests.engine.conftest import human, wait_until
 from tests.engine.gated_graphs import gates
@@ -183,3 +183,44 @@ async def test_delete_thread_racing_run_creation_leaves_nothing(engine: Engine) 
         f"SELECT COUNT(*) FROM writes WHERE thread_id IN ({marks})", deleted
     ) as c:
         assert (await c.fetchone())[0] == 0
+
+
+async def test_a_state_edit_racing_run_creation_is_refused_or_outlives_the_run(
+    engine: Engine,
+) -> None:
+    """An edit answered as made was made on a thread with no run in flight: a run accepted
+    meanwhile starts after it, so rolling that run back keeps the edit. (The edit used to check
+    for runs, then write, with a create able to slip in between: the rollback then took the
+    edit with it.)"""
+    rng = random.Random(5)
+    for name in ("busy-a", "busy-b"):  # runs executing elsewhere: storage calls leave the loop
+        other = (await engine.create_thread())["thread_id"]
+        await _run(engine, other, f"hold:{name}")
+        await wait_until(lambda name=name: gates.reached(name), what=f"{name} to hold")
+    edited = 0
+    for i in range(40):
+        tid = (await engine.create_thread())["thread_id"]
+        first = await _run(engine, tid, "first")
+        await engine.join_run(tid, first["run_id"])
+
+        async def edit(tid: str = tid, i: int = i) -> bool:
+            await asyncio.sleep(rng.uniform(0, 0.002))
+            try:
+                await engine.update_state(tid, {"messages": [{"type": "ai", "content": f"E{i}"}]})
+            except Conflict:
+                return False
+            return True
+
+        async def create(tid: str = tid, i: int = i) -> dict:
+            await asyncio.sleep(rng.uniform(0, 0.002))
+            return await _run(engine, tid, f"hold:g{i}")
+
+        made, run = await asyncio.gather(edit(), create())
+        await wait_until(lambda i=i: gates.reached(f"g{i}"), what=f"run {i} to hold")
+        await engine.cancel_runs(tid, [run["run_id"]], action="rollback")
+        kept = ["first", "reply to: first", *([f"E{i}"] if made else [])]
+        assert await _messages(engine, tid) == kept, f"race {i}"
+        edited += made
+    assert edited  # the edit won some of the races
+    gates.open("busy-a")
+    gates.open("busy-b")
