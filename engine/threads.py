@@ -70,14 +70,16 @@ class ThreadOps:
         generated = thread_id is None
         thread_id = check_uuid(thread_id) if thread_id is not None else str(uuid7())
         existing = await self.records.thread(thread_id)
-        if existing is not None:
-            if if_exists == "do_nothing":
-                return existing
-            raise Conflict(f"Thread with ID {thread_id} already exists")
-        thread = await self.records.insert_thread(thread_id, metadata or {})
-        if generated:  # an id never used before: no checkpoint can have it
-            known_empty(self.services.saver, thread_id)
-        return thread
+        if existing is None:
+            thread = await self.records.insert_thread(thread_id, metadata or {})
+            if thread is not None:
+                if generated:  # an id never used before: no checkpoint can have it
+                    known_empty(self.services.saver, thread_id)
+                return thread
+            existing = await self.records.thread(thread_id)  # created meanwhile by another call
+        if existing is not None and if_exists == "do_nothing":
+            return existing
+        raise Conflict(f"Thread with ID {thread_id} already exists")
 
     async def get_thread(self, thread_id: str) -> dict[str, Any]:
         return await self._thread_row(thread_id)

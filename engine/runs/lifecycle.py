@@ -150,7 +150,7 @@ class Lifecycle(Recovery):
 
             decided = await attempt()
             if decided is None and not temporary and request.if_not_exists == "create":
-                await self.records.insert_thread(thread_id, {})
+                await self.records.insert_thread(thread_id, {})  # unless a create just did
                 decided = await attempt()
             if decided is None:
                 raise ThreadNotFound(thread_id)

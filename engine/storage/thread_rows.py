@@ -117,16 +117,20 @@ class ThreadRows:
     async def atomic(self, work: Callable[[sqlite3.Connection], T]) -> T:
         raise NotImplementedError
 
-    async def insert_thread(self, thread_id: str, metadata: dict[str, Any]) -> dict[str, Any]:
+    async def insert_thread(
+        self, thread_id: str, metadata: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """The new thread, or None (nothing written) when one with this id exists already,
+        e.g. created a moment ago by a concurrent request."""
         now = now_iso()
-        await self.conn.execute(
+        cursor = await self.conn.execute(
             "INSERT INTO threads (thread_id, created_at, updated_at, state_updated_at, metadata)"
-            " VALUES (?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (thread_id) DO NOTHING",
             (thread_id, now, now, now, dumps_str(metadata)),
         )
-        thread = await self.thread(thread_id)
-        assert thread is not None
-        return thread
+        if cursor.rowcount == 0:
+            return None
+        return await self.thread(thread_id)
 
     async def thread(self, thread_id: str) -> dict[str, Any] | None:
         row = await fetch_one(self.conn, "SELECT * FROM threads WHERE thread_id = ?", (thread_id,))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,8 @@ from engine.errors import (
     ThreadNotFound,
     UnknownAssistant,
 )
-from tests.engine.conftest import human, write_config
+from tests.engine.conftest import human, wait_until, write_config
+from tests.engine.gated_graphs import gates
 
 MISSING = "00000000-0000-4000-8000-000000000000"
 
@@ -86,6 +89,33 @@ async def test_bad_ids_and_duplicates(engine: Engine) -> None:
     with pytest.raises(Conflict, match="already exists"):
         await engine.create_thread(thread_id=tid)
     assert (await engine.create_thread(thread_id=tid, if_exists="do_nothing"))["thread_id"] == tid
+
+
+async def test_creates_of_one_new_thread_id_racing_each_other_all_land_on_it(
+    engine: Engine,
+) -> None:
+    """`threads.create(if_exists="do_nothing")` and `runs.create(if_not_exists="create")` of
+    the same new id at once: one creates the thread, the others use it (they were a 500 on
+    the thread's primary key); a plain second create is still a conflict."""
+    for name in ("busy-a", "busy-b"):  # runs executing elsewhere: storage calls leave the loop
+        other = (await engine.create_thread())["thread_id"]
+        await engine.create_run(other, assistant_id="gated", input=human(f"hold:{name}"))
+        await wait_until(lambda name=name: gates.reached(name), what=f"{name} to hold")
+    for _ in range(20):
+        tid = str(uuid.uuid4())
+        results = await asyncio.gather(
+            engine.create_thread(thread_id=tid, if_exists="do_nothing"),
+            engine.create_run(tid, assistant_id="gated", input=human("x"), if_not_exists="create"),
+            engine.create_thread(thread_id=tid, if_exists="do_nothing"),
+            engine.create_thread(thread_id=tid),
+            return_exceptions=True,
+        )
+        made, run, again, plain = results
+        assert made["thread_id"] == again["thread_id"] == run["thread_id"] == tid, results
+        assert isinstance(plain, Conflict) or plain["thread_id"] == tid, results
+        await engine.join_run(tid, run["run_id"])
+    gates.open("busy-a")
+    gates.open("busy-b")
 
 
 async def test_state_update_while_busy_is_a_conflict(engine: Engine) -> None:
