@@ -190,11 +190,19 @@ class Lifecycle(Recovery):
 
     async def cancel(self, run_ids: Sequence[str], intent: reasons.Intent) -> list[str]:
         """Interrupt or roll back runs; returns (once each is stopped and done) those that were
-        still active."""
+        still active. A stateless run's thread goes with it, as after a run that ran (a queued
+        one never reaches the driver that drops it)."""
+        temporary = {
+            row["thread_id"]
+            for row in await self.records.runs_by_id(run_ids)
+            if loads(row["kwargs"]).get("temporary")
+        }
         marked = await self.records.record_cancel(run_ids, intent, self._stoppable(run_ids))
         crashpoint("cancel_recorded")
         if marked:
             await self._carry_out(marked, intent.action)
+        for thread_id in temporary:
+            await self.drop_temporary(thread_id)
         return marked
 
     async def _carry_out(self, run_ids: Sequence[str], action: str) -> None:

@@ -177,6 +177,25 @@ async def test_stateless_runs(client) -> None:
     )
 
 
+async def _gone(client, thread_id: str) -> None:
+    await eventually(
+        lambda: client.threads.search(limit=1000),
+        lambda threads: thread_id not in {t["thread_id"] for t in threads},
+        what="the temporary thread to be deleted",
+    )
+
+
+@pytest.mark.parametrize("action", ["interrupt", "rollback"])
+async def test_a_stateless_run_cancelled_before_it_starts_takes_its_thread_along(
+    client, action: str
+) -> None:
+    """Its thread goes as it would after a run (it stayed for ever: only a run that started
+    dropped its temporary thread)."""
+    run = await client.runs.create(None, "noop", input=human("hi"), after_seconds=60)
+    await client.runs.cancel(run["thread_id"], run["run_id"], action=action)
+    await _gone(client, run["thread_id"])
+
+
 @pytest.mark.parametrize("route", ["wait", "join"])
 async def test_cancel_on_disconnect_for_wait_and_join(server_url: str, client, route: str) -> None:
     tid = (await client.threads.create())["thread_id"]
