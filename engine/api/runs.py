@@ -204,8 +204,9 @@ async def cancel_run(request: Request) -> Response:
         try:
             return await engine.join_run(thread_id, run_id)
         except errors.NotFound:  # rolled back: the run is gone, report the thread as it is now
-            state = await engine.get_state(thread_id)
-            return state.get("values") or {}
+            with contextlib.suppress(errors.ThreadNotFound):  # a stateless run's: gone with it
+                return (await engine.get_state(thread_id)).get("values") or {}
+            return {}
 
     base, _ = run_paths(thread_id, run_id)
     return KeepAliveJSONResponse(outcome, headers={"Location": f"{base}/join"})

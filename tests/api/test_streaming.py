@@ -7,7 +7,7 @@ import asyncio
 import httpx
 import pytest
 
-from tests.api.helpers import eventually, human, run_status, state_has
+from tests.api.helpers import eventually, hold, human, release, run_status, state_has
 
 
 async def _events(client, thread_id, graph, **kwargs) -> list:
@@ -193,6 +193,18 @@ async def test_a_stateless_run_cancelled_before_it_starts_takes_its_thread_along
     dropped its temporary thread)."""
     run = await client.runs.create(None, "noop", input=human("hi"), after_seconds=60)
     await client.runs.cancel(run["thread_id"], run["run_id"], action=action)
+    await _gone(client, run["thread_id"])
+
+
+async def test_cancel_and_wait_of_a_stateless_run_answers_its_values(client) -> None:
+    """The cancel is done and says so (it was a 404 `Thread … not found`: the run's end
+    dropped the temporary thread before the wait read it)."""
+    run = await client.runs.create(None, "slow", input=human("hi"), after_seconds=1)
+    await hold(client, run["thread_id"])
+    await run_status(client, run["thread_id"], run["run_id"], "running")
+    values = await client.runs.cancel(run["thread_id"], run["run_id"], wait=True)
+    assert isinstance(values, dict)
+    await release(client, run["thread_id"])
     await _gone(client, run["thread_id"])
 
 
