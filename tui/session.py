@@ -94,6 +94,8 @@ class ThreadSession:
         self._link = asyncio.Lock()
         self._outbox: asyncio.Queue[tuple[Entry, dict[str, Any]]] = asyncio.Queue()
         self._creating = 0
+        self._no_creates = asyncio.Event()
+        self._no_creates.set()
         self._deferred: list[Mapping[str, Any]] = []
         self._announced: set[str] = set()
         self._wake = asyncio.Event()
@@ -310,11 +312,11 @@ class ThreadSession:
                 self._fall_back("lifecycle")
         if self.source == "lifecycle":
             try:
-                await self._poll()
+                await self._poll_folded()
                 async for part in self.backend.follow_thread(tid, "lifecycle"):
                     if self.recorder is not None:
                         self.recorder.lifecycle(part, self.clock())
-                    await self._poll()  # a run started or ended: read what the runs say now
+                    await self._poll_folded()  # a run started or ended: read the runs now
                 return
             except NotServed:
                 self._fall_back("poll")
@@ -332,21 +334,33 @@ class ThreadSession:
         self.post(msg.SourceChosen(self.thread_id, source, BLIND_SPOTS[source]))
         self._watch_client_side()
 
-    async def _poll(self) -> None:
+    async def _poll(self) -> bool:
+        """Read runs.list and fold it in; False if a create in flight kept it out."""
         started = self.clock()
         runs = await self.backend.runs(self.thread_id or "")
         if self.recorder is not None:
             self.recorder.listed(Snapshot(started, tuple(runs)))
         if self._creating:
             self._wake.set()  # a create is in flight: its run may be listed before it is bound
-            return
+            return False
         self._announce(self.log.apply_runs(runs, self.clock(), since=started))
+        return True
+
+    async def _poll_folded(self) -> None:
+        """`_poll` until an answer is folded in: the lifecycle stream prompts once per start or
+        end, so an answer kept out by a create is read again once no create is in flight."""
+        while not await self._poll():
+            await self._no_creates.wait()
 
     def creating(self, begins: bool) -> None:
         """A create call begins or ends: while any is in flight, story events about runs not
         bound yet (maybe its own) wait, and every event after them; the last one to end folds
         them in, in order."""
         self._creating += 1 if begins else -1
+        if self._creating:
+            self._no_creates.clear()
+        else:
+            self._no_creates.set()
         if not self._creating and self._deferred:
             deferred, self._deferred = self._deferred, []
             for event in deferred:

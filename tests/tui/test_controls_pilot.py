@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
 from textual.widgets import Input, OptionList
@@ -166,3 +167,28 @@ async def test_a_reject_while_a_draft_is_typed_keeps_the_draft_and_says_so(make_
         await pilot.press("up")  # the refused text is in the history
         assert composer.value == "second"
         await wait_until(pilot, lambda: idle(app), 30)
+
+
+async def test_lifecycle_start_seen_during_a_create_is_not_lost(make_app) -> None:
+    """On a server without the story (the lifecycle stream + runs.list), a run that starts
+    while a create call is still in flight (here its own: the start event beats the create's
+    answer, as on a distant server) is shown running, not queued until it ends."""
+    app = make_app(sources=("lifecycle",))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await hold(app)
+        real = app.backend.create_run
+
+        async def slow_answer(*args, **kwargs):
+            run = await real(*args, **kwargs)
+            await asyncio.sleep(1.0)  # the run starts (and is listed running) meanwhile
+            return run
+
+        app.backend.create_run = slow_answer  # type: ignore[method-assign]
+        try:
+            await say(pilot, "late answer")
+            await wait_until(pilot, lambda: fate_of(app, "late answer") is Fate.RUNNING, 10)
+            assert run_panel(app) == {"late answer": "running"}
+        finally:
+            await release(app)
+        await wait_until(pilot, lambda: fate_of(app, "late answer") is Fate.DONE, 20)
