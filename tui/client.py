@@ -309,6 +309,8 @@ class Backend:
             async for part in stream:
                 yield part
         except (NotFoundError, UnprocessableEntityError) as exc:
+            if isinstance(exc, NotFoundError) and not await self.thread_exists(thread_id):
+                raise  # the thread is gone, not the stream mode
             raise NotServed(f"{mode}: {exc}") from exc
 
     # -- the store -------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from tui.policies.situation import Thresholds
 from tui.policy_send import PolicySender, Withdrawn
 from tui.replies import ReplyStreams
 from tui.runstate import (
+    ACTIVE,
     FINAL,
     Cause,
     Entry,
@@ -246,11 +247,34 @@ class ThreadSession:
             except Exception as exc:
                 if is_disconnect(exc):
                     self._went_offline(exc)
+                elif isinstance(exc, NotFoundError) and await self._gone():
+                    return
                 else:
                     logger.warning("session %s: %r", self.thread_id, exc)
                     self.post(msg.Notice(self.thread_id, friendly_error(exc), "Engine", "error"))
             if time.monotonic() - began < 1.0:
                 await asyncio.sleep(0.5)  # never spin on a server that keeps closing on us
+
+    async def _gone(self) -> bool:
+        """After a 404: if the thread itself no longer exists (another client deleted it, or
+        the server restarted without it), say so once, end what was in flight and stop."""
+        tid = self.thread_id
+        try:
+            if not tid or await self.backend.thread_exists(tid):
+                return False
+        except Exception:
+            return False
+        self.failed = (
+            f"Thread {tid[:8]} no longer exists on the server (deleted by another client, or "
+            "the server restarted without it). Ctrl+N starts a new thread."
+        )
+        for entry in self.log.ordered():
+            if entry.fate in ACTIVE:
+                cause = Cause("error", detail="the thread no longer exists")
+                self.log.set_fate(entry.key, Fate.ERROR, cause).ended = self.clock()
+                self.post(msg.FateChanged(tid, entry.snapshot()))
+        self.post(msg.Notice(tid, self.failed, "Thread gone", "warning"))
+        return True
 
     async def _open(self) -> None:
         created = False
@@ -413,6 +437,8 @@ class ThreadSession:
     async def _create(self, entry: Entry, configurable: dict[str, Any]) -> None:
         while True:
             await self._loaded.wait()
+            if self.failed:
+                return  # the thread is gone: `_gone` ended this entry already
             if not self.online:
                 try:
                     await self._reconnect()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from textual.widgets import OptionList
 
 from doubletext.engine_thread import EngineThread
@@ -273,3 +274,29 @@ async def test_a_reopened_thread_draws_each_turn_whole(tmp_path: Path) -> None:
                     outputs = [*shown.replies(), *shown.query(ToolLine)]
                     assert len(outputs) == 3  # the tool call, its result, the reply
                     assert all(shown.region.contains_region(w.region) for w in outputs), shown.text
+
+
+@pytest.mark.parametrize("sources", [("story", "lifecycle", "poll"), ("lifecycle",), ("poll",)])
+async def test_a_thread_deleted_elsewhere_is_said_once_and_nothing_stays_running(
+    make_app, sources: tuple[str, ...]
+) -> None:
+    """Another client deletes the open thread (or a `langgraph dev` restarts without it): one
+    notification says so, the run it had is not shown running for ever, and the session does
+    not fall back to a lesser source or repeat 'Not found' every second."""
+    app = make_app(sources=sources)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await hold(app)
+        await say(pilot, "doomed")
+        await wait_until(pilot, lambda: fate_of(app, "doomed") is Fate.RUNNING, 20)
+        source = app.session.source if app.session else None
+        app.notes.clear()
+        await app.backend.delete_thread(app.thread_id or "")
+        await wait_until(pilot, lambda: fate_of(app, "doomed") is Fate.ERROR, 10)
+        await pilot.pause(4)
+        assert app.session is not None and app.session.source == source
+        gone = [n for n in app.notes if "no longer exists" in n[0]]
+        assert len(gone) == 1, app.notes
+        assert not [n for n in app.notes if n[0].startswith("Not found")], app.notes
+        await say(pilot, "after")
+        await wait_until(pilot, lambda: fate_of(app, "after") is Fate.ERROR, 5)
