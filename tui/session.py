@@ -336,11 +336,7 @@ class ThreadSession:
                 self._fall_back("lifecycle")
         if self.source == "lifecycle":
             try:
-                await self._poll_folded()
-                async for part in self.backend.follow_thread(tid, "lifecycle"):
-                    if self.recorder is not None:
-                        self.recorder.lifecycle(part, self.clock())
-                    await self._poll_folded()  # a run started or ended: read the runs now
+                await self._follow_lifecycle(tid)
                 return
             except NotServed:
                 self._fall_back("poll")
@@ -350,6 +346,36 @@ class ThreadSession:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), POLL_IDLE_S if quiet else POLL_ACTIVE_S)
             self._wake.clear()
+
+    async def _follow_lifecycle(self, tid: str) -> None:
+        """Read runs.list at each run start or end the lifecycle stream tells, and whenever the
+        session is woken (a reply stream ended, a cancel was sent): `langgraph dev` keeps the
+        stream open and silent once the thread is deleted, its runs with it."""
+        stream = aiter(self.backend.follow_thread(tid, "lifecycle"))
+        part: asyncio.Future[Any] = asyncio.ensure_future(anext(stream))
+        woken: asyncio.Future[Any] = asyncio.ensure_future(self._wake.wait())
+        try:
+            await self._poll_folded()
+            while True:
+                await asyncio.wait((part, woken), return_when=asyncio.FIRST_COMPLETED)
+                if woken.done():
+                    self._wake.clear()
+                    woken = asyncio.ensure_future(self._wake.wait())
+                if part.done():
+                    try:
+                        told = part.result()
+                    except StopAsyncIteration:
+                        return
+                    if self.recorder is not None:
+                        self.recorder.lifecycle(told, self.clock())
+                    part = asyncio.ensure_future(anext(stream))
+                await self._poll_folded()  # a run started or ended: read the runs now
+        finally:
+            part.cancel()
+            woken.cancel()
+            with contextlib.suppress(BaseException):
+                await part  # let the stream's generator see its cancellation
+            await stream.aclose()
 
     def _fall_back(self, source: str) -> None:
         if source not in self.sources:

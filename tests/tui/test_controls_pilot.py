@@ -192,3 +192,20 @@ async def test_lifecycle_start_seen_during_a_create_is_not_lost(make_app) -> Non
         finally:
             await release(app)
         await wait_until(pilot, lambda: fate_of(app, "late answer") is Fate.DONE, 20)
+
+
+async def test_a_silent_lifecycle_stream_does_not_leave_a_run_running(make_app) -> None:
+    """`langgraph dev` keeps the lifecycle stream open and silent in some cases (a deleted
+    thread): the end of a run's reply stream is enough for the app to read runs.list."""
+    app = make_app("noop", sources=("lifecycle",))
+
+    async def silent(thread_id: str, mode: str, last_seq: int = 0):
+        await asyncio.Event().wait()
+        yield  # never
+
+    app.backend.follow_thread = silent  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await say(pilot, "anyone?")
+        await wait_until(pilot, lambda: fate_of(app, "anyone?") is Fate.DONE, 10)
+        await wait_until(pilot, lambda: idle(app) and replies(app, "anyone?"), 10)

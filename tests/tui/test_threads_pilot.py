@@ -287,11 +287,14 @@ async def test_a_thread_deleted_elsewhere_is_said_once_and_nothing_stays_running
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await hold(app)
-        await say(pilot, "doomed")
-        await wait_until(pilot, lambda: fate_of(app, "doomed") is Fate.RUNNING, 20)
-        source = app.session.source if app.session else None
-        app.notes.clear()
-        await app.backend.delete_thread(app.thread_id or "")
+        try:
+            await say(pilot, "doomed")
+            await wait_until(pilot, lambda: fate_of(app, "doomed") is Fate.RUNNING, 20)
+            source = app.session.source if app.session else None
+            app.notes.clear()
+            await app.backend.delete_thread(app.thread_id or "")
+        finally:
+            await release(app)  # langgraph dev runs a deleted thread's run on: let it end
         await wait_until(pilot, lambda: fate_of(app, "doomed") is Fate.ERROR, 10)
         await pilot.pause(4)
         assert app.session is not None and app.session.source == source
