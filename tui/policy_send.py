@@ -32,6 +32,7 @@ from tui.policies.runner import (
 from tui.policies.situation import ActiveRun, Situation, Thresholds
 from tui.runstate import FINAL, Cause, Entry, Fate
 from tui.text import short_id
+from tui.timeline.client_side import CancelSent
 
 if TYPE_CHECKING:
     from tui.session import ThreadSession
@@ -64,6 +65,7 @@ class PolicySender:
         self.causes: dict[str, Cause] = {}
         """Run id → why it ended, where this client knows better than the server says."""
         self._holds = False
+        self._cancel_sent: dict[str, float] = {}  # run id → when this client's cancel began
 
     def short(self, run_id: str) -> str:
         """A run id as the app shows it: unique among the thread's runs (`short_id`)."""
@@ -211,6 +213,7 @@ class PolicySender:
                 self._hold()
             if isinstance(step, Cancel):  # known before the thread shows the run ended
                 self.causes[step.run_id] = Cause("replaced")
+                self._cancel_sent[step.run_id] = s.clock()
             s.post(msg.PolicyStep(tid, key, step.describe(self.short)))
             return
         assert isinstance(event, StepFinished)
@@ -219,7 +222,10 @@ class PolicySender:
             if event.result.startswith("409"):
                 s.log.refused(key)
         if isinstance(step, Cancel):
+            at = self._cancel_sent.pop(step.run_id, s.clock())
             if event.result.endswith((": interrupted", ": rolled back")):  # "run 1a2b…: …"
+                # the client-side timeline's record of this client's cancels (no story here)
+                s._saw(CancelSent(at, step.run_id, step.action))
                 changed = self.know_cause(step.run_id, Cause("replaced"))
                 if changed is not None:
                     s.post(msg.FateChanged(tid, changed.snapshot()))

@@ -296,3 +296,27 @@ async def test_a_key_in_the_same_read_as_f9_picks_in_the_menu(make_app) -> None:
         await pilot.press("f9")
         assert isinstance(app.screen, PolicyHelp)
         assert not any(isinstance(s, PolicyMenu) for s in app.screen_stack)
+
+
+async def test_keep_latest_names_its_cut_where_runs_carry_no_cancel_reason(make_app) -> None:
+    """langgraph dev lists a cancelled run without `cancel_reason`: the timeline built from what
+    this client saw still knows keep latest cut run 2 (its own cancel), not 'cause unknown'."""
+    app = make_app(sources=("poll",))
+    real = app.backend.runs
+
+    async def without_reason(thread_id: str):
+        return [{k: v for k, v in r.items() if k != "cancel_reason"} for r in await real(thread_id)]
+
+    app.backend.runs = without_reason  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, "f9", "5")
+        await say(pilot, "two")
+        await wait_until(pilot, lambda: fate_of(app, "two") is Fate.QUEUED, 10, "two queued")
+        await say(pilot, "three")
+        await wait_until(pilot, lambda: fate_of(app, "two") is Fate.INTERRUPTED, 10)
+        await release(app)
+        await wait_until(pilot, lambda: idle(app) and replies(app, "three"), 30, "reply 3")
+        pane = app.chat.query_one(TimelinePane)
+        await wait_until(pilot, lambda: any("Keep latest" in w for w in whys(app)), 10, "why")
+        assert pane.shown.cut_label(pane.shown.ordered()[1]) == "keep latest"
+        assert not any("cause unknown" in w for w in whys(app))
