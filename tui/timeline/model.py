@@ -311,8 +311,8 @@ class Timeline:
             label = "engine shutdown"
         elif cut.kind == "crash":
             label = "crash recovery"
-        else:
-            return "cause unknown"
+        else:  # no reason the server gave: a client policy this app knows cut it (steer)
+            return self.cancelled_by.get(lane.run_id) or "cause unknown"
         return f"{label}?" if cut.inferred else label
 
     def active_at(self, at: float, exclude: str | None = None) -> list[Lane]:

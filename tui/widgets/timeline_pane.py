@@ -82,7 +82,7 @@ class TimelinePane(VerticalScroll, can_focus=False):
         """Runs a client policy cancelled (`who` names the policy for the ✂ label). A steered
         run's message was taken in by another run: its policy note says so, and a why line
         ("never added to the thread") would be wrong, so it gets none."""
-        self.said.update(f"cancel:{run_id}" for run_id in steered)
+        self.said.update(f"{kind}:{run_id}" for run_id in steered for kind in ("cancel", "cut"))
         if any(self.policy_cuts.get(run_id) != name for run_id, name in who.items()):
             self.policy_cuts.update(who)
             self._draw()
