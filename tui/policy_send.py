@@ -225,7 +225,7 @@ class PolicySender:
             at = self._cancel_sent.pop(step.run_id, s.clock())
             if event.result.endswith((": interrupted", ": rolled back")):  # "run 1a2b…: …"
                 # the client-side timeline's record of this client's cancels (no story here)
-                s._saw(CancelSent(at, step.run_id, step.action))
+                s.saw(CancelSent(at, step.run_id, step.action))
                 changed = self.know_cause(step.run_id, Cause("replaced"))
                 if changed is not None:
                     s.post(msg.FateChanged(tid, changed.snapshot()))

@@ -487,7 +487,7 @@ class ThreadSession:
             except ConflictError as exc:
                 busy = tuple(self.log.active_run_ids())
                 detail = error_detail(exc)
-                self._saw(Sent(sent_at, entry.text, entry.strategy, None, 409, detail, busy))
+                self.saw(Sent(sent_at, entry.text, entry.strategy, None, 409, detail, busy))
                 self.log.rejected_local(entry.key)
                 self.post(msg.Rejected(self.thread_id, entry.snapshot()))
                 return
@@ -510,7 +510,7 @@ class ThreadSession:
                 return
             else:
                 changed = self.log.accepted(entry.key, run, self.clock())
-                self._saw(Sent(sent_at, entry.text, entry.strategy, str(run["run_id"])))
+                self.saw(Sent(sent_at, entry.text, entry.strategy, str(run["run_id"])))
                 self.post(msg.RunAccepted(self.thread_id, entry.snapshot()))
                 self._announce(c for c in changed if c is not entry)
                 self.replies.after_change(entry)
@@ -525,11 +525,11 @@ class ThreadSession:
             await self.backend.cancel(thread_id, run_id, action)
         except Exception as exc:
             if isinstance(exc, NotFoundError):
-                self._saw(CancelSent(at, run_id, action, 404))
+                self.saw(CancelSent(at, run_id, action, 404))
             text = friendly_error(exc, self.backend.url)
             self.post(msg.Notice(thread_id, text, "Cancel", "error"))
             return
-        self._saw(CancelSent(at, run_id, action))
+        self.saw(CancelSent(at, run_id, action))
         self._wake.set()
 
     # -- the timeline without a story: what this client saw ----------------------------------
@@ -549,7 +549,9 @@ class ThreadSession:
     def _publish_timeline(self, timeline: Timeline, quiet: bool, view: ClientView) -> None:
         self.post(msg.TimelineBuilt(self.thread_id, timeline, quiet, view))
 
-    def _saw(self, what: Sent | CancelSent) -> None:
+    def saw(self, what: Sent | CancelSent) -> None:
+        """A create or cancel this client made (the session's own, or a policy's), for the
+        client-side timeline where the server tells no story."""
         if self.recorder is not None and isinstance(what, Sent):
             self.recorder.sent(what)
         elif self.recorder is not None and isinstance(what, CancelSent):
