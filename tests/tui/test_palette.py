@@ -35,17 +35,23 @@ async def test_every_entry_is_listed_once(make_app) -> None:
         assert all(callable(command.callback) for command in palette.commands(app))
 
 
+async def _choose(pilot, title: str) -> None:
+    """Open the palette, type `title`, and press Enter once its entry is highlighted."""
+    app = pilot.app
+    app.action_command_palette()
+    await pilot.pause()
+    for key in title:
+        await pilot.press("space" if key == " " else key)
+    await wait_until(pilot, lambda: _highlighted(app).startswith(title), 10)
+    await pilot.press("enter")
+
+
 async def test_an_entry_chosen_in_the_palette_runs_its_action(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         assert app.strategy != "rollback"
-        app.action_command_palette()
-        await pilot.pause()
-        for key in "Strategy: rollback":
-            await pilot.press("space" if key == " " else key)
-        await wait_until(pilot, lambda: _highlighted(app).startswith("Strategy: rollback"), 10)
-        await pilot.press("enter")
+        await _choose(pilot, "Strategy: rollback")
         await wait_until(pilot, lambda: app.strategy == "rollback", 10, "rollback selected")
 
 
@@ -55,12 +61,7 @@ async def test_resend_from_the_palette_with_nothing_rejected_sends_nothing(make_
     app = make_app("noop")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        app.action_command_palette()
-        await pilot.pause()
-        for key in "Resend rejected":
-            await pilot.press("space" if key == " " else key)
-        await wait_until(pilot, lambda: _highlighted(app).startswith("Resend rejected"), 10)
-        await pilot.press("enter")
+        await _choose(pilot, "Resend rejected")
         await wait_until(
             pilot, lambda: any("No rejected message" in n for n, _ in app.notes), 5, "a note"
         )

@@ -115,14 +115,20 @@ async def test_merge_leaves_one_message_with_both_texts(make_app) -> None:
         assert run["run_id"] == run_of(app, merged)
 
 
+async def _retry_counting_down(pilot) -> tuple[RetryCountdown, Composer]:
+    """Retry picked, "one" running (held), "two" sent: until retry's countdown is under way."""
+    app = pilot.app
+    await start(pilot, "f9", "3")
+    countdown = app.chat.query_one(RetryCountdown)
+    await say(pilot, "two")
+    await wait_until(pilot, lambda: countdown.wait is not None, 10, "the countdown")
+    return countdown, app.chat.query_one(Composer)
+
+
 async def test_retry_counts_down_is_cancellable_and_succeeds_once_run_one_ends(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot, "f9", "3")
-        countdown = app.chat.query_one(RetryCountdown)
-        composer = app.chat.query_one(Composer)
-        await say(pilot, "two")
-        await wait_until(pilot, lambda: countdown.wait is not None, 10, "the countdown")
+        countdown, composer = await _retry_counting_down(pilot)
         assert countdown.display and "retry 1/3 in" in str(countdown.render())
         await pilot.press("escape")  # cancels the countdown, not run 1
         await wait_until(pilot, lambda: fate_of(app, "two") is Fate.WITHDRAWN, 5, "withdrawn")
@@ -280,11 +286,7 @@ async def test_a_retry_called_off_while_a_draft_is_typed_keeps_the_draft(make_ap
     notification does not claim the withdrawn text is back in the composer."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot, "f9", "3")
-        countdown = app.chat.query_one(RetryCountdown)
-        composer = app.chat.query_one(Composer)
-        await say(pilot, "two")
-        await wait_until(pilot, lambda: countdown.wait is not None, 10, "the countdown")
+        _, composer = await _retry_counting_down(pilot)
         await pilot.press("d", "r", "a", "f", "t", "escape")
         await wait_until(pilot, lambda: fate_of(app, "two") is Fate.WITHDRAWN, 5, "withdrawn")
         await wait_until(pilot, lambda: any("Not sent" in n for n, _ in app.notes), 5, "a note")
