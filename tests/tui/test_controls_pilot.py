@@ -188,7 +188,9 @@ async def test_lifecycle_start_seen_during_a_create_is_not_lost(make_app) -> Non
         try:
             await say(pilot, "late answer")
             await wait_until(pilot, lambda: fate_of(app, "late answer") is Fate.RUNNING, 10)
-            assert run_panel(app) == {"late answer": "running"}
+            await wait_until(
+                pilot, lambda: run_panel(app) == {"late answer": "running"}, 5, "the panel"
+            )
         finally:
             await release(app)
         await wait_until(pilot, lambda: fate_of(app, "late answer") is Fate.DONE, 20)

@@ -180,8 +180,11 @@ async def test_steer_answers_both_in_one_reply_and_shows_the_taken_run(
         taken = turn(app, second)
         taker = run_of(app, first) or ""
         short = short_id(taker, app.session.log.run_ids())
-        assert taken.cause_text == f"↳ taken in by run {short} (steer)"
-        assert taken.badge_text == "steer → enqueue · taken in"
+        marked = f"↳ taken in by run {short} (steer)", "steer → enqueue · taken in"
+        # polled, the taken run's end is read a moment after the reply shows
+        await wait_until(
+            pilot, lambda: (taken.cause_text, taken.badge_text) == marked, 10, "the taken-in mark"
+        )
         (reply,) = replies(app, second)  # one reply, after the message it took in …
         assert "Buy milk" in reply and "Call mom" in reply  # … answers both
         assert replies(app, first) == []
