@@ -35,7 +35,7 @@ from engine.faults import crashpoint
 from engine.graphs.registry import GraphEntry
 from engine.runs import reasons
 from engine.runs.executor import Execution, Outcome, close_dangling_tool_calls
-from engine.runs.new_run import new_run, thread_graph
+from engine.runs.new_run import is_temporary, new_run, thread_graph
 from engine.runs.next_run import NextRuns
 from engine.runs.recovery import Recovery
 from engine.runs.request import RunRequest
@@ -193,9 +193,7 @@ class Lifecycle(Recovery):
         still active. A stateless run's thread goes with it, as after a run that ran (a queued
         one never reaches the driver that drops it)."""
         temporary = {
-            row["thread_id"]
-            for row in await self.records.runs_by_id(run_ids)
-            if loads(row["kwargs"]).get("temporary")
+            row["thread_id"] for row in await self.records.runs_by_id(run_ids) if is_temporary(row)
         }
         marked = await self.records.record_cancel(run_ids, intent, self._stoppable(run_ids))
         crashpoint("cancel_recorded")

@@ -15,7 +15,7 @@ import time
 
 from engine.runs.executor import Execution, execute
 from engine.runs.lifecycle import RETRY_FIRST_S, RETRY_MAX_S, Lifecycle
-from engine.serde import loads
+from engine.runs.new_run import is_temporary
 
 log = logging.getLogger("doubletext.engine")
 
@@ -92,7 +92,7 @@ class Scheduler:
                 await task
             raise
         finally:
-            if loads(row["kwargs"]).get("temporary"):
+            if is_temporary(row):
                 with contextlib.suppress(Exception):
                     await self.lifecycle.drop_temporary(row["thread_id"])
 
