@@ -253,11 +253,10 @@ class DoubletextApp(ThreadActions, App[None]):
             return
         text = message.entry.text
         self.last_rejected = text
-        self.chat.query_one(Composer).remember(text)
         where = (
             "It is back in the composer: pick another strategy (F1–F3) and press Enter, or "
             "Ctrl+R to resend."
-            if self._put_back(text)
+            if self._give_back(text)
             else "Your draft stays in the composer; Ctrl+R resends the refused message with "
             "the selected strategy (Up also brings it back)."
         )
@@ -268,10 +267,12 @@ class DoubletextApp(ThreadActions, App[None]):
             timeout=8,
         )
 
-    def _put_back(self, text: str) -> bool:
-        """Show `text` in the composer again, unless the person is typing something else there
-        (that draft is not overwritten). True if it is back."""
+    def _give_back(self, text: str) -> bool:
+        """A message that was not sent: in the composer's history (Up), and shown in the
+        composer again unless the person is typing something else there (that draft is not
+        overwritten). True if it is shown."""
         composer = self.chat.query_one(Composer)
+        composer.remember(text)
         if composer.value:
             return False
         composer.put_back(text)
@@ -283,11 +284,9 @@ class DoubletextApp(ThreadActions, App[None]):
         if self.chat.stale(message):
             return
         text = message.entry.text
-        composer = self.chat.query_one(Composer)
-        composer.remember(text)
         where = (
             "Your text is back in the composer."
-            if self._put_back(text)
+            if self._give_back(text)
             else "Your draft stays in the composer; Up brings the text back."
         )
         cause = message.entry.cause.detail if message.entry.cause else "called off"
