@@ -178,7 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=8123, help="port (0 = any free port)")
     serve.add_argument("--config", type=Path, help="langgraph.json listing the graphs to serve")
     serve.add_argument("--db", type=_data_dir, dest="serve_db", help="data directory")
-    serve.add_argument("--model", help="chat model: offline (default) or provider:model")
+    serve.add_argument(
+        "--model", dest="serve_model", help="chat model: offline (default) or provider:model"
+    )
     serve.add_argument(
         "--pace",
         type=_non_negative,
@@ -188,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--api-key",
         type=_api_key,
+        dest="serve_api_key",
         help=f"require this key in the x-api-key header (default: ${API_KEY_ENV}, kept out of ps)",
     )
     serve.add_argument("--max-concurrency", type=_positive_int, help="runs at once (default 16)")
@@ -216,8 +219,50 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Options a subcommand also takes under its own name (`dest`): given before the subcommand
+# (`doubletext --db D serve`) they mean the same as after it. Every other top-level option is
+# the chat app's alone.
+SHARED_OPTIONS = {
+    "serve": {
+        "db": "serve_db",
+        "pace": "serve_pace",
+        "model": "serve_model",
+        "api_key": "serve_api_key",
+    },
+    "demo": {"db": "demo_db", "pace": "demo_pace", "url": "demo_url"},
+}
+TOP_LEVEL_OPTIONS = ("url", "assistant", "user_id", "db", "pace", "model", "api_key", "header")
+
+
+def apply_top_level_options(args: argparse.Namespace) -> str | None:
+    """Carry the top-level options a subcommand shares over to it; the problem, if any.
+
+    argparse keeps the two apart, so `doubletext --db D serve` served the default data
+    directory and `doubletext --api-key K serve` served with no key at all.
+    """
+    shared = SHARED_OPTIONS.get(args.command or "")
+    if shared is None:
+        return None
+    for option in TOP_LEVEL_OPTIONS:
+        given = getattr(args, option)
+        if given is None:
+            continue
+        flag = "--" + option.replace("_", "-")
+        if option not in shared:
+            return f"{flag} does not apply to `{args.command}`"
+        mine = getattr(args, shared[option])
+        if mine is not None and mine != given:
+            return f"{flag} is given twice with different values; give it once"
+        setattr(args, shared[option], given)
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    problem = apply_top_level_options(args)
+    if problem is not None:
+        parser.error(problem)
     try:
         if args.command == "serve":
             return _serve(args)
@@ -235,7 +280,7 @@ def _serve(args: argparse.Namespace) -> int:
         data_dir=args.serve_db or default_data_dir(),
         config_path=args.config or DEFAULT_CONFIG,
         pace=args.serve_pace,
-        model=args.model,
+        model=args.serve_model,
     )
     if args.max_concurrency:
         settings.max_concurrency = args.max_concurrency
@@ -244,13 +289,13 @@ def _serve(args: argparse.Namespace) -> int:
     settings.story = not args.no_story
     if not settings.config_path.is_file():
         return _fail(f"config file not found: {settings.config_path}", EXIT_USAGE)
-    if args.api_key is None and API_KEY_ENV in os.environ:
-        args.api_key = os.environ[API_KEY_ENV]
-        if not args.api_key.strip():
+    if args.serve_api_key is None and API_KEY_ENV in os.environ:
+        args.serve_api_key = os.environ[API_KEY_ENV]
+        if not args.serve_api_key.strip():
             return _fail(f"{API_KEY_ENV} is set but empty; unset it or give a key", EXIT_USAGE)
     from engine.api.embedded import is_loopback
 
-    if not is_loopback(args.host) and not args.api_key:
+    if not is_loopback(args.host) and not args.serve_api_key:
         _warn(
             f"serving on {args.host} without an API key: anyone who can reach this port can "
             f"read and drive every thread (set {API_KEY_ENV} or --api-key)"
@@ -295,12 +340,12 @@ async def _serve_async(settings: object, args: argparse.Namespace) -> int:
             sock = bind_socket(args.host, args.port)
         except OSError as exc:
             return _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
-        app = create_app(engine, api_key=args.api_key, allowed_hosts=allowed_hosts(args.host))
+        app = create_app(engine, api_key=args.serve_api_key, allowed_hosts=allowed_hosts(args.host))
         freeze_startup_heap()
         server = QuietServer(uvicorn_config(app, log_level=args.log_level))
         stopper.server = server  # no await since Engine.open: no signal was handled in between
         if engine.lock is not None:
-            engine.lock.publish(local_url(sock), args.api_key)
+            engine.lock.publish(local_url(sock), args.serve_api_key)
         print(f"doubletext: serving on {url_of(sock)}", flush=True)
         await server.serve(sockets=[sock])
         return 0

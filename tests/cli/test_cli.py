@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from doubletext import cli
@@ -250,3 +251,51 @@ def test_demo_exits_non_zero_when_an_outcome_breaks_the_contract(tmp_path: Path)
     assert result.returncode == 1
     interrupt_row = next(line for line in result.stdout.splitlines() if "│ interrupt" in line)
     assert "ok" not in interrupt_row.split("│")[6]
+
+
+def test_options_before_a_subcommand_mean_the_same_as_after_it(tmp_path: Path) -> None:
+    parse = cli.build_parser().parse_args
+    args = parse(["--db", str(tmp_path), "--pace", "0.5", "--model", "offline", "serve"])
+    assert cli.apply_top_level_options(args) is None
+    assert (args.serve_db, args.serve_pace, args.serve_model) == (tmp_path, 0.5, "offline")
+    args = parse(["--url", "http://h:1", "--pace", "2", "demo", "--db", str(tmp_path)])
+    assert cli.apply_top_level_options(args) is None
+    assert (args.demo_url, args.demo_pace, args.demo_db) == ("http://h:1", 2.0, tmp_path)
+    args = parse(["--db", str(tmp_path), "serve", "--db", str(tmp_path)])
+    assert cli.apply_top_level_options(args) is None  # the same value twice is harmless
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("--url", "http://h:1", "serve"), "--url does not apply to `serve`"),
+        (("--assistant", "slow", "serve"), "--assistant does not apply to `serve`"),
+        (("--user-id", "me", "demo"), "--user-id does not apply to `demo`"),
+        (("--api-key", "k", "demo"), "--api-key does not apply to `demo`"),
+        (("--db", "/tmp/a", "serve", "--db", "/tmp/b"), "--db is given twice"),
+    ],
+)
+def test_a_top_level_option_a_subcommand_cannot_take_is_a_usage_error(
+    args: tuple[str, ...], fragment: str
+) -> None:
+    result = run_cli(*args)
+    assert result.returncode == cli.EXIT_USAGE
+    assert_one_line_failure(result, fragment)
+
+
+def test_serve_honours_a_data_dir_and_key_given_before_it(tmp_path: Path) -> None:
+    """`doubletext --db D --api-key K serve` once served the default data directory with no
+    key at all: argparse gave `serve` its own unset copies of both."""
+    data = tmp_path / "data"
+    server = ServeProcess(data)
+    server.command = [
+        sys.executable, "-m", "doubletext", "--db", str(data), "--api-key", "s3cret",
+        "serve", "--port", "0", "--pace", "0",
+    ]  # fmt: skip
+    with server:
+        assert (data / "engine.db").is_file()
+        assert httpx.post(f"{server.url}/threads/search", json={}).status_code == 401
+        answer = httpx.post(
+            f"{server.url}/threads/search", json={}, headers={"x-api-key": "s3cret"}
+        )
+        assert answer.status_code == 200
