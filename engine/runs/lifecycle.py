@@ -14,7 +14,9 @@ moves obey `status.can_transition` (enforced in `Records`). A crash at any point
 * a rollback deletes checkpoints before the row, so until it is done the row (and its intent)
   says what is left to do;
 * a run's final status and its thread's status are one transaction;
-* a run cut by a crash resumes; the attempt counts only if it made progress (a checkpoint).
+* a run cut by a crash resumes; the attempt counts only if it made progress (a checkpoint);
+* a stateless run's thread is flagged temporary from its insert and goes once nothing is queued
+  on it (`drop_temporary`, idempotent); recovery drops any a crash left.
 """
 
 from __future__ import annotations
@@ -114,11 +116,13 @@ class Lifecycle(Recovery):
         and clients still see, a settled thread.
         """
         started_ms = int(time.time() * 1000)
-        temporary = thread_id is None
+        stateless = thread_id is None
+        temporary = stateless and request.on_completion != "keep"
         if thread_id is None:
             thread_id = str(uuid7())
-            await self.records.insert_thread(thread_id, {})
+            await self.records.insert_thread(thread_id, {}, temporary)
             known_empty(self.services.saver, thread_id)
+            crashpoint("stateless_thread_inserted")
         async with self.lock(thread_id):
             await self.settled(thread_id)  # an earlier create's cancels come first
 
@@ -149,7 +153,7 @@ class Lifecycle(Recovery):
                 )
 
             decided = await attempt()
-            if decided is None and not temporary and request.if_not_exists == "create":
+            if decided is None and not stateless and request.if_not_exists == "create":
                 await self.records.insert_thread(thread_id, {})  # unless a create just did
                 decided = await attempt()
             if decided is None:
@@ -199,6 +203,7 @@ class Lifecycle(Recovery):
         crashpoint("cancel_recorded")
         if marked:
             await self._carry_out(marked, intent.action)
+        crashpoint("cancel_carried_out")
         for thread_id in temporary:
             await self.drop_temporary(thread_id)
         return marked

@@ -30,7 +30,8 @@ def new_run(
     started_ms: int,
 ) -> dict[str, Any]:
     """The run object as the API returns it on creation (status `pending`), its config and
-    metadata merged from the assistant, the thread and the request as the reference does."""
+    metadata merged from the assistant, the thread and the request as the reference does.
+    `temporary`: a stateless run whose thread goes with it (not `on_completion=keep`)."""
     run_id = str(uuid7())
     config = request.config
     metadata = merged_metadata(
@@ -70,7 +71,7 @@ def new_run(
             "interrupt_after": request.interrupt_after,
             "webhook": request.webhook,
             "feedback_keys": request.feedback_keys,
-            "temporary": temporary and request.on_completion != "keep",
+            "temporary": temporary,
             "subgraphs": request.stream_subgraphs,
             "resumable": request.stream_resumable,
             "checkpoint_during": request.checkpoint_during is not False,

@@ -2,8 +2,8 @@
 
 A mixin of `Lifecycle` (engine/runs/lifecycle.py): deletions a crash cut are finished, the store
 journal reconciled, the story given what a crash kept from it, intents carried out, runs the
-crash cut resumed (or failed once they used up their attempts), unsealed runs sealed, threads
-settled.
+crash cut resumed (or failed once they used up their attempts), unsealed runs sealed, stateless
+runs' threads with nothing left queued dropped, threads settled.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ class Recovery:
         async def _roll_back(self, row: Any) -> None: ...
         async def _seal_interrupted(self, row: Any) -> None: ...
         async def _finish_thread_deletion(self, thread_id: str) -> None: ...
+        async def drop_temporary(self, thread_id: str) -> None: ...
 
     async def recover(self) -> list[str]:
         """After a crash (or any start): finish what was interrupted; returns the threads with
@@ -62,6 +63,8 @@ class Recovery:
                     self.services.graph(row["graph_id"]), row["thread_id"]
                 )
                 await records.end_run(row["run_id"], row["thread_id"], row["status"], None, head)
+        for thread_id in await records.temporary_threads():
+            await self.drop_temporary(thread_id)  # unless a run on it is still queued
         pending = await records.threads_with_pending()
         for thread_id in dict.fromkeys([*await records.busy_thread_ids(), *pending]):
             await records.settle(thread_id)

@@ -128,6 +128,12 @@ MIGRATIONS: list[str] = [
     CREATE UNIQUE INDEX story_checkpoints ON story(thread_id, checkpoint_id)
         WHERE checkpoint_id IS NOT NULL;
     """,
+    # 5: a stateless run's thread says so from its insert, so recovery can drop it wherever a
+    # crash cut the run's life (even before the run's row, or after a rollback removed it).
+    """
+    ALTER TABLE threads ADD COLUMN temporary INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX threads_temporary ON threads(thread_id) WHERE temporary = 1;
+    """,
 ]
 
 

@@ -118,15 +118,17 @@ class ThreadRows:
         raise NotImplementedError
 
     async def insert_thread(
-        self, thread_id: str, metadata: dict[str, Any]
+        self, thread_id: str, metadata: dict[str, Any], temporary: bool = False
     ) -> dict[str, Any] | None:
         """The new thread, or None (nothing written) when one with this id exists already,
-        e.g. created a moment ago by a concurrent request."""
+        e.g. created a moment ago by a concurrent request. `temporary`: a stateless run's, to
+        be dropped once its runs are done (`temporary_threads`)."""
         now = now_iso()
         cursor = await self.conn.execute(
-            "INSERT INTO threads (thread_id, created_at, updated_at, state_updated_at, metadata)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (thread_id) DO NOTHING",
-            (thread_id, now, now, now, dumps_str(metadata)),
+            "INSERT INTO threads"
+            " (thread_id, created_at, updated_at, state_updated_at, metadata, temporary)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (thread_id) DO NOTHING",
+            (thread_id, now, now, now, dumps_str(metadata), int(temporary)),
         )
         if cursor.rowcount == 0:
             return None
@@ -181,6 +183,11 @@ class ThreadRows:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
         return [_thread_dict(r) for r in await fetch_all(self.conn, sql, params)]
+
+    async def temporary_threads(self) -> list[str]:
+        """Stateless runs' threads still here (recovery drops those with nothing queued)."""
+        rows = await fetch_all(self.conn, "SELECT thread_id FROM threads WHERE temporary = 1")
+        return [r[0] for r in rows]
 
     async def busy_thread_ids(self) -> list[str]:
         rows = await fetch_all(self.conn, "SELECT thread_id FROM threads WHERE status = 'busy'")

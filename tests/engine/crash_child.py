@@ -75,6 +75,25 @@ async def scenario(name: str, engine: Engine) -> None:
         run = await engine.create_run(tid, assistant_id="gated", input=human("quick"))
         report(run_1=run["run_id"])
         await engine.join_run(tid, run["run_id"])
+    elif kind == "stateless":  # a kept thread's run ends; then a stateless run, `arg` its fate
+        kept = (await engine.create_thread())["thread_id"]
+        report(kept_thread=kept)
+        run = await engine.create_run(kept, assistant_id="gated", input=human("quick"))
+        await engine.join_run(kept, run["run_id"])
+        when, _, action = arg.rpartition(":")  # `later:<action>`: cancelled while queued
+        text = "quick" if arg == "finish" else "hang"
+        later = 3600 if when == "later" else 0
+        run = await engine.create_run(
+            None, assistant_id="two_step", input=human(text), after_seconds=later
+        )
+        tid = run["thread_id"]
+        report(thread_id=tid, run_1=run["run_id"])
+        if arg == "finish":
+            await engine.join_run(tid, run["run_id"])
+        else:
+            if not later:  # cancelled mid-graph
+                await until(engine, tid, after_step1)
+            await engine.cancel_runs(tid, [run["run_id"]], action=action)
     elif kind == "store_write":  # a run writes a note, then hangs
         tid = (await engine.create_thread())["thread_id"]
         report(thread_id=tid)

@@ -132,3 +132,30 @@ async def test_quick_restarts_do_not_fail_healthy_queued_runs(dirs: tuple[Path, 
         await audit(engine)
         statuses = [r["status"] for t in facts["thread_ids"] for r in await engine.list_runs(t)]
         assert statuses == ["success"] * 24
+
+
+@pytest.mark.parametrize(
+    ("fate", "at"),
+    [
+        ("finish", "stateless_thread_inserted"),  # its thread is in, its run not yet
+        ("finish", "run_accepted:2"),  # its run is queued, not started
+        ("finish", "run_ended:2"),  # its run ended; its thread not dropped yet
+        ("interrupt", "cancel_recorded"),  # cancelled mid-graph, not carried out yet
+        ("rollback", "cancel_recorded"),
+        # Cancelled while queued (no driver ever has it) and done; its thread not dropped yet.
+        ("later:interrupt", "cancel_carried_out"),
+        ("later:rollback", "cancel_carried_out"),  # its row is gone too
+    ],
+)
+async def test_a_stateless_runs_thread_does_not_outlive_a_crash(
+    dirs: tuple[Path, Path], fate: str, at: str
+) -> None:
+    """Wherever a stateless run's life is cut, after a restart its thread is gone once the run
+    is, and the kept thread beside it has lost nothing."""
+    facts = crash(f"stateless:{fate}", *dirs, at)
+    kept = facts["kept_thread"]
+    async with await _open(dirs) as engine:
+        await audit(engine)
+        assert [t["thread_id"] for t in await engine.search_threads()] == [kept]
+        assert [r["status"] for r in await engine.list_runs(kept)] == ["success"]
+        assert await _contents(engine, kept) == ["quick", "reply to: quick"]
