@@ -85,11 +85,15 @@ class ThreadOps:
         return await self._thread_row(thread_id)
 
     async def patch_thread(self, thread_id: str, metadata: dict[str, Any]) -> dict[str, Any]:
-        thread = await self._thread_row(thread_id)
-        if not isinstance(metadata, dict):
-            raise InvalidInput("metadata must be an object")
-        merged = {**thread["metadata"], **metadata}
-        await self.records.update_thread(thread["thread_id"], metadata=merged)
+        thread_id = check_uuid(thread_id)
+        # Held from the read to the write, as by every writer of a thread's metadata: a run
+        # accepted in between would otherwise lose the `graph_id` it merged in.
+        async with self.lifecycle.lock(thread_id):
+            thread = await self._thread_row(thread_id)
+            if not isinstance(metadata, dict):
+                raise InvalidInput("metadata must be an object")
+            merged = {**thread["metadata"], **metadata}
+            await self.records.update_thread(thread_id, metadata=merged)
         return await self._thread_row(thread_id)
 
     async def copy_thread(self, thread_id: str) -> dict[str, Any]:

@@ -91,8 +91,8 @@ class Lifecycle(Recovery):
         self._started: dict[str, tuple[Any, Execution]] = {}
 
     def lock(self, thread_id: str) -> asyncio.Lock:
-        """Serialises what changes a thread's set of runs or its state by hand: accept, delete run,
-        delete thread, state edit."""
+        """Serialises what changes a thread's set of runs, its metadata or its state by hand:
+        accept, delete run, delete thread, state edit, metadata patch."""
         lock = self._locks.get(thread_id)
         if lock is None:
             lock = asyncio.Lock()

@@ -224,3 +224,32 @@ async def test_a_state_edit_racing_run_creation_is_refused_or_outlives_the_run(
     assert edited  # the edit won some of the races
     gates.open("busy-a")
     gates.open("busy-b")
+
+
+async def test_a_metadata_patch_racing_a_first_run_keeps_the_runs_graph(engine: Engine) -> None:
+    """A patch merges into the metadata it read: a first run accepted between that read and
+    its write would lose the `graph_id` it wrote (and the thread its state). Forced here: the
+    run waits at the thread's lock, the patch reads while it waits, and every SQLite call goes
+    to the connection's thread in order (as on a loaded engine), so the run's write lands
+    between the patch's read and write unless the patch waits for the lock too."""
+    tid = (await engine.create_thread())["thread_id"]
+    conn = engine.records.conn
+    loop_busy, conn.loop_busy = conn.loop_busy, lambda: True
+    try:
+        lock = engine.lifecycle.lock(tid)
+
+        async def run_waits() -> bool:
+            return bool(lock._waiters)  # asyncio.Lock's queue: the run is waiting for the lock
+
+        async with lock:
+            accepting = asyncio.create_task(_run(engine, tid, "first"))
+            await wait_until(run_waits, what="the run at the thread's lock")
+            patching = asyncio.create_task(engine.patch_thread(tid, {"owner": "me"}))
+        run, _ = await asyncio.gather(accepting, patching)
+    finally:
+        conn.loop_busy = loop_busy
+    await engine.join_run(tid, run["run_id"])
+    metadata = (await engine.get_thread(tid))["metadata"]
+    assert metadata["owner"] == "me"
+    assert metadata["graph_id"] == "gated"
+    assert await _messages(engine, tid) == ["first", "reply to: first"]
