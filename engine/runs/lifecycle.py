@@ -37,7 +37,7 @@ from engine.faults import crashpoint
 from engine.graphs.registry import GraphEntry
 from engine.runs import reasons
 from engine.runs.executor import Execution, Outcome, close_dangling_tool_calls
-from engine.runs.new_run import is_temporary, new_run, thread_graph
+from engine.runs.new_run import new_run, thread_graph
 from engine.runs.next_run import NextRuns
 from engine.runs.recovery import Recovery
 from engine.runs.request import RunRequest
@@ -89,6 +89,8 @@ class Lifecycle(Recovery):
         self._next = NextRuns()  # per thread: its next pending run, as a transaction just saw
         # per thread: its next run, started by the write that ended the run before it
         self._started: dict[str, tuple[Any, Execution]] = {}
+        # stateless runs' threads (flagged `temporary` on disk): dropped once nothing is queued
+        self._temporary: set[str] = set()
 
     def lock(self, thread_id: str) -> asyncio.Lock:
         """Serialises what changes a thread's set of runs, its metadata or its state by hand:
@@ -121,6 +123,8 @@ class Lifecycle(Recovery):
         if thread_id is None:
             thread_id = str(uuid7())
             await self.records.insert_thread(thread_id, {}, temporary)
+            if temporary:
+                self._temporary.add(thread_id)
             known_empty(self.services.saver, thread_id)
             crashpoint("stateless_thread_inserted")
         async with self.lock(thread_id):
@@ -196,9 +200,8 @@ class Lifecycle(Recovery):
         """Interrupt or roll back runs; returns (once each is stopped and done) those that were
         still active. A stateless run's thread goes with it, as after a run that ran (a queued
         one never reaches the driver that drops it)."""
-        temporary = {
-            row["thread_id"] for row in await self.records.runs_by_id(run_ids) if is_temporary(row)
-        }
+        rows = await self.records.runs_by_id(run_ids)
+        temporary = {row["thread_id"] for row in rows if self.is_temporary(row["thread_id"])}
         marked = await self.records.record_cancel(run_ids, intent, self._stoppable(run_ids))
         crashpoint("cancel_recorded")
         if marked:
@@ -496,6 +499,10 @@ class Lifecycle(Recovery):
                 self.channels.discard(run_id)
             await self._finish_thread_deletion(thread_id)
 
+    def is_temporary(self, thread_id: str) -> bool:
+        """A stateless run's thread: whichever of its runs ends last takes it along."""
+        return thread_id in self._temporary
+
     async def drop_temporary(self, thread_id: str) -> None:
         """A stateless run's thread goes once nothing more is queued on it."""
         async with self.lock(thread_id):
@@ -506,6 +513,7 @@ class Lifecycle(Recovery):
                 await self._finish_thread_deletion(thread_id)
 
     async def _finish_thread_deletion(self, thread_id: str) -> None:
+        self._temporary.discard(thread_id)
         self._next.changed(thread_id)
         self.channels.forget_thread(thread_id)
         await delete_thread_checkpoints(self.services.saver, thread_id)

@@ -11,7 +11,6 @@ from langchain_core.utils.uuid import uuid7
 from engine.graphs.registry import GraphEntry
 from engine.runs.request import RunRequest
 from engine.runs.run_config import merged_metadata, run_config, run_context
-from engine.serde import loads
 from engine.storage.thread_rows import now_iso
 
 
@@ -82,8 +81,3 @@ def new_run(
         "attempt": 0,
         "cancel_reason": None,
     }
-
-
-def is_temporary(row: Any) -> bool:
-    """A stateless run's row (`POST /runs`, not kept): its thread goes once the run is done."""
-    return bool(loads(row["kwargs"]).get("temporary"))

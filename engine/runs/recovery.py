@@ -25,6 +25,7 @@ class Recovery:
     services: Services
     records: Records
     _next: NextRuns
+    _temporary: set[str]
 
     if TYPE_CHECKING:  # the lifecycle's: no stubs at run time, a missing one would pass silently
 
@@ -64,6 +65,7 @@ class Recovery:
                 )
                 await records.end_run(row["run_id"], row["thread_id"], row["status"], None, head)
         for thread_id in await records.temporary_threads():
+            self._temporary.add(thread_id)
             await self.drop_temporary(thread_id)  # unless a run on it is still queued
         pending = await records.threads_with_pending()
         for thread_id in dict.fromkeys([*await records.busy_thread_ids(), *pending]):

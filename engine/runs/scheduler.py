@@ -15,7 +15,6 @@ import time
 
 from engine.runs.executor import Execution, execute
 from engine.runs.lifecycle import RETRY_FIRST_S, RETRY_MAX_S, Lifecycle
-from engine.runs.new_run import is_temporary
 
 log = logging.getLogger("doubletext.engine")
 
@@ -92,7 +91,7 @@ class Scheduler:
                 await task
             raise
         finally:
-            if is_temporary(row):
+            if self.lifecycle.is_temporary(row["thread_id"]):
                 with contextlib.suppress(Exception):
                     await self.lifecycle.drop_temporary(row["thread_id"])
 

@@ -253,3 +253,20 @@ async def test_a_metadata_patch_racing_a_first_run_keeps_the_runs_graph(engine: 
     assert metadata["owner"] == "me"
     assert metadata["graph_id"] == "gated"
     assert await _messages(engine, tid) == ["first", "reply to: first"]
+
+
+async def test_a_stateless_runs_thread_goes_after_a_run_queued_behind_it(engine: Engine) -> None:
+    """A run a client queues on a stateless run's thread keeps it only until that run is done
+    too (it stayed for ever: only the stateless run's own end dropped its thread, and it found
+    the queued run still there); a restart's recovery already dropped it."""
+    first = await engine.create_run(None, assistant_id="gated", input=human("hold:first"))
+    tid = first["thread_id"]
+    await wait_until(lambda: gates.reached("first"), what="the stateless run at its gate")
+    second = await _run(engine, tid, "second")
+    gates.open("first")
+    await engine.join_run(tid, second["run_id"])
+
+    async def gone() -> bool:
+        return await engine.records.thread(tid) is None
+
+    await wait_until(gone, what="the stateless run's thread to be dropped")
