@@ -22,6 +22,7 @@ moves obey `status.can_transition` (enforced in `Records`). A crash at any point
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 import time
@@ -127,12 +128,32 @@ class Lifecycle(Recovery):
                 self._temporary.add(thread_id)
             known_empty(self.services.saver, thread_id)
             crashpoint("stateless_thread_inserted")
+        try:
+            return await self._accept_on(
+                thread_id, request, assistant, entry, stateless, temporary, started_ms
+            )
+        except BaseException:
+            if stateless:  # refused: its thread was made for it alone, and nobody knows its id
+                with contextlib.suppress(Exception):
+                    await self.drop_temporary(thread_id)
+            raise
+
+    async def _accept_on(
+        self,
+        thread_id: str,
+        request: RunRequest,
+        assistant: dict[str, Any],
+        entry: GraphEntry,
+        stateless: bool,
+        temporary: bool,
+        started_ms: int,
+    ) -> dict[str, Any]:
+        """`accept` on an existing (or, unless stateless, created if asked) thread."""
         async with self.lock(thread_id):
             await self.settled(thread_id)  # an earlier create's cancels come first
 
             def plan(metadata: dict[str, Any], active: list[str]) -> Acceptance | Rejection:
                 """Inside the accepting transaction (maybe on the database thread): no I/O."""
-                assert thread_id is not None
                 run = new_run(thread_id, metadata, request, assistant, entry, temporary, started_ms)
                 decision = decide(request.multitask_strategy, active)
                 if not decision.accept:

@@ -147,3 +147,11 @@ async def test_bad_config_file(tmp_path: Path) -> None:
     config.write_text('{"graphs": {"x": "./missing.py:graph"}}')
     with pytest.raises(ConfigError, match="graph file not found"):
         await Engine.open(Settings(data_dir=tmp_path / "d", config_path=config))
+
+
+async def test_a_stateless_run_refused_at_acceptance_leaves_no_thread(engine: Engine) -> None:
+    """Its input is found too deep only as the run is written, after its temporary thread
+    was: the thread goes with the refusal (it stayed, empty, for ever)."""
+    with pytest.raises(InvalidInput, match="nested too deeply"):
+        await engine.create_run(None, assistant_id="gated", input=_nested(300))
+    assert await engine.search_threads() == []
