@@ -17,6 +17,8 @@ no file access (safe on an event loop), ~20 µs a phrase. What the forms mean:
   "in 30 minutes": an exact time.
 - a clock time ("at 5pm", "by 17:30", "noon") sets the deadline's time; alone it means the next
   such time (today, or tomorrow if it has passed).
+- a day word naming a thing ("Plan the weekend trip", "the friday meeting") is no deadline and
+  stays in the task (see `_names_a_thing`).
 Deadlines without a time are the end of the day, 23:59:59, like the tutorial's.
 """
 
@@ -194,6 +196,38 @@ _CLOCK_WORDS = {
     "morning": "9:00", "afternoon": "15:00", "evening": "18:00", "night": "20:00",
 }  # fmt: skip
 _PART_OF_DAY_RE = re.compile(r"\s+(?:in the\s+)?(?P<clock>morning|afternoon|evening|night)\b", re.I)
+# A day word that can name a thing ("the friday meeting", "the weekend trip"), and the words that,
+# following it, still say when rather than what ("friday afternoon", "monday about the budget").
+_DAY_NAME_RE = re.compile(rf"(?:the\s+)?(?:weekend|{_WD})", re.IGNORECASE)
+_WHEN_TEXT = """morning afternoon evening night noon midnight at by before after around until till
+    to for from in on with without about re regarding and or but so then please pls instead too as
+    if when latest eod cob asap sharp first this next week is are will would should"""
+_WHEN_WORDS = frozenset(_WHEN_TEXT.split())
+_NEXT_WORD_RE = re.compile(r"\s+(?P<word>[a-z]+)\b", re.IGNORECASE)
+_WORD_BEFORE_RE = re.compile(r"[a-z']+\s+$", re.IGNORECASE)
+
+
+def _names_a_thing(m: re.Match[str], text: str) -> bool:
+    """Is a day word an adjective of the task ("Plan the weekend trip", "Prep monday standup
+    notes") rather than its deadline? Then it stays in the task and sets no deadline.
+
+    Why no deadline: the word says *which* trip or meeting, not when the task is due. A deadline
+    read from it would be a guess, and often a wrong one ("weekend" resolves to Sunday, after the
+    trip has begun; "the friday meeting" may be a weekly one), and a wrong deadline is trusted
+    silently while a missing one is plain to see and easy to add ("do it by Thursday").
+    It is an adjective when it has a word before it (a task's first word is when: "Saturday
+    brunch with Amy"), no lead-in ("by Friday"), no "this/next" ("this weekend") and is followed
+    by a word that says what, not when ("friday afternoon", "monday at 9", "friday about …").
+    """
+    if m["lead"] or not _DAY_NAME_RE.fullmatch(m["core"]):
+        return False
+    if not _WORD_BEFORE_RE.search(text, 0, m.start()):
+        return False
+    after = _NEXT_WORD_RE.match(text, m.end())
+    if after is None or after["word"].lower() in _WHEN_WORDS:
+        return False
+    rest = text[after.start("word") :]
+    return not (DATE_RE.match(rest) or TIME_RE.match(rest))
 
 
 @dataclass(frozen=True)
@@ -257,6 +291,8 @@ def find_date(text: str, now: datetime) -> DatePhrase | None:
             _WORD_AFTER_RE.match(text, m.end()) or not (m["lead"] or m["core"][0] in "tT")
         ):
             continue  # "the 5th lesson", "lesson 5th" are no dates; "on 8th", "the 8th" are
+        if _names_a_thing(m, text):
+            continue  # "the weekend trip": which trip, not when
         deadline = resolve_date(m["core"], now)
         if deadline is not None:
             date = (m, deadline)

@@ -136,3 +136,42 @@ def test_shifts_and_times_in_words():
     assert describe_day("2026-12-01T17:00:00", MON) == "tomorrow at 5pm"
     assert describe_day("2026-12-04T15:30:00", MON) == "Friday, December 4 at 3:30pm"
     assert describe_day("2026-12-04", MON) == "Friday, December 4"
+
+
+@pytest.mark.parametrize(
+    ("text", "task"),
+    [
+        ("Plan the weekend trip", "Plan the weekend trip"),
+        ("Prepare for the friday meeting", "Prepare for the friday meeting"),
+        ("Prep monday standup notes", "Prep monday standup notes"),
+        ("Book our Saturday dinner table", "Book our Saturday dinner table"),
+    ],
+)
+def test_a_day_word_naming_a_thing_stays_in_the_task(text: str, task: str) -> None:
+    from engine.models.planner import parse_item
+
+    assert parse_item(text, WED) == {"task": task}
+
+
+def test_a_day_word_naming_a_thing_leaves_a_real_deadline_to_be_found() -> None:
+    found = find_date("Plan the weekend trip by Thursday", WED)
+    assert found is not None and found.deadline.isoformat() == "2024-11-14T23:59:59"
+    assert found.cut("Plan the weekend trip by Thursday") == "Plan the weekend trip"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "rest"),
+    [
+        ("buy milk by Friday", "2024-11-15T23:59:59", "buy milk"),
+        ("finish report this weekend", "2024-11-17T23:59:59", "finish report"),
+        ("call mom friday afternoon", "2024-11-15T15:00:00", "call mom"),
+        ("email Sam monday about the budget", "2024-11-18T23:59:59", "email Sam about the budget"),
+        ("call mom friday before noon", "2024-11-15T12:00:00", "call mom"),
+        ("Saturday brunch with Amy", "2024-11-16T23:59:59", "brunch with Amy"),
+        ("gym monday at 7am", "2024-11-18T07:00:00", "gym"),
+    ],
+)
+def test_a_day_word_that_says_when_is_still_a_deadline(text: str, expected: str, rest: str) -> None:
+    found = find_date(text, WED)
+    assert found is not None and found.deadline.isoformat() == expected
+    assert found.cut(text) == rest
