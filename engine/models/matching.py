@@ -123,12 +123,18 @@ def resolve(ref: str, todos: Sequence[Todo]) -> list[Todo]:
 
 
 def same_task(new: str, old: str) -> bool:
-    """Is a requested new task the same as an existing one? (so it is patched, not duplicated)"""
+    """Is a requested new task the same as an existing one? (so it is patched, not duplicated)
+
+    Only if the new one says nothing the old one does not (every content word of it is in the
+    old: "buy milk and eggs" is not "Buy milk", its eggs would be lost) and names at least two
+    thirds of the old one ("book flights" is "Book flights to Denver", but "milk" or "buy" alone
+    is not "Buy milk": one shared word is an overlap, not a repeat).
+    """
     new_words, new_numbers = _split(tokens(new))
     old_words, old_numbers = _split(tokens(old))
-    if new_numbers != old_numbers or not (new_words and old_words):
+    if new_numbers != old_numbers or not new_words or not new_words <= old_words:
         return False
-    return len(new_words & old_words) / min(len(new_words), len(old_words)) >= 0.67
+    return 3 * len(new_words) >= 2 * len(old_words)
 
 
 def shares_words(ref: str, task: str) -> bool:

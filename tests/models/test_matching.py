@@ -50,3 +50,19 @@ def test_words_in_any_script_and_emoji_are_content():
     assert tokens("buy 🥛") == {"buy", "🥛"} and tokens("买牛奶") == {"买牛奶"}
     assert not same_task("buy 🍞", "Buy 🥛") and not same_task("买面包", "买牛奶")
     assert tokens("Call José") == {"call", "josé"} and tokens("foo_bar") == {"foo", "bar"}
+
+
+def test_a_duplicate_says_nothing_new_and_most_of_the_old():
+    # the same words, give or take stop words, stems and order
+    assert same_task("buy some milk", "Buy milk") and same_task("Call my mom", "Call mom")
+    assert same_task("book Denver flights", "Book flights to Denver")
+    # most of an existing task, nothing more: already covered
+    assert same_task("book flights", "Book flights to Denver")
+    assert same_task("buy milk", "Buy milk and eggs")
+    # one word of a longer task is no duplicate of it
+    assert not same_task("buy", "Buy milk") and not same_task("milk", "Buy milk")
+    assert not same_task("call", "Call mom")
+    # a new word is something the old task does not say
+    assert not same_task("buy milk and eggs", "Buy milk")
+    assert not same_task("call mom about Thanksgiving", "Call mom")
+    assert not same_task("buy oat milk", "Buy milk")

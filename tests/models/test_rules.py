@@ -303,3 +303,21 @@ def test_summary_whats_next_picks_the_earliest_open_deadline():
 def test_summary_all_open_items():
     reply = summary_reply("What do I have to do?", TODOS, WED)
     assert reply.startswith("You have 5 items on your ToDo list:")
+
+
+@pytest.mark.parametrize(
+    ("text", "task"),
+    [
+        ("Add a todo: milk", "Milk"),
+        ("Add a ToDo to buy milk and eggs", "Buy milk and eggs"),
+        ("Add a todo to call mom about Thanksgiving", "Call mom about Thanksgiving"),
+    ],
+)
+def test_a_task_that_only_overlaps_an_existing_one_is_new(text, task):
+    existing = [("k1", {"task": "Buy milk"}), ("k2", {"task": "Call mom"})]
+    assert _ops(text, existing) == [("create", None, {"task": task})]
+
+
+def test_a_real_duplicate_is_not_added_twice():
+    existing = [("k1", {"task": "Buy milk"})]
+    assert _ops("Add a ToDo to buy some milk", existing) == [("unchanged", "k1", {})]
