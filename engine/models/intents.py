@@ -31,6 +31,8 @@ WORDS: dict[str, str] = {
     "done": "done|complete|completed|finished",
     "list": "list|todos|to-dos|tasks|todo_list|to-do_list|items",
     "i": "i|i've|i_have|i'm|i_am|we|we've|we_have|we're|we_are",
+    # who did something: "I called mom" is a deed, "I'm called Bob" a name (never "I'm <deed>")
+    "did": "i|i've|i_have|we|we've|we_have",
     "to": "to|until|till|for|on|by",
     "everything": "everything|all|what|what's|stuff|the_stuff|the_ones|things",
     "already": "i've|i_have|that's|that_is|that_are|we've|already",
@@ -80,7 +82,7 @@ CHANGES: dict[str, str] = {
         finished|completed|done {ref}
         {ref} is|are|was|were|has_been|have_been now|all|finally|already? <done>|sorted|handled
         {ref} <done>
-        <i> just|already|finally? {deed}
+        <did> just|already|finally? {deed}
         {thing} is|are|was|were|has_been|have_been|got now|all|finally|already? {verbed}
     """,
     "start": """

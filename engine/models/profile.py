@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from engine.models.dates import WEEKDAYS
+
 PROFILE_RE = re.compile(
     r"\bmy name(?:'s| is)\b|\bi(?:'m| am) called\b|\bcall me\b|\bi live in\b"
     r"|\bi(?:'m| am) (?:from|based in|living in)\b|\bi work (?:as|at|for)\b|\bmy job is\b"
@@ -20,20 +22,46 @@ PROFILE_RE = re.compile(
 )
 
 
+# Words that follow "call me" or "I'm" without being a name: "call me back", "I'm Busy".
+_NOT_A_NAME_TEXT = """not a an the also still just so really back later tomorrow tonight today
+    soon now maybe again sometime anytime when if at on in about before after please asap first
+    done busy tired home here there ready sorry fine good great ok okay free sick late new out
+    going trying working looking off up down""" + " ".join(WEEKDAYS)
+_NOT_A_NAME = frozenset(_NOT_A_NAME_TEXT.split())
+_NAME = r"(?P<name>[^\W\d_][\w'-]*(?-i:\s+[A-Z][\w'-]*)?)"  # a surname is always capitalized
+_CAPITALIZED_NAME = r"(?P<name>(?-i:[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?))"
+_GREETING = r"^\W*(?:(?:hi|hello|hey)(?:\s+there)?\W+)?"
+_ALONE = r"(?=\W*$|\s*[,.!;]|\s+and\b)"  # the introduction is all the clause says
+# How people introduce themselves, by how sure each phrasing is that a name follows: after "my
+# name is" a name may be typed in lower case ("my name is lance"); "call me" is a name only as the
+# whole request ("call me bob", not "ask Sam to call me back"); "I'm" only before a capitalized
+# word and nothing else ("I'm Bob", not "I'm going" or "I'm Bob's sister").
+_NAME_RES = (
+    re.compile(rf"\b(?:my name(?:'s| is)|i(?:'m| am) called)\s+{_NAME}", re.I),
+    re.compile(
+        rf"{_GREETING}(?:(?:you can|you may|please|pls|just|feel free to)\s+)*call me\s+{_NAME}"
+        rf"{_ALONE}",
+        re.I,
+    ),
+    re.compile(rf"{_GREETING}i(?:'m| am)\s+{_CAPITALIZED_NAME}{_ALONE}", re.I),
+)
+
+
+def parse_name(text: str) -> str | None:
+    """The user's name, if the text introduces them ("I'm called bob", "call me Bob")."""
+    for pattern in _NAME_RES:
+        m = pattern.search(text)
+        if m and m["name"].split()[0].lower() not in _NOT_A_NAME:
+            return m["name"].strip().title()
+    return None
+
+
 def parse_profile(text: str) -> dict[str, Any]:
     """Profile facts in one message → partial Profile fields."""
     out: dict[str, Any] = {}
-    # After "my name is" a name may be typed in lower case ("my name is lance"); after "call me"
-    # only a capitalized one is a name ("call me back"). A surname is always capitalized.
-    name = re.search(
-        r"\b(?:my name(?:'s| is)|i(?:'m| am) called)\s+(?!(?:not|a|an|the|also|still|just)\b)"
-        r"([^\W\d_][\w'-]*(?-i:\s+[A-Z][\w'-]*)?)"
-        r"|\bcall me\s+((?-i:[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?))",
-        text,
-        re.I,
-    )
+    name = parse_name(text)
     if name:
-        out["name"] = (name.group(1) or name.group(2)).strip().title()
+        out["name"] = name
     loc = re.search(
         r"\bi(?:'m| am)? (?:live|living|based|from)\s+(?:in\s+)?"
         r"([A-Z][\w .'-]*?)(?=[,.!?]|\s+and\b|$)",

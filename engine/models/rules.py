@@ -34,7 +34,7 @@ from engine.models.phrases import (
     split_items,
     starts_with_verb,
 )
-from engine.models.profile import PROFILE_RE
+from engine.models.profile import parse_profile
 
 Route = Literal["todo", "user", "instructions", "question", "chat", "maybe", "unclear", "no"]
 
@@ -181,7 +181,7 @@ def route(text: str, now: datetime, context: Context = NO_CONTEXT) -> Route:
         return "todo"
     if t.endswith("?"):
         return "question"
-    if PROFILE_RE.search(t):
+    if parse_profile(t):  # a fact about the user; "Ask Sam to call me back" states none
         return "user"
     if _CHAT_RE.match(plain) or not plain:
         return "chat"

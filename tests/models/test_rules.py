@@ -321,3 +321,48 @@ def test_a_task_that_only_overlaps_an_existing_one_is_new(text, task):
 def test_a_real_duplicate_is_not_added_twice():
     existing = [("k1", {"task": "Buy milk"})]
     assert _ops("Add a ToDo to buy some milk", existing) == [("unchanged", "k1", {})]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("I'm called bob", "Bob"),
+        ("I am called Bob", "Bob"),
+        ("call me bob", "Bob"),
+        ("you can call me bob", "Bob"),
+        ("Please call me Bob.", "Bob"),
+        ("I'm Bob", "Bob"),
+        ("Hi, I'm Lance", "Lance"),
+        ("I am Lance Martin", "Lance Martin"),
+        ("my name is lance", "Lance"),
+    ],
+)
+def test_an_introduction_is_a_profile_fact(text, name):
+    assert route(text, WED) == "user"
+    assert parse_profile(text)["name"] == name
+
+
+def test_an_introduction_does_not_finish_a_todo_named_like_it():
+    existing = [("k1", {"task": "Call Bob"})]
+    assert _ops("I'm called Bob", existing) == []
+    assert _ops("I called Bob", existing) == [("update", "k1", {"status": "done"})]
+
+
+@pytest.mark.parametrize(
+    "text", ["I'm tired", "I'm done", "I'm Busy", "call me back tomorrow", "call me later"]
+)
+def test_not_an_introduction(text):
+    assert "name" not in parse_profile(text)
+    assert route(text, WED) != "user"
+
+
+@pytest.mark.parametrize(
+    ("text", "task"),
+    [
+        ("Ask Sam to call me back", "Ask Sam to call me back"),
+        ("Pick up the book my boss is reading", "Pick up the book my boss is reading"),
+    ],
+)
+def test_a_task_about_me_is_a_task_not_a_profile_fact(text, task):
+    assert route(text, WED) == "todo"
+    assert _ops(text) == [("create", None, {"task": task})]
