@@ -184,9 +184,18 @@ DATE_RE = re.compile(
     rf"(?:\b(?P<lead>{_LEAD})\s+)?\b(?P<core>{_CORE})\b(?!'s)(?!\s*(?:am|pm)\b)", re.IGNORECASE
 )
 _COMPILED = tuple((re.compile(p), resolve) for p, resolve in FORMS)
+# A time zone written after a clock time ("3pm EST", "15:00 UTC+2", "9am PT"): cut from the task
+# with the time. The time is kept as written, not converted: deadlines are naive local times (as
+# the tutorial stores them) and the user's own zone is unknown, so any conversion would be a guess.
+# Two-letter zones count only in capitals ("the 3pm pt session" is physical therapy); a bare
+# offset only with "+" ("10:00-11:00" is a range).
+_ZONE = (
+    r"(?:(?:utc|gmt)(?:\s*[+-]\d{1,2}(?::?\d{2})?)?|[ecmp][sd]t|ak[sd]t|hst|bst|ist|jst|kst|hkt"
+    r"|sgt|msk|wet|west|eet|eest|cet|cest|ae[sd]t|ac[sd]t|awst|nz[sd]t|(?-i:[ECMP]T)|\+\d{2}:?\d{2})"
+)
 TIME_RE = re.compile(
     r"(?:\b(?:at|by|before|around|@)\s+)?\b(?P<clock>\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)"
-    r"|(?<![\d/-])\d{1,2}:\d{2}(?![\d:])|noon|midday|midnight)(?=\W|$)",
+    rf"|(?<![\d/-])\d{{1,2}}:\d{{2}}(?![\d:])|noon|midday|midnight)(?:\s*{_ZONE})?(?=\W|$)",
     re.IGNORECASE,
 )
 _ORDINAL_RE = re.compile(rf"(?:the\s+)?(?:\d+(?:st|nd|rd|th)|{_DAY_WORD})", re.IGNORECASE)

@@ -175,3 +175,35 @@ def test_a_day_word_that_says_when_is_still_a_deadline(text: str, expected: str,
     found = find_date(text, WED)
     assert found is not None and found.deadline.isoformat() == expected
     assert found.cut(text) == rest
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "rest"),
+    [
+        ("call bob at 3pm EST", "2024-11-13T15:00:00", "call bob"),
+        ("call bob at 3pm est tomorrow", "2024-11-14T15:00:00", "call bob"),
+        ("call bob at 15:00 UTC", "2024-11-13T15:00:00", "call bob"),
+        ("standup at 9:30am PT on friday", "2024-11-15T09:30:00", "standup"),
+        ("meeting at 3pm UTC+2 on friday", "2024-11-15T15:00:00", "meeting"),
+        ("call bob at 3 pm GMT-05:00", "2024-11-13T15:00:00", "call bob"),
+        ("webinar friday at 11am CET with Ana", "2024-11-15T11:00:00", "webinar with Ana"),
+    ],
+)
+def test_a_time_zone_after_a_time_is_cut_and_the_time_kept(
+    text: str, expected: str, rest: str
+) -> None:
+    found = find_date(text, WED)
+    assert found is not None and found.deadline.isoformat() == expected
+    assert found.cut(text) == rest
+
+
+def test_zone_letters_not_after_a_time_stay():
+    found = find_date("Go to PT at 3pm", WED)
+    assert found is not None and found.cut("Go to PT at 3pm") == "Go to PT"
+    text = "book the 3pm pt session"  # a two-letter zone counts only in capitals
+    assert find_date(text, WED).cut(text) == "book the pt session"
+
+
+def test_a_time_range_is_not_a_zone_offset():
+    text = "workshop 10:00-11:00"
+    assert "11:00" in find_date(text, WED).cut(text)  # the range's end is no "-11:00" offset
