@@ -67,6 +67,10 @@ _CONTINUATION_RE = re.compile(
 )
 
 
+# Words that end a request, not a task: "call mom on Sunday instead", "buy milk too".
+_FILLER_TAIL_RE = re.compile(r"(?<=\w)[\s,]+(?:instead|too|as well)$", re.IGNORECASE)
+
+
 def clean_task(text: str) -> str:
     """A todo phrase without lead-ins, add-commands or "to my list"; first letter upper-case."""
     text = WISH_RE.sub("", LEADIN_RE.sub("", text))
@@ -77,6 +81,7 @@ def clean_task(text: str) -> str:
     text = TAIL_RE.sub("", HAVE_RE.sub("", text))
     text = re.sub(r"\s+", " ", text).strip(" ,;:.!?-\"'")
     text = re.sub(r"\s+(?:and|,)$", "", text)
+    text = _FILLER_TAIL_RE.sub("", text)
     return text[:1].upper() + text[1:]
 
 

@@ -366,3 +366,17 @@ def test_not_an_introduction(text):
 def test_a_task_about_me_is_a_task_not_a_profile_fact(text, task):
     assert route(text, WED) == "todo"
     assert _ops(text) == [("create", None, {"task": task})]
+
+
+@pytest.mark.parametrize(
+    ("text", "fields"),
+    [
+        ("Call mom on Sunday instead", {"deadline": "2024-11-17T23:59:59"}),
+        ("Add a ToDo to call mom too", {}),
+        ("Call mom as well", {}),
+    ],
+)
+def test_a_trailing_instead_or_too_is_no_part_of_the_task(text, fields):
+    existing = [("k1", {"task": "Call mom"})]
+    assert _ops(text, existing) == [("update" if fields else "unchanged", "k1", fields)]
+    assert _ops(text) == [("create", None, {"task": "Call mom", **fields})]
