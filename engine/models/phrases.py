@@ -21,9 +21,9 @@ LEADIN_RE = re.compile(
 # "make"/"put"/"schedule"/"set up" are commands only before a todo word ("make a todo to …"):
 # "Make dinner reservations" is itself the task.
 _ARTICLE = r"(?:(?:a|an|another|the|these|some|me\s+a)\s+)?(?:new\s+)?"
-_ITEM = r"(?:todo|to-do|task|item|reminder)s?\b"
+_ITEM = r"(?:todo|to-do|to do|task|item|reminder)s?\b"
 ADD_PREFIX_RE = re.compile(
-    r"^(?:(?:can|could|would|will) you\s+)?(?:please\s+)?(?:also\s+)?(?:"
+    r"^(?:(?:can|could|would|will) (?:you|u)\s+)?(?:(?:please|pls|plz)\s+)?(?:also\s+)?(?:"
     rf"(?:add|create)\b\s*{_ARTICLE}(?:{_ITEM}\s*)?(?:item\b\s*)?"
     r"(?:(?:to|for|about)\s+|[:\-–]\s*)?"
     rf"|new\s+{_ITEM}\s*(?:(?:to|for|about)\s+|[:\-–]\s*)?"

@@ -380,3 +380,18 @@ def test_a_trailing_instead_or_too_is_no_part_of_the_task(text, fields):
     existing = [("k1", {"task": "Call mom"})]
     assert _ops(text, existing) == [("update" if fields else "unchanged", "k1", fields)]
     assert _ops(text) == [("create", None, {"task": "Call mom", **fields})]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can u add water plants",
+        "pls add water plants",
+        "plz add a todo to water plants",
+        "add a to do to water plants",
+        "Add a To Do: water plants",
+    ],
+)
+def test_casual_add_commands_are_not_part_of_the_task(text):
+    assert route(text, WED) == "todo"
+    assert _ops(text) == [("create", None, {"task": "Water plants"})]
