@@ -42,7 +42,11 @@ _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
-_WD = "|".join(WEEKDAYS)
+# A weekday, in full or short ("fri", "thurs"); short names that are also words ("sun", "sat",
+# "wed", "mon") count only after a lead-in or "this/next" (see `find_date`).
+_SHORT_DAYS = "mon|tues|tue|wed|thurs|thur|thu|fri|sat|sun"
+_WD = "|".join(WEEKDAYS) + "|" + _SHORT_DAYS
+_WORD_LIKE_DAYS = frozenset({"mon", "wed", "sat", "sun"})
 NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
@@ -75,7 +79,8 @@ def _number(text: str) -> int:
 
 
 def _weekday(m: re.Match[str], now: datetime) -> datetime:
-    day = relativedelta(weekday=WEEKDAYS.index(m["wd"]))
+    index = next(i for i, name in enumerate(WEEKDAYS) if name[:2] == m["wd"][:2])
+    day = relativedelta(weekday=index)
     if m["which"] == "next":  # in next calendar week: from next Monday on
         return _today(now) + relativedelta(days=+1, weekday=MO) + day
     return _today(now) + day
@@ -300,6 +305,8 @@ def find_date(text: str, now: datetime) -> DatePhrase | None:
             _WORD_AFTER_RE.match(text, m.end()) or not (m["lead"] or m["core"][0] in "tT")
         ):
             continue  # "the 5th lesson", "lesson 5th" are no dates; "on 8th", "the 8th" are
+        if not m["lead"] and m["core"].lower() in _WORD_LIKE_DAYS and m.span() != (0, len(text)):
+            continue  # "sun cream", "sat nav"; "by sat", "this sun" and a bare "sat" are days
         if _names_a_thing(m, text):
             continue  # "the weekend trip": which trip, not when
         deadline = resolve_date(m["core"], now)

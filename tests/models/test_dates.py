@@ -207,3 +207,26 @@ def test_zone_letters_not_after_a_time_stay():
 def test_a_time_range_is_not_a_zone_offset():
     text = "workshop 10:00-11:00"
     assert "11:00" in find_date(text, WED).cut(text)  # the range's end is no "-11:00" offset
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("email the landlord by wed", "2024-11-13"),  # today is Wednesday
+        ("water plants on fri", "2024-11-15"),
+        ("pick up dry cleaning thurs", "2024-11-14"),
+        ("pay the gas bill by Tues", "2024-11-19"),
+        ("call grandma next mon", "2024-11-18"),
+        ("book the cabin until sat", "2024-11-16"),
+        ("mow the lawn this Sun", "2024-11-17"),
+    ],
+)
+def test_short_day_names(text: str, expected: str) -> None:
+    found = find_date(text, WED)
+    assert found is not None and found.deadline.isoformat() == f"{expected}T23:59:59"
+    assert not any(word in found.cut(text).lower().split() for word in ("wed", "fri", "sat"))
+
+
+@pytest.mark.parametrize("text", ["Buy sun cream", "Fix the sat nav", "Plan wed anniversary"])
+def test_a_short_day_name_that_is_also_a_word_needs_a_lead_in(text: str) -> None:
+    assert find_date(text, WED) is None

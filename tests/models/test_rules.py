@@ -395,3 +395,9 @@ def test_a_trailing_instead_or_too_is_no_part_of_the_task(text, fields):
 def test_casual_add_commands_are_not_part_of_the_task(text):
     assert route(text, WED) == "todo"
     assert _ops(text) == [("create", None, {"task": "Water plants"})]
+
+
+def test_a_short_day_name_reschedules():
+    existing = [("k1", {"task": "Call mom"})]
+    for text in ("move call mom to sat", "push call mom to Sat"):
+        assert _ops(text, existing) == [("update", "k1", {"deadline": "2024-11-16T23:59:59"})]
