@@ -44,6 +44,12 @@ _NAME_RES = (
         re.I,
     ),
     re.compile(rf"{_GREETING}i(?:'m| am)\s+{_CAPITALIZED_NAME}{_ALONE}", re.I),
+    # Chinese: "我叫Bob", "我的名字是小明"; a Chinese name is short and ends the clause, and
+    # "我叫了外卖" ("I ordered takeout") or "叫我起床" ("wake me up") is no introduction.
+    re.compile(
+        r"^\W*(?:我叫(?!了)|我的名字(?:是|叫))\s*"
+        r"(?P<name>[A-Za-z][\w'-]*(?:\s+[A-Z][\w'-]*)?|[\u4e00-\u9fff]{1,4})(?=\W*$|[,.!;，。！；])"
+    ),
 )
 
 

@@ -48,7 +48,7 @@ _CHAT_RE = re.compile(
     r"^(?:hi|hello|hey|yo|good (?:morning|afternoon|evening)|thanks?(?: you)?|thx|ty|ok(?:ay)?"
     r"|cool|great|nice|awesome|perfect|bye|goodbye|see you|how are you|who are you|lol|haha"
     r"|hmm+|what can you do|help|yes|yeah|yep|no|nope|sure|fine|alright|all right|got it|undo"
-    r"|whatever|nothing|idk|test|testing)\b",
+    r"|whatever|nothing|idk|test|testing|你好|谢谢|算了|好的)\b",
     re.IGNORECASE,
 )
 _SMALL_TALK_RE = re.compile(
@@ -58,10 +58,14 @@ _SMALL_TALK_RE = re.compile(
 )
 _YES_RE = re.compile(
     r"^(?:y|yes|yeah|yep|yup|sure|ok(?:ay)?|please(?: do)?|yes,? please|do it|go ahead"
-    r"|add it|please add it|correct|right|sounds good)\W*$",
+    r"|add it|please add it|correct|right|sounds good"
+    r"|好|好的|好啊|是|是的|对|对的|可以|行|加吧|添加吧)\W*$",
     re.IGNORECASE,
 )
-_NO_RE = re.compile(r"^(?:n|no|nope|nah|no,? thanks?(?: you)?|don't|never ?mind)\W*$", re.I)
+_NO_RE = re.compile(
+    r"^(?:n|no|nope|nah|no,? thanks?(?: you)?|don't|never ?mind|不|不用|不用了|不要|算了|不了)\W*$",
+    re.I,
+)
 _STATEMENT_RE = re.compile(
     r"^(?:i|i'm|im|i've|i'd|i'll|you|you're|we|we're|he|she|it|it's|they|they're|there|there's"
     r"|this|that|that's|here|who|why|maybe|well)\b|\b(?:is|are|was|were|am|been|seems?|seemed"

@@ -15,7 +15,7 @@ from engine.models.replies import (
     reply_after_tool,
     summary_reply,
 )
-from engine.models.rules import route
+from engine.models.rules import Context, route
 
 WED = datetime(2024, 11, 13, 10, 0)
 EXISTING = [
@@ -401,3 +401,24 @@ def test_a_short_day_name_reschedules():
     existing = [("k1", {"task": "Call mom"})]
     for text in ("move call mom to sat", "push call mom to Sat"):
         assert _ops(text, existing) == [("update", "k1", {"deadline": "2024-11-16T23:59:59"})]
+
+
+def test_chinese_yes_and_no_answer_should_i_add():
+    asked = Context(proposal="买牛奶")
+    assert route("好的", WED, asked) == "todo"
+    assert route("算了", WED, asked) == "no"
+    assert route("不用了", WED, asked) == "no"
+    assert route("算了", WED) == "chat"  # never mind: not a task to propose
+
+
+@pytest.mark.parametrize(
+    ("text", "name"), [("我叫Bob", "Bob"), ("我的名字是Lance", "Lance"), ("我叫小明。", "小明")]
+)
+def test_a_chinese_introduction_is_a_profile_name(text, name):
+    assert route(text, WED) == "user"
+    assert parse_profile(text) == {"name": name}
+
+
+def test_a_chinese_sentence_with_jiao_is_no_name():
+    assert "name" not in parse_profile("我叫了外卖")  # "I ordered takeout"
+    assert "name" not in parse_profile("叫我起床")  # "wake me up"
