@@ -3,7 +3,8 @@
 Every step of a run's life goes through here, and each does all it implies in one place: the run
 record, its checkpoints, the store journal, its event channel and its thread's status. Status
 moves obey `status.can_transition` (enforced in `Records`). A crash at any point is repaired by
-`recover()`, which calls the same steps:
+`recover()` (engine/runs/recovery.py), which calls the same steps; deleting runs and threads
+is `Removal`'s (engine/runs/removal.py):
 
 * a strategy's cancels are recorded as intents on the target runs in the same transaction that
   accepts the new run, then carried out off the create's path (the create answers once they are
@@ -33,7 +34,7 @@ from typing import Any
 
 from langchain_core.utils.uuid import uuid7
 
-from engine.errors import Conflict, RunNotFound, ThreadBusy, ThreadNotFound
+from engine.errors import ThreadBusy, ThreadNotFound
 from engine.faults import crashpoint
 from engine.graphs.registry import GraphEntry
 from engine.runs import reasons
@@ -41,16 +42,15 @@ from engine.runs.executor import Execution, Outcome, close_dangling_tool_calls
 from engine.runs.new_run import new_run, thread_graph
 from engine.runs.next_run import NextRuns
 from engine.runs.recovery import Recovery
+from engine.runs.removal import CANCEL_GRACE_S, Removal
 from engine.runs.request import RunRequest
 from engine.runs.services import Services
 from engine.runs.settling import Settling
-from engine.runs.status import ACTIVE
 from engine.runs.strategy import Acceptance, Rejection, decide
 from engine.serde import loads
 from engine.storage.checkpoints import Head as CheckpointHead
 from engine.storage.checkpoints import (
     delete_run_checkpoints,
-    delete_thread_checkpoints,
     known_empty,
     known_thread_head,
     thread_head,
@@ -61,7 +61,6 @@ from engine.storage.story import first_human_text
 
 log = logging.getLogger("doubletext.engine")
 
-CANCEL_GRACE_S = 10.0
 RETRY_FIRST_S, RETRY_MAX_S = 0.05, 2.0
 
 
@@ -78,7 +77,7 @@ def _storage_error(exc: BaseException) -> dict[str, str]:
     return {"error": "StorageError", "message": f"{type(exc).__name__}: {exc}"}
 
 
-class Lifecycle(Recovery):
+class Lifecycle(Recovery, Removal):
     def __init__(self, services: Services) -> None:
         self.services = services
         self.records = services.records
@@ -478,70 +477,8 @@ class Lifecycle(Recovery):
         self._note_started(thread_id, start_next)
         self.channels.discard(run_id)
 
-    # -- settle, delete ----------------------------------------------------------------------
+    # -- settle ----------------------------------------------------------------------
 
     async def settle(self, thread_id: str, graph: Any = None) -> None:
         """Recompute a thread's status (after a change that is not a run's, e.g. a state edit)."""
         await self.records.settle(thread_id, await self.services.head(graph, thread_id))
-
-    async def delete_run(self, thread_id: str, run_id: str) -> None:
-        """Delete a finished run: its record and its own checkpoints. Later runs' checkpoints,
-        and so the thread's state after them, stay (as on the reference)."""
-        async with self.lock(thread_id):
-            await self.settled(thread_id)
-            row = await self.records.run_row(run_id)
-            if row is None or row["thread_id"] != thread_id:
-                raise RunNotFound(thread_id, run_id)
-            if row["status"] in ACTIVE:
-                raise Conflict(f"Run {run_id} is {row['status']}; cancel it before deleting")
-            removed = await delete_run_checkpoints(self.services.saver, thread_id, run_id)
-            head = await self.services.head(self.services.graph(row["graph_id"]), thread_id)
-            await self.records.remove_run(
-                run_id, thread_id, head, kind="run_deleted", checkpoints_removed=removed
-            )
-            self.channels.discard(run_id)
-
-    async def delete_thread(self, thread_id: str) -> None:
-        """Stop the thread's runs and delete everything it had. Serialised with run creation,
-        so a run accepted concurrently either lands before (and is deleted) or finds no
-        thread; a crash half way is finished by `recover`."""
-        async with self.lock(thread_id):
-            await self.settled(thread_id)
-            if await self.records.thread(thread_id) is None:
-                raise ThreadNotFound(thread_id)
-            active = await self.records.begin_thread_deletion(thread_id)
-            crashpoint("thread_deletion_begun")
-            executing = [self.executions[r] for r in active if r in self.executions]
-            for execution in executing:
-                execution.cancel_action = "drop"
-                execution.stop()
-            await asyncio.gather(*(self._wait_stopped(e) for e in executing))
-            for run_id in active:
-                self.channels.discard(run_id)
-            await self._finish_thread_deletion(thread_id)
-
-    def is_temporary(self, thread_id: str) -> bool:
-        """A stateless run's thread: whichever of its runs ends last takes it along."""
-        return thread_id in self._temporary
-
-    async def drop_temporary(self, thread_id: str) -> None:
-        """A stateless run's thread goes once nothing more is queued on it."""
-        async with self.lock(thread_id):
-            if await self.records.active_run_ids(thread_id):
-                return
-            if await self.records.thread(thread_id) is not None:
-                await self.records.begin_thread_deletion(thread_id)
-                await self._finish_thread_deletion(thread_id)
-
-    async def _finish_thread_deletion(self, thread_id: str) -> None:
-        self._temporary.discard(thread_id)
-        self._next.changed(thread_id)
-        self.channels.forget_thread(thread_id)
-        await delete_thread_checkpoints(self.services.saver, thread_id)
-        await self.records.end_thread_deletion(thread_id)
-
-    async def _wait_stopped(self, execution: Execution) -> None:
-        try:
-            await asyncio.wait_for(execution.finished.wait(), CANCEL_GRACE_S)
-        except TimeoutError:
-            log.error("run %s did not stop within %.0f s", execution.run_id, CANCEL_GRACE_S)
