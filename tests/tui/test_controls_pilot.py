@@ -5,6 +5,10 @@ from __future__ import annotations
 import asyncio
 import socket
 
+import pytest
+from textual import events
+from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input, OptionList
 
 from tests.tui.conftest import RecordingApp
@@ -21,9 +25,12 @@ from tests.tui.helpers import (
     wait_until,
 )
 from tui.runstate import Fate
+from tui.screens.chat import ChatScreen
 from tui.widgets.composer import Composer
 from tui.widgets.dialogs import ThreadPicker, UserIdDialog
 from tui.widgets.header import InfoBar
+from tui.widgets.picker import StrategyPicker
+from tui.widgets.timeline_pane import TimelinePane
 
 SIZE = (150, 40)
 
@@ -117,6 +124,24 @@ async def test_unreachable_url_notifies_without_traceback(tmp_path) -> None:
         assert "not connected — reconnecting" in app.query_one(InfoBar).plain
     assert app.return_code in (None, 0)
     assert all(sev in ("error", "warning", "information") for _, sev in app.notes)
+
+
+@pytest.mark.parametrize("composing", [ChatScreen, StrategyPicker, TimelinePane])
+async def test_quitting_during_the_first_paint_leaves_no_traceback(
+    make_app, composing: type[Widget]
+) -> None:
+    """A SIGINT during the first paint (asyncio cancels the app) or a quit then: the app shuts
+    down while a widget composes, pruning its children before its mount handler and watchers
+    run. It ends cleanly (run_test re-raises what the app would have shown)."""
+    app = make_app()
+
+    def hook(message: Message) -> None:  # Textual calls it as each pump takes a message
+        if isinstance(message, events.Compose) and isinstance(message._sender, composing):
+            app.exit()
+
+    async with app.run_test(size=SIZE, message_hook=hook):
+        pass
+    assert app.return_code in (None, 0)
 
 
 async def test_unknown_assistant_is_reported(make_app) -> None:

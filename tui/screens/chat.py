@@ -83,19 +83,16 @@ class ChatScreen(Screen[None]):
                 yield Composer(id="composer")
             with Vertical(id="side"):
                 yield Static("Runs (oldest first)", classes="panel-title")
-                yield RunPanel(id="runs")
+                yield RunPanel(self.short, self.stable_ids, id="runs")
                 yield Static("", id="run-detail", markup=False)
                 yield Static("Todos", classes="panel-title")
-                yield TodoPanel(id="todos")
+                yield TodoPanel(self.short, id="todos")
                 yield Static(LEGEND, id="todo-note", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        runs, todos = self.query_one(RunPanel), self.query_one(TodoPanel)
-        runs.short = todos.short = self.short
-        runs.stable = self.stable_ids
-        self.query_one("#source-note").display = False
-        self.query_one("#held").display = False
+        """No queries here: a signal during the first paint prunes the children before this
+        runs (the panels get their settings in compose; the notes start hidden in chat.tcss)."""
         if not self.stable_ids:
             self.set_interval(0.5, self._tick)
         self.post_message(self.Ready())

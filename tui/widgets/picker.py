@@ -48,12 +48,13 @@ class StrategyPicker(Vertical):
         yield Static("", classes="description", markup=False)
 
     def watch_strategy(self, value: str) -> None:
-        for s in STRATEGIES:
-            self.query_one(f"#chip-{s.name}").set_class(s.name == value, "-selected")
-        for name in CORE_POLICIES:
-            self.query_one(f"#{chip_id(name)}").set_class(name == value, "-selected")
-        preset = self.query_one("#chip-preset", Static)
-        chosen = value.startswith("preset:")
-        preset.set_class(chosen, "-selected")
-        preset.update(value.removeprefix("preset:") if chosen else "preset")
-        self.query_one(".description", Static).update(describe_selection(value))
+        """Queries that may find nothing: this first runs at mount, and a quit during the first
+        paint prunes the chips before that."""
+        strategy = any(s.name == value for s in STRATEGIES)
+        selected = f"chip-{value}" if strategy else chip_id(value)
+        for chip in self.query(".chip"):
+            chip.set_class(chip.id == selected, "-selected")
+        for preset in self.query("#chip-preset").results(Static):
+            preset.update(value.removeprefix("preset:") if selected == "chip-preset" else "preset")
+        for line in self.query(".description").results(Static):
+            line.update(describe_selection(value))

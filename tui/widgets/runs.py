@@ -47,11 +47,13 @@ def clock(secs: float | None) -> str:
 class RunPanel(DataTable):
     """run · message · strategy · status · time · try."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(
+        self, short: Callable[[str], str] = short_id, stable: bool = False, **kwargs: object
+    ) -> None:
         super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
         self.entries: dict[str, Entry] = {}
-        self.short: Callable[[str], str] = short_id
-        self.stable = False
+        self.short = short
+        self.stable = stable
         self._message_width = 0
         self._run_width = 8
 

@@ -42,9 +42,6 @@ class TimelinePane(VerticalScroll, can_focus=False):
         yield TimelineView(self.model, id="timeline")
         yield CheckpointView(id="checkpoint")
 
-    def on_mount(self) -> None:
-        self.query_one(CheckpointView).display = False
-
     @property
     def view(self) -> TimelineView:
         return self.query_one(TimelineView)

@@ -18,10 +18,10 @@ TASK_MIN = 14
 class TodoPanel(DataTable):
     """flag · task · deadline · status · run (see `tui.ledger` for the flags)."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, short: Callable[[str], str] = short_id, **kwargs: object) -> None:
         super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
         self.rows_shown: list[TodoRow] = []
-        self.short: Callable[[str], str] = short_id
+        self.short = short
         self._task_width = 0
 
     def run_width(self) -> int:
