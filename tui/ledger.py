@@ -21,7 +21,10 @@ from tui.runstate import Fate
 
 Namespace = tuple[str, ...]
 
-LEGEND = "★ changed by the latest run · ⚠ stored by a run that was rolled back (the todo stayed)"
+LEGEND = (
+    "★ changed by the latest run to change todos"
+    " · ⚠ stored by a run that was rolled back (the todo stayed)"
+)
 
 
 def fingerprint(item: Mapping[str, Any]) -> str:
