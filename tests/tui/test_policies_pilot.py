@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from textual import events
+from textual.widgets import OptionList
 
 from tests.tui.helpers import (
     fate_of,
@@ -255,6 +256,39 @@ async def test_ask_offers_the_four_strategies_on_keys_1_to_4(make_app) -> None:
         }
         assert str(note(app, "five").title).startswith("why: thread busy (run ")
         assert "→ you chose 2: interrupt" in str(note(app, "five").title)
+
+
+async def test_the_ask_dialog_counts_while_open_and_stops_when_closed(make_app) -> None:
+    """While run 1 is held, the dialog's "has run 1.1 s" (and the choices' "1.1 s in") go on
+    counting; once closed, its timer is gone with it."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, "f9", "2")
+        await say(pilot, "two")
+        await wait_until(pilot, lambda: isinstance(app.screen, AskDialog), 10, "the dialog")
+        dialog = app.screen
+
+        def said() -> tuple[str, str]:
+            question = str(dialog.query_one("#ask-question").render())
+            interrupt = str(dialog.query_one(OptionList).get_option("2").prompt)
+            return question, interrupt
+
+        def age(text: str) -> float:
+            return float(re.search(r"(\d+\.\d) s", text).group(1))
+
+        first = said()
+        assert "has run" in first[0] and " s in;" in first[1]
+        later = lambda: age(said()[0]) >= age(first[0]) + 0.3  # noqa: E731
+        await wait_until(pilot, later, 10, "the age counted on")
+        question, interrupt = said()
+        assert age(interrupt) == age(question)  # the choices count too
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, AskDialog), 5, "closed")
+        await wait_until(pilot, lambda: not dialog.is_running, 5, "its timer stopped")
+        closed_at = dialog.open_s
+        await release(app)
+        await wait_until(pilot, lambda: idle(app) and replies(app, "one"), 30, "run 1 done")
+        assert dialog.open_s == closed_at
 
 
 async def test_a_preset_chosen_by_name_in_the_palette(make_app) -> None:

@@ -130,6 +130,14 @@ def test_ask_busy_offers_the_four_strategies_with_what_each_does_now(run, expect
     assert kept is bool(run.saved)
 
 
+def test_an_ask_read_later_has_its_runs_older_by_as_much() -> None:
+    ask = plan_for("ask", situation(running(2.1), *waiting(1, age=0.5))).ask
+    assert ask is not None and ask.later is not None
+    later = ask.later(1.25)
+    assert "has run 3.4 s" in later.question and "3.4 s in" in later.choices[1].now
+    assert [c.steps for c in later.choices] == [c.steps for c in ask.choices]
+
+
 def test_ask_mentions_the_rest_of_the_line() -> None:
     choices = choices_now(situation(running(1), *waiting(2)))
     assert "(and 2 more)" in choices[0].now and "(and 2 more)" in choices[2].now

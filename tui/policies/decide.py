@@ -175,14 +175,21 @@ def choices_now(s: Situation) -> tuple[Choice, ...]:
     )
 
 
+def asking(s: Situation) -> Ask:
+    """The question and the four choices for a busy thread, and how they read later."""
+    first = s.first
+    assert first is not None, "only a busy thread is asked about"
+    question = f"{now_phrase(first)}. What should happen to your new message?"
+    return Ask(question, choices_now(s), later=lambda seconds: asking(s.aged(seconds)))
+
+
 def ask(s: Situation) -> Plan:
     if not s.busy:
         return _plain("ask", s)
     first = s.first
     assert first is not None
-    question = f"{now_phrase(first)}. What should happen to your new message?"
     why = f"thread busy ({now_phrase(first)}) → you choose"
-    return Plan("ask", (Ask(question, choices_now(s)),), why)
+    return Plan("ask", (asking(s),), why)
 
 
 # -- retry (§9.2) ------------------------------------------------------------------------------

@@ -80,6 +80,9 @@ class Ask:
 
     question: str
     choices: tuple[Choice, ...]
+    later: Callable[[float], Ask] | None = field(default=None, compare=False, repr=False)
+    """The same ask that many seconds later, its runs older by as much, so a dialog left open
+    keeps its ages true; None: nothing in it changes with time."""
 
     def describe(self, short: Short = short_id) -> str:
         return f"ask: {self.question} ({'/'.join(c.key for c in self.choices)})"

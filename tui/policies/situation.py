@@ -8,7 +8,7 @@ clients that have nothing better; the chat session fills it from the thread's st
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -81,6 +81,11 @@ class Situation:
     def first(self) -> ActiveRun | None:
         """The run at the head of the line (running, or about to run)."""
         return self.active[0] if self.active else None
+
+    def aged(self, seconds: float) -> Situation:
+        """The same situation `seconds` later, every active run that much older: what a question
+        left open on screen says as time passes (runs that start or end meanwhile are not seen)."""
+        return replace(self, active=tuple(replace(r, age_s=r.age_s + seconds) for r in self.active))
 
 
 def human_text(run: Mapping[str, Any]) -> str | None:

@@ -1,13 +1,14 @@
 """The ask policy's dialog (tutorial §8.2): the thread is busy, so which strategy?
 
 Four choices on keys 1–4, each saying what it would do right now ("run 1 has run 2.1 s and saved
-a todo"); Esc sends nothing and gives the text back. `ask_with_dialog` adapts it to
-`PlanRunner`'s `ask` callback.
+a todo"); the ages go on counting while it is open (`Ask.later`). Esc sends nothing and gives the
+text back. `ask_with_dialog` adapts it to `PlanRunner`'s `ask` callback.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import ClassVar
 
@@ -15,11 +16,19 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.reactive import var
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from tui.policies.plan import Ask, Choice
+
+TICK_S = 0.1
+"""How often the open dialog re-reads its ages (they are shown to a tenth of a second)."""
+
+
+def _prompt(choice: Choice) -> Text:
+    return Text.assemble((f"{choice.key} {choice.strategy:<10}", "bold"), choice.now)
 
 
 class AskDialog(ModalScreen[Choice | None]):
@@ -31,6 +40,9 @@ class AskDialog(ModalScreen[Choice | None]):
         *(Binding(str(k), f"choose('{k}')", show=False) for k in range(1, 10)),
     ]
 
+    open_s: var[float] = var(0.0, init=False)
+    """Seconds the dialog has been open; what it says is `ask.later(open_s)`."""
+
     def __init__(self, ask: Ask) -> None:
         super().__init__(id="ask-dialog")
         self.ask = ask
@@ -39,13 +51,24 @@ class AskDialog(ModalScreen[Choice | None]):
         with Vertical(id="ask-box"):
             yield Label(Text(self.ask.question), id="ask-question")
             yield OptionList(
-                *(
-                    Option(Text.assemble((f"{c.key} {c.strategy:<10}", "bold"), c.now), id=c.key)
-                    for c in self.ask.choices
-                ),
-                id="ask-choices",
+                *(Option(_prompt(c), id=c.key) for c in self.ask.choices), id="ask-choices"
             )
             yield Label("1–4 choose · ↑↓ Enter · Esc send nothing", id="ask-keys")
+
+    def on_mount(self) -> None:
+        """Count while open; the timer is the screen's, so it stops when the dialog closes."""
+        if self.ask.later is not None:
+            opened = time.monotonic()
+            self.set_interval(TICK_S, lambda: setattr(self, "open_s", time.monotonic() - opened))
+
+    def watch_open_s(self, seconds: float) -> None:
+        if self.ask.later is None:
+            return
+        now = self.ask.later(seconds)
+        self.query_one("#ask-question", Label).update(Text(now.question))
+        options = self.query_one(OptionList)
+        for choice in now.choices:
+            options.replace_option_prompt(choice.key, _prompt(choice))
 
     def action_choose(self, key: str) -> None:
         choice = next((c for c in self.ask.choices if c.key == key), None)
