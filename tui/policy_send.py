@@ -13,13 +13,15 @@ error it failed with, or `Withdrawn` when the user called it off.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from tui import messages as msg
 from tui.policies.catalog import plan_for
+from tui.policies.decide import asking
 from tui.policies.marks import taken_runs
-from tui.policies.plan import Cancel, Create
+from tui.policies.plan import Ask, Cancel, Create
 from tui.policies.runner import (
     AskFn,
     Outcome,
@@ -165,7 +167,7 @@ class PolicySender:
                 backend.assistant,
                 log=backend.calls,
                 run_kwargs=backend.run_kwargs(s.user_id, configurable),
-                ask=self.ask,
+                ask=self._asking_live(entry),
                 on_event=partial(self._on_event, entry.key),
                 short=self.short,
             )
@@ -180,6 +182,18 @@ class PolicySender:
         calls = [*observed, *outcome.calls]
         s.post(msg.PolicyFinished(tid, entry.key, outcome.status, chose, calls))
         return self._result(entry, outcome)
+
+    def _asking_live(self, entry: Entry) -> AskFn | None:
+        """The app's `ask` callback, given asks that can read the thread again (`Ask.reread`),
+        so a dialog left open sees run 1 end."""
+        show = self.ask
+        if show is None:
+            return None
+
+        async def again() -> Ask:
+            return asking(await self.situation(entry))
+
+        return lambda step: show(replace(step, reread=again))
 
     def _result(self, entry: Entry, outcome: Outcome) -> dict[str, Any]:
         strategy = outcome.choice.strategy if outcome.choice else outcome.plan.strategy

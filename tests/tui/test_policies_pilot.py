@@ -31,6 +31,7 @@ from tests.tui.helpers import (
     wait_until,
 )
 from tui.app import DoubletextApp
+from tui.policies.decide import IDLE_CHOICE, IDLE_NOW
 from tui.runstate import Fate
 from tui.text import short_id
 from tui.widgets.ask_dialog import AskDialog
@@ -289,6 +290,28 @@ async def test_the_ask_dialog_counts_while_open_and_stops_when_closed(make_app) 
         await release(app)
         await wait_until(pilot, lambda: idle(app) and replies(app, "one"), 30, "run 1 done")
         assert dialog.open_s == closed_at
+
+
+@pytest.mark.parametrize("source", ["story", "poll"])
+async def test_the_ask_dialog_sees_run_1_end_while_it_is_open(make_app, source: str) -> None:
+    """Left open while run 1 finishes, the dialog stops counting run 1's age and says that any
+    choice now starts the message at once; the choice still sends with its strategy."""
+    app = make_app() if source == "story" else make_app(sources=("poll",))
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, "f9", "2")
+        await say(pilot, "two")
+        await wait_until(pilot, lambda: isinstance(app.screen, AskDialog), 10, "the dialog")
+        dialog = app.screen
+        question = lambda: str(dialog.query_one("#ask-question").render())  # noqa: E731
+        assert "has run" in question()
+        await release(app)
+        await wait_until(pilot, lambda: replies(app, "one"), 30, "run 1 answered")
+        await wait_until(pilot, lambda: question() == IDLE_NOW, 10, "the dialog saw it end")
+        assert str(dialog.query_one(OptionList).get_option("2").prompt).endswith(IDLE_CHOICE)
+        await pilot.press("2")
+        await wait_until(pilot, lambda: idle(app) and replies(app, "two"), 30, "reply 2")
+        assert run_panel(app) == {"one": "done", "two": "done"}
+        assert "→ you chose 2: interrupt" in str(note(app, "two").title)
 
 
 async def test_a_preset_chosen_by_name_in_the_palette(make_app) -> None:

@@ -149,6 +149,17 @@ def auto(s: Situation) -> Plan:
 # -- ask (§8.2) --------------------------------------------------------------------------------
 
 
+ASK_ORDER: tuple[Strategy, ...] = ("enqueue", "interrupt", "rollback", "reject")
+
+
+def _choices(s: Situation, lines: dict[Strategy, str]) -> tuple[Choice, ...]:
+    """The four strategies on keys 1–4 in the tutorial's order, each sending `s.text`."""
+    return tuple(
+        Choice(str(i), strategy, lines[strategy], (_create("ask", strategy, s.text),))
+        for i, strategy in enumerate(ASK_ORDER, 1)
+    )
+
+
 def choices_now(s: Situation) -> tuple[Choice, ...]:
     """The four strategies, keys 1–4 in the tutorial's order, each saying what it does now."""
     first = s.first
@@ -168,17 +179,22 @@ def choices_now(s: Situation) -> tuple[Choice, ...]:
         ),
         "reject": f"Send with reject: refused (409) while {label} works; your text comes back.",
     }
-    order: tuple[Strategy, ...] = ("enqueue", "interrupt", "rollback", "reject")
-    return tuple(
-        Choice(str(i), strategy, lines[strategy], (_create("ask", strategy, s.text),))
-        for i, strategy in enumerate(order, 1)
-    )
+    return _choices(s, lines)
+
+
+IDLE_NOW = "The runs you were asked about have ended: whatever you choose, yours starts at once."
+IDLE_CHOICE = "Nothing left to wait for, stop or erase: sent with this strategy, it starts now."
 
 
 def asking(s: Situation) -> Ask:
-    """The question and the four choices for a busy thread, and how they read later."""
+    """The question and the four choices for a busy thread, and how they read later.
+
+    Asked again once the thread went idle (a dialog left open while run 1 finished), each choice
+    still sends with its strategy, and says that with nothing to wait for, stop or erase, the
+    message simply starts."""
     first = s.first
-    assert first is not None, "only a busy thread is asked about"
+    if first is None:
+        return Ask(IDLE_NOW, _choices(s, dict.fromkeys(ASK_ORDER, IDLE_CHOICE)))
     question = f"{now_phrase(first)}. What should happen to your new message?"
     return Ask(question, choices_now(s), later=lambda seconds: asking(s.aged(seconds)))
 

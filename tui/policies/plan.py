@@ -6,7 +6,7 @@ them, and `runner.PlanRunner` is the only place that turns them into calls.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -83,6 +83,9 @@ class Ask:
     later: Callable[[float], Ask] | None = field(default=None, compare=False, repr=False)
     """The same ask that many seconds later, its runs older by as much, so a dialog left open
     keeps its ages true; None: nothing in it changes with time."""
+    reread: Callable[[], Awaitable[Ask]] | None = field(default=None, compare=False, repr=False)
+    """The ask as the thread is now, its runs read again: a dialog left open asks for it now and
+    then, so a run that ends (or starts) meanwhile is seen. None: the asker cannot tell."""
 
     def describe(self, short: Short = short_id) -> str:
         return f"ask: {self.question} ({'/'.join(c.key for c in self.choices)})"
