@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 
 def first_line(text: str, limit: int = 70) -> str:
     line = text.strip().splitlines()[0] if text.strip() else ""
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def one_line(text: str) -> str:
+    """`text` on one line, without control characters: for files and drawings, where an ESC
+    would reach the reader's terminal (or make an SVG ill-formed) and a newline breaks a list."""
+    kept = (ch for ch in text if ch.isspace() or unicodedata.category(ch) != "Cc")
+    return " ".join("".join(kept).split())
 
 
 def clip(text: str, width: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import xml.etree.ElementTree as ET
 
 from tests.timeline.stories import (
     R1,
@@ -129,3 +130,32 @@ def test_save_writes_both_exports_privately(tmp_path) -> None:
     svg, markdown = save(timeline, tmp_path / "exports", "rollback")
     assert svg.read_text().startswith("<svg") and markdown.read_text().startswith("# Thread")
     assert oct(svg.stat().st_mode & 0o777) == "0o600" == oct(markdown.stat().st_mode & 0o777)
+
+
+ODD = "oops [/] a [bold]b[/bold]\x1b[31m red\x1b[0m\nsecond line"
+
+
+def odd_story() -> Story:
+    """A rejected message with markup, an ANSI escape and a newline: text the user can type
+    or paste, which the exports must show as it was written, on one line."""
+    s = Story().accepted(0.0, R1, "first").started(0.01, R1).turn_start(0.02, R1)
+    s.rejected(0.30, ODD, (R1,))
+    s.store(0.5, R1, "k-odd", "task [/] with\nnewline")
+    s.checkpoint(0.60, R1, "task_mAIstro", ())
+    return s.ended(1.11, R1, "success", started=0.01)
+
+
+def test_exports_show_odd_text_literally_on_one_line() -> None:
+    timeline = Timeline.from_events(odd_story().events, thread_id=THREAD)
+    svg = timeline_svg(timeline, width=160)  # Rich markup in a why line used to raise here
+    ET.fromstring(svg)  # no control characters: still a well-formed XML document
+    shown = svg_text(svg)
+    assert "Message 'oops [/] a [bold]b[/bold][31m red[0m …' was rejected" in shown
+    text = story_markdown(timeline)
+    assert "\x1b" not in text
+    events = text.split("## Events", 1)[1].strip().splitlines()
+    assert all(re.match(r"\d+\. `", line) for line in events), events  # one line per event
+    assert "rejected (409): 'oops [/] a [bold]b[/bold][31m red[0m second line'" in text
+    assert "put todo 'task [/] with newline'" in text
+    whys = text.split("## What happened", 1)[1].split("## Events")[0].strip().splitlines()
+    assert len(whys) == 1 and whys[0].startswith("- Message 'oops [/] a")

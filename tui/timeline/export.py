@@ -10,7 +10,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 
+from tui.text import one_line
 from tui.timeline.model import Lane, Timeline
 from tui.timeline.render import render_rows
 from tui.timeline.why import settled_whys
@@ -25,7 +27,7 @@ def timeline_svg(
     for line in rendered.lines:
         console.print(line, no_wrap=True, overflow="ellipsis", crop=True)
     for _, why in settled_whys(timeline):
-        console.print(why, style="italic", highlight=False)
+        console.print(Text(one_line(why), style="italic"))  # a message's "[/]" is no markup
     return console.export_svg(title=f"doubletext · {title}")
 
 
@@ -50,7 +52,7 @@ def story_markdown(timeline: Timeline, whys: Iterable[str] | None = None) -> str
         )
     said = list(whys) if whys is not None else [line for _, line in settled_whys(timeline)]
     if said:
-        lines += ["", "## What happened", ""] + [f"- {line}" for line in said]
+        lines += ["", "## What happened", ""] + [f"- {one_line(line)}" for line in said]
     lines += ["", "## Events", "", *_events(timeline, origin)]
     return "\n".join(lines) + "\n"
 
@@ -109,12 +111,13 @@ def _events(timeline: Timeline, origin: float) -> list[str]:
             )
         for write in lane.writes:
             kept = "" if write.kept is not False else ", undone"
-            moments.append((write.at, f"{lane.label} {write.op} {write.kind} '{write.name}'{kept}"))
+            name = one_line(write.name or "")
+            moments.append((write.at, f"{lane.label} {write.op} {write.kind} '{name}'{kept}"))
         if lane.ended_at is not None:
             cut = f" by {timeline.cut_label(lane)}" if lane.cut else ""
             moments.append((lane.ended_at, f"{lane.label} {lane.status}{cut}"))
     for bounce in timeline.bounces:
-        moments.append((bounce.at, f"rejected (409): '{bounce.text or ''}'"))
+        moments.append((bounce.at, f"rejected (409): '{one_line(bounce.text or '')}'"))
     moments.sort(key=lambda m: m[0])
     return [f"{i}. `{at - origin:6.2f} s` {text}" for i, (at, text) in enumerate(moments, 1)]
 
@@ -124,7 +127,7 @@ def _secs(value: float | None) -> str:
 
 
 def _cell(text: str | None) -> str:
-    return (text or "").replace("|", "\\|").replace("\n", " ")
+    return one_line(text or "").replace("|", "\\|")
 
 
 class _Null:
