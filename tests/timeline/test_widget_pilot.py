@@ -5,6 +5,7 @@ scenarios (deterministic: contract stories with fixed times, a pinned clock)."""
 from __future__ import annotations
 
 import pytest
+from textual.app import App, ComposeResult
 
 from tests.timeline.host import TimelineHost
 from tests.timeline.stories import (
@@ -12,6 +13,7 @@ from tests.timeline.stories import (
     R2,
     SCENARIOS,
     THREAD,
+    Story,
     epoch,
     interrupt_story,
     reject_story,
@@ -24,6 +26,7 @@ from tui.timeline.client_side import build as build_client_side
 from tui.timeline.model import Timeline
 from tui.widgets.checkpoint import CheckpointView
 from tui.widgets.timeline import TimelineView
+from tui.widgets.timeline_pane import TimelinePane
 
 SIZE = (100, 18)
 
@@ -249,3 +252,49 @@ async def test_live_bars_end_at_the_servers_now_when_its_clock_is_ahead() -> Non
         assert view.now() == pytest.approx(epoch(0.03))
         clock[0] += 0.5
         assert view.now() == pytest.approx(epoch(0.53))
+
+
+def many_runs(count: int) -> Timeline:
+    """`count` runs one after another, a second apart, each with one checkpoint."""
+    s = Story()
+    for i in range(count):
+        run = f"0a1b2c3d-{i:04d}-7000-8000-000000000001"
+        s.accepted(i, run, f"message {i}").started(i + 0.01, run)
+        s.checkpoint(i + 0.5, run, "task_mAIstro", ())
+        s.ended(i + 0.9, run, "success", started=i + 0.01)
+    return Timeline.from_events(s.events, thread_id=THREAD)
+
+
+class PaneHost(App[None]):
+    """The timeline in its pane, as the chat screen holds it: taller than the room it has."""
+
+    CSS = "TimelinePane { height: auto; max-height: 12; }"
+
+    def compose(self) -> ComposeResult:
+        yield TimelinePane(lambda: None)
+
+
+async def test_the_selected_run_stays_in_sight_among_many_runs() -> None:
+    app = PaneHost()
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(TimelinePane)
+        pane.show(many_runs(60))
+        pane.view.focus()
+        await pilot.pause()
+
+        def row_in_sight() -> bool:
+            focus = pane.view.focus_of(pane.view.selected)
+            assert focus is not None
+            row = pane.view.virtual_region.y + 1 + focus.item  # the axis is row 0
+            return pane.scroll_y <= row < pane.scroll_y + pane.scrollable_content_region.height
+
+        for _ in range(40):
+            await pilot.press("down")
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+        assert pane.view.selected is not None and row_in_sight()
+        for _ in range(40):
+            await pilot.press("up")
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+        assert pane.view.selected.run_id.startswith("0a1b2c3d-0000") and row_in_sight()

@@ -253,6 +253,19 @@ class TimelineView(Widget, can_focus=True):
         self.selected = key
         self._announce(key)
 
+    def watch_selected(self, key: Key | None) -> None:
+        self.call_after_refresh(self._reveal)
+
+    def _reveal(self) -> None:
+        """Scroll what holds the timeline so the selected row is in sight: with many runs the
+        lanes are taller than the pane, and ↑/↓ would walk off its edge."""
+        focus = self.focus_of(self.selected)
+        holder = self.parent
+        if focus is None or not isinstance(holder, Widget):
+            return
+        top = self.virtual_region.y + self.gutter.top + 1 + focus.item  # row 0: the axis
+        holder.scroll_to_region(Region(0, top, self.size.width, 1), animate=False)
+
     def _key_at(self, focus: Focus) -> Key:
         item = self._items()[focus.item]
         if isinstance(item, Bounce):
