@@ -259,11 +259,14 @@ class ThreadSession:
         """After a 404: if the thread itself no longer exists (another client deleted it, or
         the server restarted without it), say so once, end what was in flight and stop."""
         tid = self.thread_id
+        if self.failed:
+            return True  # said already (the sender and the follower can both meet the 404)
         try:
             if not tid or await self.backend.thread_exists(tid):
                 return False
         except Exception:
             return False
+        self.policies.cancel()  # a retry countdown or an open ask: nothing left to send to
         self.failed = (
             f"Thread {tid[:8]} no longer exists on the server (deleted by another client, or "
             "the server restarted without it). Ctrl+N starts a new thread."
@@ -492,6 +495,8 @@ class ThreadSession:
                 self.post(msg.Rejected(self.thread_id, entry.snapshot()))
                 return
             except Withdrawn as exc:
+                if self.failed:
+                    return  # called off because the thread is gone: `_gone` ended this entry
                 self.log.set_fate(entry.key, Fate.WITHDRAWN, Cause("reason", detail=str(exc)))
                 entry.ended = self.clock()
                 self.post(msg.Withdrawn(self.thread_id, entry.snapshot()))
@@ -503,6 +508,8 @@ class ThreadSession:
                         self.log.set_fate(entry.key, Fate.WAITING)
                         self.post(msg.FateChanged(self.thread_id, entry.snapshot()))
                     continue
+                if isinstance(exc, NotFoundError) and await self._gone():
+                    return  # the thread was deleted: `_gone` ended this entry and said so
                 text = friendly_error(exc, self.backend.url)
                 self.log.set_fate(entry.key, Fate.ERROR, Cause("error", detail=text))
                 self.post(msg.FateChanged(self.thread_id, entry.snapshot()))

@@ -153,6 +153,34 @@ async def test_retry_counts_down_is_cancellable_and_succeeds_once_run_one_ends(m
         assert [r["status"] for r in await runs(app)] == ["success", "success"]
 
 
+async def test_retry_stops_counting_down_when_the_thread_is_deleted(make_app) -> None:
+    """Another client deletes the thread during retry's countdown: the countdown stops, the
+    message ends with the thread ('no longer exists', said once), and no retry is sent."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        countdown, _ = await _retry_counting_down(pilot)
+        app.notes.clear()
+
+        def creates() -> int:
+            return sum(
+                c.method == "POST" and c.path.endswith("/runs") for c in app.backend.calls.calls
+            )
+
+        posts = creates()
+        try:
+            await app.backend.delete_thread(app.thread_id or "")
+        finally:
+            await release(app)
+        await wait_until(pilot, lambda: fate_of(app, "two") is Fate.ERROR, 10, "two ended")
+        await wait_until(pilot, lambda: not countdown.display, 5, "the countdown gone")
+        await pilot.pause(1.5)  # past retry 1's wait: nothing more is sent
+        assert fate_of(app, "two") is Fate.ERROR
+        assert "no longer exists" in (turn(app, "two").cause_text or "")
+        assert creates() == posts
+        assert [n for n in app.notes if "no longer exists" in n[0]] == app.notes[:1], app.notes
+        assert len(app.notes) == 1, app.notes
+
+
 def strip_cancel_reason(app: DoubletextApp) -> None:
     """List runs as langgraph dev does: without `cancel_reason`."""
     real = app.backend.runs
