@@ -18,6 +18,7 @@ from tests.timeline.stories import (
 )
 from tui.timeline.cuts import cut_from
 from tui.timeline.model import Status, Timeline
+from tui.timeline.render import render_rows
 from tui.timeline.scale import Scale
 
 
@@ -166,3 +167,21 @@ def test_zoom_to_fit_maps_the_whole_span_onto_the_track() -> None:
     edge = Scale.fit(100.0, 110.0, 51, zoom=4)  # no focus: follow the live end
     assert edge.column(110.0) == 50
     assert Scale.fit(5.0, 5.0, 11).column(6.0) == 10  # an instant still gets MIN_SPAN_S
+
+
+def test_zoomed_in_marks_outside_the_window_are_not_drawn_at_its_edge() -> None:
+    """Zoomed in on the live end, a rejection and a cut that happened well before the window
+    were drawn at its left edge, as if they had happened there; they are out of sight."""
+    s = Story().accepted(0.0, R1, "one").started(0.01, R1).turn_start(0.02, R1)
+    s.rejected(0.3, "refused", (R1,))
+    s.accepted(1.0, R2, "two", "interrupt", 0, (R1,)).superseded(1.01, R1, R2, "interrupt")
+    s.started(1.02, R2).checkpoint(30.0, R2, "task_mAIstro", ())
+    s.ended(60.0, R2, "success", started=1.02)
+    timeline = fold(s)
+    fitted = render_rows(timeline, 100, epoch(60.0), hints=False)
+    assert "↩ 409" in fitted.lines[2].plain and "✂" in fitted.lines[1].plain
+    zoomed = render_rows(timeline, 100, epoch(60.0), zoom=64, hints=False)
+    assert zoomed.scale.start > epoch(50.0)  # the window: the last second or so
+    shown = [line.plain for line in zoomed.lines]
+    assert "↩" not in shown[2] and "409" not in shown[2], shown[2]
+    assert "✂" not in shown[1], shown[1]

@@ -294,7 +294,9 @@ def _end_marks(
 ) -> None:
     """✂ and what cut it, ✗ for an error, ⚠ when a stopped run's writes stayed."""
     assert lane.ended_at is not None
-    column = min(max(0, scale.column(lane.ended_at)), scale.cells - 1)
+    column = scale.column(lane.ended_at)
+    if not 0 <= column < scale.cells:
+        return  # zoomed in elsewhere: out of sight, not drawn at the window's edge
     if lane.cut is not None:
         words = [(f" {timeline.cut_label(lane)}", styles["cut-label"])]
     elif lane.status in (Status.ERROR, Status.TIMEOUT):
@@ -333,13 +335,14 @@ def _bounce(
     styles: Mapping[str, Style],
 ) -> Text:
     track: list[tuple[str, Style]] = [(" ", Style())] * scale.cells
-    column = min(max(0, scale.column(bounce.at)), scale.cells - 1)
-    track[column] = ("↩", styles["bounce"] + (styles["selected"] if chosen else Style()))
-    busy = ", ".join(timeline.name(r) for r in bounce.busy_run_ids)
-    words = f" 409 busy: {busy}" if busy else " 409"
-    free = scale.cells - column - 1
-    for offset, char in enumerate(words[: max(0, free)], start=column + 1):
-        track[offset] = (char, styles["bounce-label"])
+    column = scale.column(bounce.at)
+    if 0 <= column < scale.cells:  # zoomed in elsewhere: out of sight, not at the edge
+        track[column] = ("↩", styles["bounce"] + (styles["selected"] if chosen else Style()))
+        busy = ", ".join(timeline.name(r) for r in bounce.busy_run_ids)
+        words = f" 409 busy: {busy}" if busy else " 409"
+        free = scale.cells - column - 1
+        for offset, char in enumerate(words[: max(0, free)], start=column + 1):
+            track[offset] = (char, styles["bounce-label"])
     label = Text("▸" if chosen else " ") + Text("rejected", style=styles["bounce"])
     label += Text(f" {bounce.strategy}", style=styles["strategy"])
     label.truncate(label_width - 1, overflow="ellipsis", pad=True)
