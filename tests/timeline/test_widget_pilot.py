@@ -298,3 +298,19 @@ async def test_the_selected_run_stays_in_sight_among_many_runs() -> None:
         await pilot.wait_for_scheduled_animations()
         await pilot.pause()
         assert pane.view.selected.run_id.startswith("0a1b2c3d-0000") and row_in_sight()
+
+
+async def test_another_thread_starts_fitted_with_nothing_selected() -> None:
+    """Zoom and selection belong to the thread they were made on: the next thread opened
+    (Ctrl+T, Ctrl+N) is shown whole, not zoomed ×64 onto its last second."""
+    app = PaneHost()
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(TimelinePane)
+        pane.show(many_runs(3))
+        pane.view.focus()
+        await pilot.press("down", "plus", "plus", "plus")
+        assert pane.view.zoom == 8 and pane.view.selected is not None
+        pane.reset("another-thread")
+        pane.show(many_runs(2))
+        await pilot.pause()
+        assert pane.view.zoom == 1 and pane.view.selected is None

@@ -50,6 +50,7 @@ class TimelinePane(VerticalScroll, can_focus=False):
         """Another thread: an empty timeline, nothing said yet."""
         self.said, self.policy_cuts = set(), {}
         self.query_one(CheckpointView).display = False
+        self.view.zoom, self.view.selected = 1.0, None  # they were about the thread left
         self.show(Timeline(thread_id=thread_id))
 
     def fold(self, event: Mapping[str, Any]) -> None:
