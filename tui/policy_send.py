@@ -34,7 +34,8 @@ from tui.policies.runner import (
 from tui.policies.situation import ActiveRun, Situation, Thresholds
 from tui.runstate import FINAL, Cause, Entry, Fate
 from tui.text import short_id
-from tui.timeline.client_side import CancelSent
+from tui.timeline.client_side import CancelSent, Sent
+from tui.timeline.observe import error_detail
 
 if TYPE_CHECKING:
     from tui.session import ThreadSession
@@ -68,6 +69,7 @@ class PolicySender:
         """Run id → why it ended, where this client knows better than the server says."""
         self._holds = False
         self._cancel_sent: dict[str, float] = {}  # run id → when this client's cancel began
+        self._create_sent = 0.0  # when the create call in flight began
 
     def short(self, run_id: str) -> str:
         """A run id as the app shows it: unique among the thread's runs (`short_id`)."""
@@ -225,6 +227,7 @@ class PolicySender:
             if isinstance(step, Create):
                 self._stop_waiting(key)
                 self._hold()
+                self._create_sent = s.clock()
             if isinstance(step, Cancel):  # known before the thread shows the run ended
                 self.causes[step.run_id] = Cause("replaced")
                 self._cancel_sent[step.run_id] = s.clock()
@@ -235,6 +238,11 @@ class PolicySender:
             self._release()  # refused or failed: no run to bind
             if event.result.startswith("409"):
                 s.log.refused(key)
+                # each refusal is an attempt on the client-side timeline (a retry meets several)
+                detail = error_detail(event.error) if event.error is not None else None
+                busy = tuple(s.log.active_run_ids())
+                strategy = step.strategy or "enqueue"
+                s.saw(Sent(self._create_sent, step.text, strategy, None, 409, detail, busy))
         if isinstance(step, Cancel):
             at = self._cancel_sent.pop(step.run_id, s.clock())
             if event.result.endswith((": interrupted", ": rolled back")):  # "run 1a2b…: …"

@@ -488,9 +488,10 @@ class ThreadSession:
                         configurable,
                     )
             except ConflictError as exc:
-                busy = tuple(self.log.active_run_ids())
-                detail = error_detail(exc)
-                self.saw(Sent(sent_at, entry.text, entry.strategy, None, 409, detail, busy))
+                if not entry.policy:  # a policy's refusals were each seen as they came
+                    busy = tuple(self.log.active_run_ids())
+                    detail = error_detail(exc)
+                    self.saw(Sent(sent_at, entry.text, entry.strategy, None, 409, detail, busy))
                 self.log.rejected_local(entry.key)
                 self.post(msg.Rejected(self.thread_id, entry.snapshot()))
                 return

@@ -181,6 +181,24 @@ async def test_retry_stops_counting_down_when_the_thread_is_deleted(make_app) ->
         assert len(app.notes) == 1, app.notes
 
 
+@pytest.mark.parametrize("source", ["story", "poll"])
+async def test_every_refused_retry_is_on_the_timeline(make_app, source: str) -> None:
+    """Each 409 retry met is a rejected attempt on the timeline, whether the server tells the
+    story or the client rebuilds it from what it saw (it used to see only the last refusal of
+    a message, and none of a retry that then got through)."""
+    app = make_app(sources=(source,))
+    async with app.run_test(size=SIZE) as pilot:
+        countdown, _ = await _retry_counting_down(pilot)
+        await wait_until(pilot, lambda: countdown.wait and countdown.wait.attempt == 2, 10)
+        await release(app)  # run 1 ends: retry 2 is accepted
+        await wait_until(pilot, lambda: idle(app) and replies(app, "two"), 30, "reply 2")
+        refused = [c for c in note(app, "two").calls if c.status == 409]
+        assert len(refused) == 2
+        pane = app.chat.query_one(TimelinePane)
+        await wait_until(pilot, lambda: len(pane.shown.ordered()) == 2, 10, "both lanes")
+        assert [b.text for b in pane.shown.bounces] == ["two", "two"]
+
+
 def strip_cancel_reason(app: DoubletextApp) -> None:
     """List runs as langgraph dev does: without `cancel_reason`."""
     real = app.backend.runs

@@ -39,6 +39,9 @@ class StepFinished:
     step: Step
     result: str
     """One plain line: "run 1a2b3c4d created", "409: thread busy", "run … left alone: running"."""
+    error: BaseException | None = None
+    """What the call raised (the 409's ConflictError, whose detail a client-side timeline
+    keeps)."""
 
 
 @dataclass(frozen=True)
@@ -216,7 +219,7 @@ class PlanRunner:
                 )
             except ConflictError as exc:
                 outcome.error = exc
-                self.on_event(StepFinished(step, "409: the thread is busy"))
+                self.on_event(StepFinished(step, "409: the thread is busy", exc))
                 if attempt == len(delays):
                     outcome.status = "rejected"
                     return
