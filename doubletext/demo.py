@@ -22,6 +22,8 @@ from langgraph_sdk import get_client
 from rich.console import Console
 from rich.table import Table
 
+from tui.terminal_safe import guard_terminal
+
 USER_ID = "Test-Double-Texting"
 DEFAULT_PACE = 0.1  # embedded engine: fast, yet a reply lasts long enough to be interrupted
 TITLE_STYLES = {"human": "bold cyan", "ai": "bold green", "tool": "bold yellow"}
@@ -262,6 +264,7 @@ async def run_demo(
             return _fail(str(getattr(exc, "message", exc)))
         url = server.url
     client = get_client(url=url, api_key=None) if server else get_client(url=url)
+    guard_terminal(client)  # what the server answers is printed: no control characters
     outcomes: list[Outcome] = []
     try:
         for scenario in SCENARIOS:

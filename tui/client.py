@@ -32,6 +32,7 @@ from langgraph_sdk.schema import StreamPart
 
 from tui.calllog import CallLog
 from tui.policies.observe import takes_steer
+from tui.terminal_safe import guard_terminal
 
 STREAM_MODE = "messages-tuple"
 TODO_CATEGORY = "general"
@@ -118,6 +119,7 @@ class Backend:
             self.client = get_client(url=url, timeout=timeout, headers=extra)
         else:
             self.client = get_client(url=url, api_key=api_key, timeout=timeout, headers=extra)
+        guard_terminal(self.client)  # server text never reaches the terminal as controls
         self.calls = CallLog()
         """Every SDK call this app makes (the one call log: policies and views read it)."""
         self.calls.attach(self.client)
