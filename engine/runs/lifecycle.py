@@ -255,10 +255,7 @@ class Lifecycle(Recovery, Removal):
     async def _stop(self, execution: Execution, action: str) -> None:
         """Wait for a run a driver has taken to stop; `finish` then completes the interrupt or
         rollback."""
-        try:
-            await asyncio.wait_for(execution.finished.wait(), CANCEL_GRACE_S)
-        except TimeoutError:
-            log.error("run %s did not stop within %.0f s", execution.run_id, CANCEL_GRACE_S)
+        if not await self._wait_stopped(execution):
             return
         if not execution.claimed:  # its driver lost the race to start it: still ours to do
             await self._cancel_idle([execution.run_id], action)

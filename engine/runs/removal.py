@@ -98,8 +98,12 @@ class Removal:
         await delete_thread_checkpoints(self.services.saver, thread_id)
         await self.records.end_thread_deletion(thread_id)
 
-    async def _wait_stopped(self, execution: Execution) -> None:
+    async def _wait_stopped(self, execution: Execution) -> bool:
+        """Wait (at most `CANCEL_GRACE_S`) for a stopped run's driver to let go of it; whether
+        it did (a run that would not stop is logged)."""
         try:
             await asyncio.wait_for(execution.finished.wait(), CANCEL_GRACE_S)
         except TimeoutError:
             log.error("run %s did not stop within %.0f s", execution.run_id, CANCEL_GRACE_S)
+            return False
+        return True
