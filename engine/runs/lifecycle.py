@@ -220,8 +220,10 @@ class Lifecycle(Recovery, Removal):
         """Interrupt or roll back runs; returns (once each is stopped and done) those that were
         still active. A stateless run's thread goes with it, as after a run that ran (a queued
         one never reaches the driver that drops it)."""
-        rows = await self.records.runs_by_id(run_ids)
-        temporary = {row["thread_id"] for row in rows if self.is_temporary(row["thread_id"])}
+        temporary: set[str] = set()
+        if self._temporary:  # which threads the runs are on matters only for a stateless one
+            rows = await self.records.runs_by_id(run_ids)
+            temporary = {row["thread_id"] for row in rows if self.is_temporary(row["thread_id"])}
         marked = await self.records.record_cancel(run_ids, intent, self._stoppable(run_ids))
         crashpoint("cancel_recorded")
         if marked:
