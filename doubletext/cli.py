@@ -221,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Options a subcommand also takes under its own name (`dest`): given before the subcommand
 # (`doubletext --db D serve`) they mean the same as after it. Every other top-level option is
-# the chat app's alone.
+# the chat app's alone (`apply_top_level_options` reads which there are from the parser).
 SHARED_OPTIONS = {
     "serve": {
         "db": "serve_db",
@@ -231,10 +231,11 @@ SHARED_OPTIONS = {
     },
     "demo": {"db": "demo_db", "pace": "demo_pace", "url": "demo_url"},
 }
-TOP_LEVEL_OPTIONS = ("url", "assistant", "user_id", "db", "pace", "model", "api_key", "header")
 
 
-def apply_top_level_options(args: argparse.Namespace) -> str | None:
+def apply_top_level_options(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> str | None:
     """Carry the top-level options a subcommand shares over to it; the problem, if any.
 
     argparse keeps the two apart, so `doubletext --db D serve` served the default data
@@ -243,7 +244,8 @@ def apply_top_level_options(args: argparse.Namespace) -> str | None:
     shared = SHARED_OPTIONS.get(args.command or "")
     if shared is None:
         return None
-    for option in TOP_LEVEL_OPTIONS:
+    top_level = [name for name in vars(parser.parse_args([])) if name != "command"]
+    for option in top_level:  # (with no subcommand given, the namespace holds only these)
         given = getattr(args, option)
         if given is None:
             continue
@@ -260,7 +262,7 @@ def apply_top_level_options(args: argparse.Namespace) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    problem = apply_top_level_options(args)
+    problem = apply_top_level_options(parser, args)
     if problem is not None:
         parser.error(problem)
     try:

@@ -266,15 +266,16 @@ def test_demo_exits_non_zero_when_an_outcome_breaks_the_contract(tmp_path: Path)
 
 
 def test_options_before_a_subcommand_mean_the_same_as_after_it(tmp_path: Path) -> None:
-    parse = cli.build_parser().parse_args
+    parser = cli.build_parser()
+    parse = parser.parse_args
     args = parse(["--db", str(tmp_path), "--pace", "0.5", "--model", "offline", "serve"])
-    assert cli.apply_top_level_options(args) is None
+    assert cli.apply_top_level_options(parser, args) is None
     assert (args.serve_db, args.serve_pace, args.serve_model) == (tmp_path, 0.5, "offline")
     args = parse(["--url", "http://h:1", "--pace", "2", "demo", "--db", str(tmp_path)])
-    assert cli.apply_top_level_options(args) is None
+    assert cli.apply_top_level_options(parser, args) is None
     assert (args.demo_url, args.demo_pace, args.demo_db) == ("http://h:1", 2.0, tmp_path)
     args = parse(["--db", str(tmp_path), "serve", "--db", str(tmp_path)])
-    assert cli.apply_top_level_options(args) is None  # the same value twice is harmless
+    assert cli.apply_top_level_options(parser, args) is None  # the same value twice is harmless
 
 
 @pytest.mark.parametrize(
