@@ -34,8 +34,7 @@ from tui.policies.runner import (
 from tui.policies.situation import ActiveRun, Situation, Thresholds
 from tui.runstate import FINAL, Cause, Entry, Fate
 from tui.text import short_id
-from tui.timeline.client_side import CancelSent, Sent
-from tui.timeline.observe import error_detail
+from tui.timeline.client_side import CancelSent
 
 if TYPE_CHECKING:
     from tui.session import ThreadSession
@@ -239,10 +238,8 @@ class PolicySender:
             if event.result.startswith("409"):
                 s.log.refused(key)
                 # each refusal is an attempt on the client-side timeline (a retry meets several)
-                detail = error_detail(event.error) if event.error is not None else None
-                busy = tuple(s.log.active_run_ids())
                 strategy = step.strategy or "enqueue"
-                s.saw(Sent(self._create_sent, step.text, strategy, None, 409, detail, busy))
+                s.saw_refused(self._create_sent, step.text, strategy, event.error)
         if isinstance(step, Cancel):
             at = self._cancel_sent.pop(step.run_id, s.clock())
             if event.result.endswith((": interrupted", ": rolled back")):  # "run 1a2b…: …"

@@ -489,9 +489,7 @@ class ThreadSession:
                     )
             except ConflictError as exc:
                 if not entry.policy:  # a policy's refusals were each seen as they came
-                    busy = tuple(self.log.active_run_ids())
-                    detail = error_detail(exc)
-                    self.saw(Sent(sent_at, entry.text, entry.strategy, None, 409, detail, busy))
+                    self.saw_refused(sent_at, entry.text, entry.strategy, exc)
                 self.log.rejected_local(entry.key)
                 self.post(msg.Rejected(self.thread_id, entry.snapshot()))
                 return
@@ -556,6 +554,13 @@ class ThreadSession:
 
     def _publish_timeline(self, timeline: Timeline, quiet: bool, view: ClientView) -> None:
         self.post(msg.TimelineBuilt(self.thread_id, timeline, quiet, view))
+
+    def saw_refused(self, at: float, text: str, strategy: str, error: Exception | None) -> None:
+        """A create sent at `at` that got a 409 (`error`, whose detail says why), while the
+        runs active now were in the way."""
+        detail = error_detail(error) if error is not None else None
+        busy = tuple(self.log.active_run_ids())
+        self.saw(Sent(at, text, strategy, None, 409, detail, busy))
 
     def saw(self, what: Sent | CancelSent) -> None:
         """A create or cancel this client made (the session's own, or a policy's), for the

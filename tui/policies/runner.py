@@ -39,7 +39,7 @@ class StepFinished:
     step: Step
     result: str
     """One plain line: "run 1a2b3c4d created", "409: thread busy", "run … left alone: running"."""
-    error: BaseException | None = None
+    error: Exception | None = None
     """What the call raised (the 409's ConflictError, whose detail a client-side timeline
     keeps)."""
 
@@ -71,7 +71,7 @@ class Outcome:
     cancelled: dict[str, str] = field(default_factory=dict)
     """Run id → what the Cancel step found: "interrupted", "rolled back", "left alone: running",
     "already gone"."""
-    error: BaseException | None = None
+    error: Exception | None = None
     calls: list[Call] = field(default_factory=list)
 
     @property
